@@ -1,0 +1,1 @@
+"""The partner portal's Litestar application."""

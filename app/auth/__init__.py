@@ -1,0 +1,1 @@
+"""Sign-in, sessions, access tokens and the permission model."""

@@ -1,0 +1,67 @@
+"""Who is asking: a bearer token (API and socket) or the session cookie (pages)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from app.auth.permissions import Principal
+from app.auth.principals import load_principal
+from app.auth.tokens import user_id_for_token
+from app.db import Database
+from app.settings import Settings
+
+PUBLIC_PATHS = {"/login", "/static", "/schema", "/healthz", "/favicon.ico"}
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def session_user_id(session: dict[str, Any], settings: Settings) -> int | None:
+    """The signed-in user of a session, unless its absolute lifetime is over."""
+    uid, since = session.get("uid"), session.get("since")
+    if not isinstance(uid, int) or not isinstance(since, int | float):
+        return None
+    if time.time() - since > settings.session_absolute_hours * 3600:
+        return None
+    return uid
+
+
+class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        db: Database = connection.app.state.db
+        settings: Settings = connection.app.state.settings
+        token = bearer_token(connection)
+        if token:
+            async with db.transaction() as session:
+                user_id = await user_id_for_token(session, token)
+        elif connection.scope["path"].startswith("/api/"):
+            # The API takes tokens only: a session cookie there would need CSRF protection too.
+            raise NotAuthorizedException("Für die API ist ein persönliches Zugriffstoken nötig.")
+        else:
+            user_id = session_user_id(connection.session, settings)
+        if user_id is None:
+            raise NotAuthorizedException("Bitte melden Sie sich an.")
+        async with db.read() as session:
+            principal = await load_principal(session, user_id)
+        if principal is None:
+            raise NotAuthorizedException("Bitte melden Sie sich an.")
+        return AuthenticationResult(user=principal, auth=token or "session")
+
+
+def requires(action: str, domain: str | None = None) -> Any:
+    """A route guard: the user needs some grant of `action` (object checks stay in the services)."""
+
+    def guard(connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler) -> None:
+        if not connection.user.may(action, domain):
+            raise PermissionDeniedException("Dafür fehlt Ihnen die Berechtigung.")
+
+    return guard

@@ -1,0 +1,198 @@
+"""`portal`: serve, migrate, fill the demo network, make administrators and tokens (shared/CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.passwords import hash_password, one_time_password
+from app.auth.tokens import create_token, revoke_tokens
+from app.db import Database
+from app.demo.builder import NotEmpty, build_demo, has_network
+from app.demo.people import DEMO_PASSWORD, ZENTRALE_USERS, partner_users
+from app.migrate import downgrade, upgrade
+from app.models import AuditEvent, PermissionClass, User
+from app.seed import seed_reference_data
+from app.settings import Settings
+
+T = TypeVar("T")
+PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+
+
+class CliError(Exception):
+    pass
+
+
+def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _migrate(settings: Settings) -> None:
+    upgrade(settings.database_url)
+    _in_transaction(settings, seed_reference_data)
+
+
+def _demo_logins() -> str:
+    people = [*ZENTRALE_USERS, *partner_users(1001, ""), *partner_users(1002, "")[:1]]
+    lines = [f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):"]
+    lines += [f"  {p.username:<12} {p.phone}" for p in people]
+    lines.append("SMS-Codes stehen in var/sms-outbox.jsonl.")
+    return "\n".join(lines)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    host, port, workers = args.host or settings.host, args.port or settings.port, args.workers or settings.workers
+    print(f"Partnerportal läuft auf http://{host}:{port} (Strg+C beendet)", flush=True)
+    uvicorn.run("app.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                ws_per_message_deflate=False, log_level="info", proxy_headers=True)
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
+    if args.action == "upgrade":
+        _migrate(settings)
+        print("Datenbank ist auf dem neuesten Stand.")
+    else:
+        downgrade(settings.database_url, args.revision)
+        print(f"Datenbank auf Stand {args.revision} zurückgesetzt.")
+
+
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
+    _migrate(settings)
+    if args.if_empty and _in_transaction(settings, has_network):
+        print("Demo-Daten sind bereits vorhanden.")
+    else:
+        try:
+            summary = _in_transaction(settings, lambda s: build_demo(
+                s, partners=args.partners, months=args.months, seed=args.seed, today=date.today()))
+        except (NotEmpty, ValueError) as exc:
+            raise CliError(str(exc)) from exc
+        print(f"Demo-Netz angelegt: {summary.partners} Partner, {summary.months} Monate "
+              f"({summary.first_month:%m/%Y} bis {summary.last_month:%m/%Y}), {summary.figures} Werte, "
+              f"{summary.users} Benutzer.")
+    print(_demo_logins())
+
+
+async def _create_admin(session: AsyncSession, username: str, phone: str) -> str:
+    if await session.scalar(select(User).where(User.username == username)):
+        raise CliError(f"Benutzer „{username}“ gibt es schon.")
+    admin_class = await session.scalar(select(PermissionClass).where(PermissionClass.key == "administrator"))
+    if admin_class is None:
+        raise CliError("Berechtigungsklasse „administrator“ fehlt; bitte zuerst `portal db upgrade`.")
+    password = one_time_password()
+    user = User(username=username, display_name=username, password_hash=hash_password(password), phone=phone,
+                phone_verified=True, must_change_password=True, classes=[admin_class])
+    session.add(user)
+    await session.flush()
+    session.add(AuditEvent(action="user.created", object_type="user", object_id=username,
+                           detail={"via": "cli", "classes": ["administrator"]}))
+    return password
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
+    if not USERNAME.match(args.username):
+        raise CliError("Benutzername: 2–60 Zeichen, Kleinbuchstaben, Ziffern, Punkt, Binde- oder Unterstrich.")
+    if not PHONE.match(args.phone):
+        raise CliError("Mobilnummer bitte im internationalen Format, z. B. +491701234567.")
+    _migrate(settings)
+    password = _in_transaction(settings, lambda s: _create_admin(s, args.username, args.phone))
+    print(f"Administrator „{args.username}“ angelegt. Einmal-Passwort (bei der ersten Anmeldung zu ändern):")
+    print(password)
+
+
+async def _user(session: AsyncSession, username: str) -> User:
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise CliError(f"Benutzer „{username}“ gibt es nicht.")
+    return user
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
+    async def create(session: AsyncSession) -> str:
+        user = await _user(session, args.username)
+        if not user.active:
+            raise CliError(f"Benutzer „{args.username}“ ist deaktiviert.")
+        token = await create_token(session, user, args.name)
+        session.add(AuditEvent(actor_id=None, action="token.created", object_type="user", object_id=user.username,
+                               detail={"name": args.name, "prefix": token[:10], "via": "cli"}))
+        return token
+
+    async def revoke(session: AsyncSession) -> int:
+        user = await _user(session, args.username)
+        count = await revoke_tokens(session, user, None if args.all else args.prefix)
+        session.add(AuditEvent(action="token.revoked", object_type="user", object_id=user.username,
+                               detail={"count": count, "via": "cli"}))
+        return count
+
+    if args.action == "create":
+        token = _in_transaction(settings, create)
+        print(f"Zugriffstoken für {args.username} (wird nur jetzt angezeigt):")
+        print(token)
+    else:
+        if not args.all and not args.prefix:
+            raise CliError("Bitte --prefix ANFANG (die ersten Zeichen des Tokens) oder --all angeben.")
+        print(f"{_in_transaction(settings, revoke)} Token widerrufen.")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="portal", description="Partnerportal")
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="Portal ausliefern")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(run=cmd_serve)
+    db = sub.add_parser("db", help="Datenbank-Migrationen")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?", default="base", help="Ziel für downgrade (Standard: base)")
+    db.set_defaults(run=cmd_db)
+    demo = sub.add_parser("demo-data", help="leere Datenbank mit dem Demo-Netz füllen")
+    demo.add_argument("--partners", type=int, default=40)
+    demo.add_argument("--months", type=int, default=36)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--if-empty", action="store_true", help="nichts tun, wenn schon Partner da sind")
+    demo.set_defaults(run=cmd_demo_data)
+    admin = sub.add_parser("create-admin", help="Administrator anlegen")
+    admin.add_argument("username")
+    admin.add_argument("--phone", required=True, help="Mobilnummer, z. B. +491701234567")
+    admin.set_defaults(run=cmd_create_admin)
+    token = sub.add_parser("token", help="persönliche Zugriffstoken")
+    token.add_argument("action", choices=["create", "revoke"])
+    token.add_argument("username")
+    token.add_argument("--name", default="Kommandozeile")
+    token.add_argument("--prefix", help="revoke: Token, die so beginnen")
+    token.add_argument("--all", action="store_true", help="revoke: alle Token des Benutzers")
+    token.set_defaults(run=cmd_token)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(Settings.from_env(), args)
+    except CliError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""`portal demo-data`: a believable network of agricultural machinery dealers."""

@@ -1,0 +1,1 @@
+"""Monthly figures: validation, storage with history, and the API."""

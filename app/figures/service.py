@@ -1,0 +1,126 @@
+"""Storing a partner's month: check everything first, then write in the caller's transaction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import AuditEvent, Figure, FigureRevision, Metric, MonthReport, Partner, utcnow
+from kpi.months import format_month, month_of
+
+MAX_VALUE = 1e12
+# Entered metrics that may be negative, with their allowed range.
+RANGES: dict[str, tuple[float, float]] = {"expectation": (-1.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class InvalidFigures(ValueError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class StoredMonth:
+    partner_id: int
+    partner_no: int
+    month: date
+    changed: tuple[str, ...]
+    values: dict[str, float]
+
+
+async def entered_metrics(session: AsyncSession) -> dict[str, Metric]:
+    rows = await session.scalars(select(Metric).where(Metric.kind == "entered", Metric.active))
+    return {m.key: m for m in rows}
+
+
+def check_values(metrics: dict[str, Metric], raw: dict[str, object], month: date, today: date) -> dict[str, float]:
+    """Parsed values, or InvalidFigures naming every bad field."""
+    errors: list[FieldError] = []
+    if month > month_of(today):
+        errors.append(FieldError("period", f"{format_month(month)} liegt in der Zukunft."))
+    values: dict[str, float] = {}
+    for key, value in raw.items():
+        if key not in metrics:
+            errors.append(FieldError(key, "Unbekannte Kennzahl (nicht erfassbar)."))
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            errors.append(FieldError(key, "Bitte eine Zahl angeben."))
+        else:
+            low, high = RANGES.get(key, (0.0, MAX_VALUE))
+            if not low <= value <= high:
+                errors.append(FieldError(key, f"Wert muss zwischen {low:g} und {high:g} liegen."))
+            values[key] = float(value)
+    if not raw:
+        errors.append(FieldError("body", "Keine Werte übergeben."))
+    if errors:
+        raise InvalidFigures(errors)
+    return values
+
+
+async def store_month(
+    session: AsyncSession,
+    partner: Partner,
+    month: date,
+    raw: dict[str, object],
+    *,
+    by_user_id: int | None,
+    source: str,
+    today: date,
+) -> StoredMonth:
+    """Store entered values of one month; a changed value keeps its predecessor as a revision."""
+    metrics = await entered_metrics(session)
+    values = check_values(metrics, raw, month, today)
+    existing = {
+        f.metric_id: f
+        for f in await session.scalars(
+            select(Figure).where(Figure.partner_id == partner.id, Figure.month == month)
+        )
+    }
+    now = utcnow()
+    changed: list[str] = []
+    for key, value in values.items():
+        metric = metrics[key]
+        figure = existing.get(metric.id)
+        if figure is None:
+            session.add(Figure(partner_id=partner.id, metric_id=metric.id, month=month, value=value,
+                               source=source, set_by_id=by_user_id, set_at=now))
+        elif figure.value != value:
+            session.add(FigureRevision(figure_id=figure.id, value=figure.value, source=figure.source,
+                                       set_by_id=figure.set_by_id, set_at=figure.set_at,
+                                       replaced_by_id=by_user_id, replaced_at=now))
+            figure.value, figure.source, figure.set_by_id, figure.set_at = value, source, by_user_id, now
+        else:
+            continue
+        changed.append(key)
+    report = await session.scalar(
+        select(MonthReport).where(MonthReport.partner_id == partner.id, MonthReport.month == month)
+    )
+    if report is None:
+        session.add(MonthReport(partner_id=partner.id, month=month, submitted_by_id=by_user_id, submitted_at=now))
+    else:
+        report.revision += 1
+        report.submitted_by_id, report.submitted_at = by_user_id, now
+    session.add(AuditEvent(actor_id=by_user_id, action="figures.saved", object_type="partner",
+                           object_id=str(partner.number),
+                           detail={"month": format_month(month), "changed": changed, "source": source}))
+    await session.flush()
+    return StoredMonth(partner.id, partner.number, month, tuple(changed), values)
+
+
+async def month_values(session: AsyncSession, partner: Partner, month: date) -> dict[str, float]:
+    rows = await session.execute(
+        select(Metric.key, Figure.value)
+        .join(Figure, Figure.metric_id == Metric.id)
+        .where(Figure.partner_id == partner.id, Figure.month == month)
+        .order_by(Metric.position)
+    )
+    return {key: value for key, value in rows.tuples()}

@@ -1,0 +1,35 @@
+"""The domain model (shared/DESIGN.md); importing this package registers every table."""
+
+from app.models.audit import AuditEvent
+from app.models.base import Base, utcnow
+from app.models.chat import ChatMessage, ChatReadMarker, ChatRoom, room_partners
+from app.models.figures import Figure, FigureRevision, MarketValue, Metric, MonthReport, Target
+from app.models.network import ComparisonGroup, Partner, Territory, group_members, territory_managers
+from app.models.users import AccessToken, Grant, PermissionClass, RecoveryCode, User, user_classes
+
+__all__ = [
+    "AccessToken",
+    "AuditEvent",
+    "Base",
+    "ChatMessage",
+    "ChatReadMarker",
+    "ChatRoom",
+    "ComparisonGroup",
+    "Figure",
+    "FigureRevision",
+    "Grant",
+    "MarketValue",
+    "Metric",
+    "MonthReport",
+    "Partner",
+    "PermissionClass",
+    "RecoveryCode",
+    "Target",
+    "Territory",
+    "User",
+    "group_members",
+    "room_partners",
+    "territory_managers",
+    "user_classes",
+    "utcnow",
+]

@@ -1,0 +1,78 @@
+"""The dealer network: territory tree, partners and comparison groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+territory_managers = Table(
+    "territory_managers",
+    Base.metadata,
+    Column("territory_id", ForeignKey("territories.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+group_members = Table(
+    "comparison_group_members",
+    Base.metadata,
+    Column("group_id", ForeignKey("comparison_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Territory(Base):
+    """A node of the tree network -> region -> territory; managing a node covers its subtree."""
+
+    __tablename__ = "territories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("territories.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))  # network | region | territory
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Territory | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Territory]] = relationship(back_populates="parent")
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
+    size_class: Mapped[str] = mapped_column(String(20))  # klein | mittel | gross
+    partner_type: Mapped[str] = mapped_column(String(40))
+    postal_code: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    territory: Mapped[Territory] = relationship()
+
+
+class ComparisonGroup(Base):
+    """A Vergleichsgruppe: every partner, a listed set, or partners matching a rule.
+
+    A rule is a JSON object of criteria that all must match, each a list of allowed
+    values: `{"size_class": ["gross"], "region": ["SUED"], "partner_type": [...]}`.
+    """
+
+    __tablename__ = "comparison_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # all | list | rule
+    rule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(String(400), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    listed_partners: Mapped[list[Partner]] = relationship(secondary=group_members)

@@ -1,0 +1,1 @@
+"""Territories, partners and comparison groups."""

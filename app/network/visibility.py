@@ -1,0 +1,32 @@
+"""Which partners and comparison groups a principal may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Action, PartnerRef, Principal
+from app.auth.principals import territory_paths
+from app.models import ComparisonGroup, Partner
+from app.network.groups import members_by_group
+
+
+async def visible_partners(session: AsyncSession, principal: Principal, action: str = Action.VIEW) -> list[Partner]:
+    partners = (await session.scalars(select(Partner).order_by(Partner.number))).all()
+    paths = await territory_paths(session)
+    return [p for p in partners if principal.can(action, PartnerRef(p.id, paths[p.territory_id]))]
+
+
+async def visible_groups(session: AsyncSession, principal: Principal) -> list[tuple[ComparisonGroup, int]]:
+    """Groups with their size: a partner's users see the groups their business is in, the Zentrale all."""
+    groups = (
+        await session.scalars(select(ComparisonGroup).where(ComparisonGroup.active).order_by(ComparisonGroup.id))
+    ).all()
+    members = await members_by_group(session, groups)
+    if principal.is_partner_user:
+        if not (principal.may(Action.BENCHMARK) or principal.may(Action.VIEW)):
+            return []
+        return [(g, len(members[g.id])) for g in groups if principal.partner_id in {p.id for p in members[g.id]}]
+    if not principal.may(Action.VIEW):
+        return []
+    return [(g, len(members[g.id])) for g in groups]

@@ -1,0 +1,96 @@
+"""The composition root: one ASGI application serving Litestar and Socket.IO (PITFALLS 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import socketio
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+
+from app.auth import routes as auth_routes
+from app.auth.middleware import PortalAuthenticationMiddleware
+from app.auth.sessions import RotatingSessionConfig
+from app.db import Database
+from app.figures import api as figures_api
+from app.network import api as network_api
+from app.network import routes as network_routes
+from app.settings import Settings
+from app.sockets import socket_authenticator
+from app.web import routes as web_routes
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.navigation import nav_for
+from app.web.templating import register_filters
+from realtime.publish import Publisher
+from realtime.server import create_socket_server
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ["^/login$", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
+
+
+def _session_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace="portal-sessions")
+    return FileStore(settings.var_dir / "sessions", create_directories=True)
+
+
+def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+    settings = settings or Settings.from_env()
+    secret = settings.resolved_secret_key()
+    sessions = RotatingSessionConfig(
+        store="sessions", key="portal_session", max_age=settings.session_idle_minutes * 60,
+        renew_on_access=True, httponly=True, samesite="lax", exclude=["^/static/"],
+    )
+    state = State({"settings": settings})
+
+    async def open_database() -> None:
+        state.db = Database(settings.database_url)
+
+    async def close() -> None:
+        await state.sio.shutdown()
+        await state.db.dispose()
+
+    templates = TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
+                               engine_callback=lambda engine: register_filters(engine.engine, nav_for))
+    litestar = Litestar(
+        route_handlers=[
+            *auth_routes.ROUTES, *web_routes.ROUTES, *network_routes.ROUTES, *figures_api.ROUTES,
+            network_api.list_groups,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
+        ],
+        state=state,
+        stores={"sessions": _session_store(settings)},
+        middleware=[sessions.middleware, DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC)],
+        csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax",
+                               exclude=["^/api/"]),
+        template_config=templates,
+        openapi_config=OpenAPIConfig(title="Partnerportal API", version="1.0.0", path="/schema"),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[open_database],
+        on_shutdown=[close],
+        debug=settings.debug,
+    )
+    store = litestar.stores.get("sessions")
+    sio = create_socket_server(
+        socket_authenticator(lambda: state.db, settings, sessions, store),
+        redis_url=settings.redis_url, channel=settings.redis_channel,
+    )
+    state.sio = sio
+    state.publisher = Publisher(sio)
+    # No on_startup/on_shutdown on the wrapper: they would silence Litestar's lifespan hooks.
+    return socketio.ASGIApp(sio, other_asgi_app=litestar, socketio_path="socket.io")
+
+
+def app_from_env() -> Any:
+    """Factory for uvicorn (`portal serve`), reading settings from the environment."""
+    return create_app(Settings.from_env())

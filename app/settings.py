@@ -1,0 +1,64 @@
+"""One settings object, read from the environment (README: Configuration)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/portal.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    # Redis channel of the Socket.IO manager; tests give each server pair its own.
+    redis_channel: str = "portal-socketio"
+    secret_key: str = ""
+    var_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    sms_backend: str = "outbox"
+    sms_url: str | None = None
+    sms_token: str | None = None
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("PORTAL_VAR_DIR", "var"))
+        return cls(
+            database_url=env.get("PORTAL_DATABASE_URL", DEFAULT_DATABASE_URL),
+            redis_url=env.get("PORTAL_REDIS_URL") or None,
+            secret_key=env.get("PORTAL_SECRET_KEY") or "",
+            var_dir=var_dir,
+            host=env.get("PORTAL_HOST", "127.0.0.1"),
+            port=int(env.get("PORTAL_PORT", "8000")),
+            workers=int(env.get("PORTAL_WORKERS", "1")),
+            sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
+            sms_url=env.get("PORTAL_SMS_URL") or None,
+            sms_token=env.get("PORTAL_SMS_TOKEN") or None,
+            session_idle_minutes=int(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
+            session_absolute_hours=int(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
+            debug=env.get("PORTAL_DEBUG", "") == "1",
+        )
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated once into `var/secret_key`."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,70 @@
+"""The portal's side of Socket.IO authentication: session cookie or access token -> rooms."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from collections.abc import Callable
+from typing import Any
+
+from litestar.stores.base import Store
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.middleware import session_user_id
+from app.auth.permissions import Action, PartnerRef, Principal
+from app.auth.principals import load_principal, territory_paths
+from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
+from app.auth.tokens import user_id_for_token
+from app.db import Database
+from app.models import Partner
+from app.network.groups import members_by_group
+from app.settings import Settings
+from realtime.rooms import group_room, partner_room
+from realtime.server import Authenticate, Identity
+
+
+async def rooms_for(session: AsyncSession, principal: Principal) -> frozenset[str]:
+    """Partner rooms carry a partner's own figures; group rooms the released group figures."""
+    rooms: set[str] = set()
+    paths = await territory_paths(session)
+    members = await members_by_group(session)
+    partners: dict[int, Partner] = {p.id: p for ps in members.values() for p in ps}
+    refs = {pid: PartnerRef(pid, paths[p.territory_id]) for pid, p in partners.items()}
+    rooms.update(partner_room(pid) for pid, ref in refs.items() if principal.can(Action.VIEW, ref))
+    for gid, group_partners in members.items():
+        if principal.is_partner_user:
+            joins = principal.may(Action.BENCHMARK) and principal.partner_id in {p.id for p in group_partners}
+        else:
+            joins = principal.may(Action.VIEW)
+        if joins:
+            rooms.add(group_room(gid))
+    return frozenset(rooms)
+
+
+def socket_authenticator(database: Callable[[], Database], settings: Settings, sessions: RotatingSessionConfig,
+                         store: Store) -> Authenticate:
+    backend = RotatingSessionBackend(config=sessions)
+
+    async def user_from_cookie(environ: dict[str, Any]) -> int | None:
+        cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        morsel = cookie.get(sessions.key)
+        if morsel is None:
+            return None
+        data = await backend.get(morsel.value, store)
+        return session_user_id(backend.deserialize_data(data), settings) if data else None
+
+    async def authenticate(environ: dict[str, Any], auth: Any) -> Identity | None:
+        db = database()
+        if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+            async with db.transaction() as session:
+                user_id = await user_id_for_token(session, auth["token"])
+        else:
+            user_id = await user_from_cookie(environ)
+        if user_id is None:
+            return None
+        async with db.read() as session:
+            principal = await load_principal(session, user_id)
+            if principal is None:
+                return None
+            return Identity(principal.user_id, await rooms_for(session, principal))
+
+    return authenticate

@@ -1,0 +1,1 @@
+"""Page layout, navigation, the landing page and error pages."""

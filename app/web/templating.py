@@ -1,0 +1,39 @@
+"""Jinja globals and filters: navigation, German numbers, months and dates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+             "November", "Dezember")
+LOCAL = ZoneInfo("Europe/Berlin")
+
+
+def number_de(value: float | int | None, decimals: int = 0) -> str:
+    """1234567.891 -> "1.234.567,89" (decimals=2); None -> "–"."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def month_de(month: date) -> str:
+    return f"{MONTHS_DE[month.month - 1]} {month.year}"
+
+
+def month_short(month: date) -> str:
+    return f"{month.month:02d}/{month.year}"
+
+
+def datetime_de(moment: datetime | None) -> str:
+    return "–" if moment is None else moment.astimezone(LOCAL).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> None:
+    env.globals["nav_for"] = nav_for
+    env.filters.update(number_de=number_de, month_de=month_de, month_short=month_short, datetime_de=datetime_de)

@@ -1,0 +1,1 @@
+"""Pure KPI engine: metric catalogue, periods, formulas and statistics. No I/O."""

@@ -1,0 +1,32 @@
+"""Events the portal pushes (shared/CONTRACT.md, Socket.IO). Call only after the data is committed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+
+from realtime.rooms import chat_room, group_room, partner_room, user_room
+
+
+class Publisher:
+    def __init__(self, sio: socketio.AsyncServer | socketio.AsyncRedisManager) -> None:
+        self._sio = sio
+
+    async def kpi_own(self, partner_id: int, partner_no: int, period: str, kpis: dict[str, Any]) -> None:
+        payload = {"partner": partner_no, "period": period, "kpis": kpis}
+        await self._sio.emit("kpi:own", payload, room=partner_room(partner_id))
+
+    async def kpi_update(self, group_id: int, period: str, kpis: dict[str, Any]) -> None:
+        payload = {"group": group_id, "period": period, "kpis": kpis}
+        await self._sio.emit("kpi:update", payload, room=group_room(group_id))
+
+    async def chat_message(self, room_id: int, message: dict[str, Any]) -> None:
+        await self._sio.emit("chat:message", {"room": room_id, **message}, room=chat_room(room_id))
+
+    async def disconnect_user(self, user_id: int) -> None:
+        """End every socket of a user in this process, e.g. at sign-out (PITFALLS 4)."""
+        if not isinstance(self._sio, socketio.AsyncServer):
+            return
+        for sid, _eio_sid in list(self._sio.manager.get_participants("/", user_room(user_id))):
+            await self._sio.disconnect(sid)

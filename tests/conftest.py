@@ -1,0 +1,81 @@
+"""Shared fixtures: a demo database (built once, copied per test), settings and a running portal."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from app.db import Database
+from app.demo.builder import build_demo
+from app.migrate import upgrade
+from app.server import create_app
+from app.settings import Settings
+from tests.support.server import serving
+from tests.support.services import fresh_postgres_database, redis_url_or_skip
+
+DEMO_PARTNERS, DEMO_MONTHS, DEMO_SEED = 40, 36, 7
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def fill_demo(url: str, *, partners: int = DEMO_PARTNERS, months: int = DEMO_MONTHS,
+                    seed: int = DEMO_SEED, today: date | None = None) -> None:
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            await build_demo(session, partners=partners, months=months, seed=seed, today=today or date.today())
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "template.sqlite3"
+    asyncio.run(fill_demo(sqlite_url(path)))
+    return path
+
+
+@pytest.fixture
+def demo_sqlite(demo_template: Path, tmp_path: Path) -> str:
+    """A private copy of the demo network in SQLite."""
+    target = tmp_path / "var" / "portal.sqlite3"
+    target.parent.mkdir()
+    shutil.copy(demo_template, target)
+    return sqlite_url(target)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    async for url in fresh_postgres_database():
+        yield url
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    return await redis_url_or_skip()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(database_url: str, **overrides: object) -> Settings:
+        values: dict[str, object] = {"database_url": database_url, "var_dir": tmp_path / "var",
+                                     "secret_key": "test-secret-key-" + "x" * 32}
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+async def portal(demo_sqlite: str, make_settings: Callable[..., Settings]) -> AsyncIterator[str]:
+    """The demo portal on SQLite, served on a free port; yields its base URL."""
+    async with serving(create_app(make_settings(demo_sqlite))) as base:
+        yield base
