@@ -60,10 +60,22 @@ def _demo_logins() -> str:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
-    host, port, workers = args.host or settings.host, args.port or settings.port, args.workers or settings.workers
+    host, port, workers = (
+        args.host or settings.host,
+        args.port or settings.port,
+        args.workers or settings.workers,
+    )
     print(f"Partnerportal läuft auf http://{host}:{port} (Strg+C beendet)", flush=True)
-    uvicorn.run("app.server:app_from_env", factory=True, host=host, port=port, workers=workers,
-                ws_per_message_deflate=False, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        "app.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws_per_message_deflate=False,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
@@ -81,13 +93,17 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:
         print("Demo-Daten sind bereits vorhanden.")
     else:
         try:
-            summary = _in_transaction(settings, lambda s: build_demo(
-                s, partners=args.partners, months=args.months, seed=args.seed, today=date.today()))
+            summary = _in_transaction(
+                settings,
+                lambda s: build_demo(s, partners=args.partners, months=args.months, seed=args.seed, today=date.today()),
+            )
         except (NotEmpty, ValueError) as exc:
             raise CliError(str(exc)) from exc
-        print(f"Demo-Netz angelegt: {summary.partners} Partner, {summary.months} Monate "
-              f"({summary.first_month:%m/%Y} bis {summary.last_month:%m/%Y}), {summary.figures} Werte, "
-              f"{summary.users} Benutzer.")
+        print(
+            f"Demo-Netz angelegt: {summary.partners} Partner, {summary.months} Monate "
+            f"({summary.first_month:%m/%Y} bis {summary.last_month:%m/%Y}), {summary.figures} Werte, "
+            f"{summary.users} Benutzer."
+        )
     print(_demo_logins())
 
 
@@ -98,12 +114,25 @@ async def _create_admin(session: AsyncSession, username: str, phone: str) -> str
     if admin_class is None:
         raise CliError("Berechtigungsklasse „administrator“ fehlt; bitte zuerst `portal db upgrade`.")
     password = one_time_password()
-    user = User(username=username, display_name=username, password_hash=hash_password(password), phone=phone,
-                phone_verified=True, must_change_password=True, classes=[admin_class])
+    user = User(
+        username=username,
+        display_name=username,
+        password_hash=hash_password(password),
+        phone=phone,
+        phone_verified=True,
+        must_change_password=True,
+        classes=[admin_class],
+    )
     session.add(user)
     await session.flush()
-    session.add(AuditEvent(action="user.created", object_type="user", object_id=username,
-                           detail={"via": "cli", "classes": ["administrator"]}))
+    session.add(
+        AuditEvent(
+            action="user.created",
+            object_type="user",
+            object_id=username,
+            detail={"via": "cli", "classes": ["administrator"]},
+        )
+    )
     return password
 
 
@@ -131,15 +160,28 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
         if not user.active:
             raise CliError(f"Benutzer „{args.username}“ ist deaktiviert.")
         token = await create_token(session, user, args.name)
-        session.add(AuditEvent(actor_id=None, action="token.created", object_type="user", object_id=user.username,
-                               detail={"name": args.name, "prefix": token[:10], "via": "cli"}))
+        session.add(
+            AuditEvent(
+                actor_id=None,
+                action="token.created",
+                object_type="user",
+                object_id=user.username,
+                detail={"name": args.name, "prefix": token[:10], "via": "cli"},
+            )
+        )
         return token
 
     async def revoke(session: AsyncSession) -> int:
         user = await _user(session, args.username)
         count = await revoke_tokens(session, user, None if args.all else args.prefix)
-        session.add(AuditEvent(action="token.revoked", object_type="user", object_id=user.username,
-                               detail={"count": count, "via": "cli"}))
+        session.add(
+            AuditEvent(
+                action="token.revoked",
+                object_type="user",
+                object_id=user.username,
+                detail={"count": count, "via": "cli"},
+            )
+        )
         return count
 
     if args.action == "create":

@@ -66,10 +66,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only snapshot; anything written in it is rolled back."""
+        """A snapshot for reading (on SQLite without taking the write lock); write through transaction()."""
         async with self._read_sessions() as session, session.begin():
             yield session
-            await session.rollback()
 
     async def dispose(self) -> None:
         await self.writer.dispose()

@@ -20,20 +20,37 @@ async def seed_reference_data(session: AsyncSession) -> list[str]:
     for position, m in enumerate(CATALOGUE):
         if m.key in metric_keys:
             continue
-        session.add(Metric(
-            key=m.key, label_de=m.label_de, label_en=m.label_en, unit=m.unit, domain=m.domain, kind=m.kind,
-            time_kind=m.time_kind, formula=m.formula, better=m.better, decimals=m.decimals,
-            sensitive=m.sensitive, position=position * 10, active=True,
-        ))
+        session.add(
+            Metric(
+                key=m.key,
+                label_de=m.label_de,
+                label_en=m.label_en,
+                unit=m.unit,
+                domain=m.domain,
+                kind=m.kind,
+                time_kind=m.time_kind,
+                formula=m.formula,
+                better=m.better,
+                decimals=m.decimals,
+                sensitive=m.sensitive,
+                position=position * 10,
+                active=True,
+            )
+        )
         added.append(f"metric:{m.key}")
     class_keys = set(await session.scalars(select(PermissionClass.key)))
     for c in BUILTIN_CLASSES:
         if c.key in class_keys:
             continue
-        session.add(PermissionClass(
-            key=c.key, name=c.name, description=c.description, for_partner_users=c.for_partner_users,
-            grants=[Grant(action=g.action, domain=g.domain, scope=g.scope) for g in c.grants],
-        ))
+        session.add(
+            PermissionClass(
+                key=c.key,
+                name=c.name,
+                description=c.description,
+                for_partner_users=c.for_partner_users,
+                grants=[Grant(action=g.action, domain=g.domain, scope=g.scope) for g in c.grants],
+            )
+        )
         added.append(f"class:{c.key}")
     await session.flush()
     return added

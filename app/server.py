@@ -8,10 +8,10 @@ from typing import Any
 import socketio
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
@@ -48,8 +48,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     settings = settings or Settings.from_env()
     secret = settings.resolved_secret_key()
     sessions = RotatingSessionConfig(
-        store="sessions", key="portal_session", max_age=settings.session_idle_minutes * 60,
-        renew_on_access=True, httponly=True, samesite="lax", exclude=["^/static/"],
+        store="sessions",
+        key="portal_session",
+        max_age=settings.session_idle_minutes * 60,
+        renew_on_access=True,
+        httponly=True,
+        samesite="lax",
+        exclude=["^/static/"],
     )
     state = State({"settings": settings})
 
@@ -60,19 +65,24 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         await state.sio.shutdown()
         await state.db.dispose()
 
-    templates = TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
-                               engine_callback=lambda engine: register_filters(engine.engine, nav_for))
+    templates = TemplateConfig(
+        directory=ROOT / "templates",
+        engine=JinjaTemplateEngine,
+        engine_callback=lambda engine: register_filters(engine.engine, nav_for),
+    )
     litestar = Litestar(
         route_handlers=[
-            *auth_routes.ROUTES, *web_routes.ROUTES, *network_routes.ROUTES, *figures_api.ROUTES,
+            *auth_routes.ROUTES,
+            *web_routes.ROUTES,
+            *network_routes.ROUTES,
+            *figures_api.ROUTES,
             network_api.list_groups,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         state=state,
         stores={"sessions": _session_store(settings)},
         middleware=[sessions.middleware, DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC)],
-        csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax",
-                               exclude=["^/api/"]),
+        csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax", exclude=["^/api/"]),
         template_config=templates,
         openapi_config=OpenAPIConfig(title="Partnerportal API", version="1.0.0", path="/schema"),
         exception_handlers=EXCEPTION_HANDLERS,
@@ -83,7 +93,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     store = litestar.stores.get("sessions")
     sio = create_socket_server(
         socket_authenticator(lambda: state.db, settings, sessions, store),
-        redis_url=settings.redis_url, channel=settings.redis_channel,
+        redis_url=settings.redis_url,
+        channel=settings.redis_channel,
     )
     state.sio = sio
     state.publisher = Publisher(sio)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 from typing import Any
 
 from litestar.stores.base import Store
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.middleware import session_user_id
-from app.auth.permissions import Action, PartnerRef, Principal
+from app.auth.permissions import ALL_DOMAINS, Action, PartnerRef, Principal
 from app.auth.principals import load_principal, territory_paths
 from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
 from app.auth.tokens import user_id_for_token
 from app.db import Database
 from app.models import Partner
-from app.network.groups import members_by_group
+from app.network.groups import groups_with_members
 from app.settings import Settings
 from realtime.rooms import group_room, partner_room
 from realtime.server import Authenticate, Identity
@@ -26,22 +26,24 @@ async def rooms_for(session: AsyncSession, principal: Principal) -> frozenset[st
     """Partner rooms carry a partner's own figures; group rooms the released group figures."""
     rooms: set[str] = set()
     paths = await territory_paths(session)
-    members = await members_by_group(session)
-    partners: dict[int, Partner] = {p.id: p for ps in members.values() for p in ps}
+    groups = await groups_with_members(session)
+    partners: dict[int, Partner] = {p.id: p for _, members in groups for p in members}
     refs = {pid: PartnerRef(pid, paths[p.territory_id]) for pid, p in partners.items()}
-    rooms.update(partner_room(pid) for pid, ref in refs.items() if principal.can(Action.VIEW, ref))
-    for gid, group_partners in members.items():
+    # kpi:own carries every domain, so only who may see all of a partner's figures listens to it.
+    rooms.update(partner_room(pid) for pid, ref in refs.items() if principal.can(Action.VIEW, ref, ALL_DOMAINS))
+    for group, group_partners in groups:
         if principal.is_partner_user:
             joins = principal.may(Action.BENCHMARK) and principal.partner_id in {p.id for p in group_partners}
         else:
             joins = principal.may(Action.VIEW)
         if joins:
-            rooms.add(group_room(gid))
+            rooms.add(group_room(group.id))
     return frozenset(rooms)
 
 
-def socket_authenticator(database: Callable[[], Database], settings: Settings, sessions: RotatingSessionConfig,
-                         store: Store) -> Authenticate:
+def socket_authenticator(
+    database: Callable[[], Database], settings: Settings, sessions: RotatingSessionConfig, store: Store
+) -> Authenticate:
     backend = RotatingSessionBackend(config=sessions)
 
     async def user_from_cookie(environ: dict[str, Any]) -> int | None:

@@ -54,6 +54,8 @@ class MetricDef:
     sensitive: bool = False
 
 
+# The catalogue reads as a table; keep one metric per line.
+# fmt: off
 E, D, IMP = Kind.ENTERED, Kind.DERIVED, Kind.IMPORTED
 FLOW, STOCK, AVG = TimeKind.FLOW, TimeKind.STOCK, TimeKind.AVERAGE
 UP, DOWN = Better.HIGHER, Better.LOWER
@@ -157,5 +159,7 @@ DERIVED: tuple[MetricDef, ...] = (
     _derived("market_share", "Marktausschöpfung %", "Market exhaustion %", "%", Domain.MARKET,
              "revenue_new * 12 / months / sales_potential * 100", UP),
 )
+
+# fmt: on
 
 CATALOGUE: tuple[MetricDef, ...] = ENTERED + IMPORTED + DERIVED

@@ -47,7 +47,6 @@ def create_socket_server(
         engineio_logger=False,
     )
 
-    @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         identity = await authenticate(environ, auth)
         if identity is None:
@@ -57,4 +56,5 @@ def create_socket_server(
         for room in identity.rooms:
             await sio.enter_room(sid, room)
 
+    sio.on("connect", connect)
     return sio

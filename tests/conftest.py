@@ -25,8 +25,14 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def fill_demo(url: str, *, partners: int = DEMO_PARTNERS, months: int = DEMO_MONTHS,
-                    seed: int = DEMO_SEED, today: date | None = None) -> None:
+async def fill_demo(
+    url: str,
+    *,
+    partners: int = DEMO_PARTNERS,
+    months: int = DEMO_MONTHS,
+    seed: int = DEMO_SEED,
+    today: date | None = None,
+) -> None:
     await asyncio.to_thread(upgrade, url)
     db = Database(url)
     try:
@@ -66,8 +72,11 @@ async def redis_url() -> str:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(database_url: str, **overrides: object) -> Settings:
-        values: dict[str, object] = {"database_url": database_url, "var_dir": tmp_path / "var",
-                                     "secret_key": "test-secret-key-" + "x" * 32}
+        values: dict[str, object] = {
+            "database_url": database_url,
+            "var_dir": tmp_path / "var",
+            "secret_key": "test-secret-key-" + "x" * 32,
+        }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
 

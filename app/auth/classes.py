@@ -22,23 +22,66 @@ def _g(action: str, domain: str, scope: str) -> GrantRule:
 
 
 BUILTIN_CLASSES: tuple[ClassDef, ...] = (
-    ClassDef("administrator", "Administration", "Benutzer, Berechtigungen, Partner, Gruppen und Kennzahlen "
-             "verwalten; Zahlen für jeden Partner erfassen.", False,
-             (_g("administer", ANY, "all"), _g("view", ANY, "all"), _g("enter", ANY, "all"))),
-    ClassDef("moderator", "Moderation", "Chaträume führen: anlegen, sperren, stummschalten, Beiträge entfernen.",
-             False, (_g("moderate", ANY, "all"), _g("chat", ANY, "all"))),
-    ClassDef("sales_management", "Vertriebsleitung / Analyse", "Alle Zahlen aller Partner, Gebiets- und "
-             "Netzwerkauswertungen, Ziele.", False, (_g("view", ANY, "all"),)),
-    ClassDef("territory_manager", "Gebietsleitung", "Zahlen und Ziele der Partner in den eigenen Gebieten.", False,
-             (_g("view", ANY, "managed"),)),
-    ClassDef("receivables", "Debitorenmanagement", "Forderungen aller Partner.", False,
-             (_g("view", "receivables", "all"),)),
-    ClassDef("warranty", "Garantieabteilung", "Garantiezahlen aller Partner.", False,
-             (_g("view", "warranty", "all"),)),
+    ClassDef(
+        "administrator",
+        "Administration",
+        "Benutzer, Berechtigungen, Partner, Gruppen und Kennzahlen verwalten; Zahlen für jeden Partner erfassen.",
+        False,
+        (_g("administer", ANY, "all"), _g("view", ANY, "all"), _g("enter", ANY, "all")),
+    ),
+    ClassDef(
+        "moderator",
+        "Moderation",
+        "Chaträume führen: anlegen, sperren, stummschalten, Beiträge entfernen.",
+        False,
+        (_g("moderate", ANY, "all"), _g("chat", ANY, "all")),
+    ),
+    ClassDef(
+        "sales_management",
+        "Vertriebsleitung / Analyse",
+        "Alle Zahlen aller Partner, Gebiets- und Netzwerkauswertungen, Ziele.",
+        False,
+        (_g("view", ANY, "all"),),
+    ),
+    ClassDef(
+        "territory_manager",
+        "Gebietsleitung",
+        "Zahlen und Ziele der Partner in den eigenen Gebieten.",
+        False,
+        (_g("view", ANY, "managed"),),
+    ),
+    ClassDef(
+        "receivables",
+        "Debitorenmanagement",
+        "Forderungen aller Partner.",
+        False,
+        (_g("view", "receivables", "all"),),
+    ),
+    ClassDef(
+        "warranty",
+        "Garantieabteilung",
+        "Garantiezahlen aller Partner.",
+        False,
+        (_g("view", "warranty", "all"),),
+    ),
     ClassDef("marketing", "Marketing", "Marketingzahlen aller Partner.", False, (_g("view", "marketing", "all"),)),
-    ClassDef("managing_director", "Geschäftsführung (Partner)", "Alle Zahlen des eigenen Betriebs, Erfassung, "
-             "Betriebsvergleich und Chat.", True,
-             (_g("view", ANY, "own"), _g("enter", ANY, "own"), _g("benchmark", ANY, "own"), _g("chat", ANY, "own"))),
-    ClassDef("accountant", "Buchhaltung (Partner)", "Nur die Erfassung der eigenen Monatszahlen.", True,
-             (_g("enter", ANY, "own"),)),
+    ClassDef(
+        "managing_director",
+        "Geschäftsführung (Partner)",
+        "Alle Zahlen des eigenen Betriebs, Erfassung, Betriebsvergleich und Chat.",
+        True,
+        (
+            _g("view", ANY, "own"),
+            _g("enter", ANY, "own"),
+            _g("benchmark", ANY, "own"),
+            _g("chat", ANY, "own"),
+        ),
+    ),
+    ClassDef(
+        "accountant",
+        "Buchhaltung (Partner)",
+        "Nur die Erfassung der eigenen Monatszahlen.",
+        True,
+        (_g("enter", ANY, "own"),),
+    ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -57,11 +58,11 @@ class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=token or "session")
 
 
-def requires(action: str, domain: str | None = None) -> Any:
-    """A route guard: the user needs some grant of `action` (object checks stay in the services)."""
+def requires(allowed: Callable[[Principal], bool]) -> Any:
+    """A route guard from the same predicate the navigation uses (object checks stay in the services)."""
 
     def guard(connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler) -> None:
-        if not connection.user.may(action, domain):
+        if not allowed(connection.user):
             raise PermissionDeniedException("Dafür fehlt Ihnen die Berechtigung.")
 
     return guard

@@ -38,8 +38,7 @@ async def login_submit(request: Request[Any, Any, State], data: FormBody) -> Tem
     if user_id is None:
         # One message for both cases, so a guesser learns nothing about which part was wrong.
         error = "Benutzername oder Passwort ist falsch, oder das Konto ist gesperrt."
-        return Template("auth/login.html", context={"error": error, "username": credentials.username},
-                        status_code=400)
+        return Template("auth/login.html", context={"error": error, "username": credentials.username}, status_code=400)
     rotate_session(request.scope)
     request.set_session(signed_in_session(user_id))
     return Redirect("/", status_code=303)

@@ -26,6 +26,12 @@ async def sign_in(session: AsyncSession, credentials: Credentials, *, client: st
         user.last_login_at = utcnow()
         session.add(AuditEvent(actor_id=user.id, action="login.password_ok", client=client))
         return user.id
-    session.add(AuditEvent(actor_id=user.id if user else None, action="login.failed", client=client,
-                           detail={"username": credentials.username[:60]}))
+    session.add(
+        AuditEvent(
+            actor_id=user.id if user else None,
+            action="login.failed",
+            client=client,
+            detail={"username": credentials.username[:60]},
+        )
+    )
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
@@ -23,7 +23,7 @@ _NEW_ID = "portal.new_session_id"
 
 def rotate_session(scope: Scope) -> None:
     """Ask for a new session id when this response is sent (call at sign-in)."""
-    scope[_ROTATE] = True  # type: ignore[typeddict-unknown-key]
+    cast(dict[str, Any], scope)[_ROTATE] = True
 
 
 def signed_in_session(user_id: int) -> dict[str, Any]:
@@ -33,11 +33,11 @@ def signed_in_session(user_id: int) -> dict[str, Any]:
 class RotatingSessionBackend(ServerSideSessionBackend):
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
         data = await super().load_from_connection(connection)
-        connection.scope[_KNOWN] = bool(data)  # type: ignore[typeddict-unknown-key]
+        cast(dict[str, Any], connection.scope)[_KNOWN] = bool(data)
         return data
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-        scope: dict[str, Any] = connection.scope  # type: ignore[assignment]
+        scope = cast(dict[str, Any], connection.scope)
         if scope.get(_ROTATE) or not scope.get(_KNOWN):
             if _NEW_ID not in scope:
                 scope[_NEW_ID] = self.generate_session_id()

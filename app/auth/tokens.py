@@ -36,8 +36,10 @@ async def user_id_for_token(session: AsyncSession, token: str) -> int | None:
     ).first()
     if row is None:
         return None
-    row.AccessToken.last_used_at = utcnow()
-    return row.User.id
+    access: AccessToken = row.AccessToken
+    user: User = row.User
+    access.last_used_at = utcnow()
+    return user.id
 
 
 async def revoke_tokens(session: AsyncSession, user: User, prefix: str | None = None) -> int:

@@ -37,8 +37,9 @@ class DemoSummary:
 def _reported_at(rng: random.Random, month: date, late: bool = False) -> datetime:
     month_end = add_months(month, 1) - timedelta(days=1)
     days = rng.randint(35, 60) if late else rng.randint(3, 20)
-    return datetime.combine(month_end + timedelta(days=days), time(7 + rng.randint(0, 10), rng.randint(0, 59)),
-                            tzinfo=UTC)
+    return datetime.combine(
+        month_end + timedelta(days=days), time(7 + rng.randint(0, 10), rng.randint(0, 59)), tzinfo=UTC
+    )
 
 
 async def has_network(session: AsyncSession) -> bool:
@@ -66,8 +67,14 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
     last_month = add_months(month_of(today), -1)
     calendar = months_back(last_month, months)
     late = set(rng.sample(range(2, partners), min(LATE_PARTNERS, max(0, partners - 2))))
-    gaps = {i: rng.randrange(1, len(calendar) - 1) for i in rng.sample(range(2, partners),
-            min(GAP_PARTNERS, max(0, partners - 2)))} if len(calendar) > 2 else {}
+    gaps = (
+        {
+            i: rng.randrange(1, len(calendar) - 1)
+            for i in rng.sample(range(2, partners), min(GAP_PARTNERS, max(0, partners - 2)))
+        }
+        if len(calendar) > 2
+        else {}
+    )
     newcomer = partners - 1 if partners >= 10 and months > 18 else None
 
     figure_rows: list[dict[str, object]] = []
@@ -88,25 +95,46 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
             at = _reported_at(prng, month, late=position == len(calendar) - 2 and index % 7 == 3)
             report_rows.append({"partner_id": partner.id, "month": month, "submitted_at": at, "revision": 1})
             figure_rows.extend(
-                {"partner_id": partner.id, "metric_id": metric_ids[key], "month": month, "value": value,
-                 "source": "demo", "set_at": at}
+                {
+                    "partner_id": partner.id,
+                    "metric_id": metric_ids[key],
+                    "month": month,
+                    "value": value,
+                    "source": "demo",
+                    "set_at": at,
+                }
                 for key, value in values.items()
             )
         target_rows.extend(_targets(profile, partner, history, metric_ids, today, prng))
 
     for chunk in range(0, len(figure_rows), 5000):
-        await session.execute(insert(Figure), figure_rows[chunk:chunk + 5000])
+        await session.execute(insert(Figure), figure_rows[chunk : chunk + 5000])
     await session.execute(insert(MonthReport), report_rows)
     await session.execute(insert(Target), target_rows)
     session.add_all(_market_values(network, profiles, metric_ids, today.year, rng))
-    session.add(AuditEvent(action="demo.created", detail={"partners": partners, "months": months, "seed": seed,
-                                                          "last_month": format_month(last_month)}))
+    session.add(
+        AuditEvent(
+            action="demo.created",
+            detail={
+                "partners": partners,
+                "months": months,
+                "seed": seed,
+                "last_month": format_month(last_month),
+            },
+        )
+    )
     await session.flush()
     return DemoSummary(partners, months, calendar[0], last_month, len(figure_rows), len(users))
 
 
-def _targets(profile: DealerProfile, partner: Partner, history: dict[date, dict[str, float]],
-             metric_ids: dict[str, int], today: date, rng: random.Random) -> list[dict[str, object]]:
+def _targets(
+    profile: DealerProfile,
+    partner: Partner,
+    history: dict[date, dict[str, float]],
+    metric_ids: dict[str, int],
+    today: date,
+    rng: random.Random,
+) -> list[dict[str, object]]:
     """Monthly targets for the current year: last year's month plus the growth the Zentrale asks for."""
     ambition = rng.uniform(0.02, 0.08)
     rows = []
@@ -119,8 +147,13 @@ def _targets(profile: DealerProfile, partner: Partner, history: dict[date, dict[
     return rows
 
 
-def _market_values(network: list[Partner], profiles: dict[int, DealerProfile], metric_ids: dict[str, int],
-                   year: int, rng: random.Random) -> list[MarketValue]:
+def _market_values(
+    network: list[Partner],
+    profiles: dict[int, DealerProfile],
+    metric_ids: dict[str, int],
+    year: int,
+    rng: random.Random,
+) -> list[MarketValue]:
     """Purchasing power and sales potential per two-digit postal area, as a market-data import would bring."""
     areas: dict[str, list[Partner]] = {}
     for p in network:
@@ -129,11 +162,28 @@ def _market_values(network: list[Partner], profiles: dict[int, DealerProfile], m
     for area, members in sorted(areas.items()):
         power = rng.uniform(86.0, 114.0)
         potential = sum(profiles[p.id].annual_revenue * profiles[p.id].mix_new for p in members) / rng.uniform(
-            0.22, 0.5)
+            0.22, 0.5
+        )
         for y in (year - 2, year - 1, year):
             drift = 1 + 0.02 * (y - year)
-            values.append(MarketValue(area_kind="postal", area_code=area, metric_id=metric_ids["purchasing_power"],
-                                      year=y, value=round(power * drift, 1), source="Demo-Marktdaten"))
-            values.append(MarketValue(area_kind="postal", area_code=area, metric_id=metric_ids["sales_potential"],
-                                      year=y, value=round(potential * drift, -3), source="Demo-Marktdaten"))
+            values.append(
+                MarketValue(
+                    area_kind="postal",
+                    area_code=area,
+                    metric_id=metric_ids["purchasing_power"],
+                    year=y,
+                    value=round(power * drift, 1),
+                    source="Demo-Marktdaten",
+                )
+            )
+            values.append(
+                MarketValue(
+                    area_kind="postal",
+                    area_code=area,
+                    metric_id=metric_ids["sales_potential"],
+                    year=y,
+                    value=round(potential * drift, -3),
+                    source="Demo-Marktdaten",
+                )
+            )
     return values

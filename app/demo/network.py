@@ -51,10 +51,18 @@ def build_partners(rng: random.Random, leaves: list[Territory], count: int) -> l
         postal, town = towns[leaf.code][(i // len(leaves)) % len(towns[leaf.code])]
         surname = SURNAMES[rng.randrange(len(SURNAMES))]
         name = NAME_PATTERNS[rng.randrange(len(NAME_PATTERNS))].format(surname=surname, town=town)
-        partners.append(Partner(
-            number=1001 + i, name=name, territory_id=leaf.id, size_class=_weighted(rng, SIZE_CLASSES),
-            partner_type=_weighted(rng, PARTNER_TYPES), postal_code=postal, city=town, active=True,
-        ))
+        partners.append(
+            Partner(
+                number=1001 + i,
+                name=name,
+                territory_id=leaf.id,
+                size_class=_weighted(rng, SIZE_CLASSES),
+                partner_type=_weighted(rng, PARTNER_TYPES),
+                postal_code=postal,
+                city=town,
+                active=True,
+            )
+        )
     # The two partners the contract's demo users belong to: a mid-sized and a large one.
     if count >= 2:
         partners[0].size_class, partners[1].size_class = "mittel", "groß"
@@ -64,15 +72,33 @@ def build_partners(rng: random.Random, leaves: list[Territory], count: int) -> l
 def build_groups(partners: list[Partner]) -> list[ComparisonGroup]:
     groups = [ComparisonGroup(name="Alle Partner", kind="all", description="Jeder aktive Partner des Netzwerks.")]
     for code, name, _territories in REGIONS:
-        groups.append(ComparisonGroup(name=f"Region {name}", kind="rule", rule={"region": [code]},
-                                      description=f"Alle Partner der Region {name}."))
+        groups.append(
+            ComparisonGroup(
+                name=f"Region {name}",
+                kind="rule",
+                rule={"region": [code]},
+                description=f"Alle Partner der Region {name}.",
+            )
+        )
     for size, _weight in SIZE_CLASSES:
-        groups.append(ComparisonGroup(name=f"Größenklasse {size}", kind="rule", rule={"size_class": [size]},
-                                      description=f"Alle Partner der Größenklasse {size}."))
+        groups.append(
+            ComparisonGroup(
+                name=f"Größenklasse {size}",
+                kind="rule",
+                rule={"size_class": [size]},
+                description=f"Alle Partner der Größenklasse {size}.",
+            )
+        )
     small = [partners[0], *partners[4::9]][:SMALL_GROUP_SIZE]
-    groups.append(ComparisonGroup(name="ERFA-Kreis Werkstatt", kind="list", listed_partners=small,
-                                  description="Erfahrungsaustausch einiger Werkstattleiter; unter fünf "
-                                              "Partnern, daher werden keine Gruppenwerte freigegeben."))
+    groups.append(
+        ComparisonGroup(
+            name="ERFA-Kreis Werkstatt",
+            kind="list",
+            listed_partners=small,
+            description="Erfahrungsaustausch einiger Werkstattleiter; unter fünf "
+            "Partnern, daher werden keine Gruppenwerte freigegeben.",
+        )
+    )
     return groups
 
 
@@ -90,8 +116,12 @@ async def build_users(session: AsyncSession, partners: list[Partner], rng: rando
     for person in people:
         partner = by_number.get(person.partner_no) if person.partner_no else None
         user = User(
-            username=person.username, display_name=person.display_name, password_hash=password_hash,
-            phone=person.phone, phone_verified=True, partner_id=partner.id if partner else None,
+            username=person.username,
+            display_name=person.display_name,
+            password_hash=password_hash,
+            phone=person.phone,
+            phone_verified=True,
+            partner_id=partner.id if partner else None,
             classes=[classes[key] for key in person.classes],
             managed_territories=[territories[code] for code in person.manages],
         )
@@ -103,6 +133,7 @@ async def build_users(session: AsyncSession, partners: list[Partner], rng: rando
 
 def build_rooms(groups: list[ComparisonGroup], admin: User) -> list[ChatRoom]:
     rooms = [ChatRoom(name=g.name, kind="group", group_id=g.id, created_by_id=admin.id) for g in groups]
-    rooms.append(ChatRoom(name="Mitteilungen der Zentrale", kind="network", announcements_only=True,
-                          created_by_id=admin.id))
+    rooms.append(
+        ChatRoom(name="Mitteilungen der Zentrale", kind="network", announcements_only=True, created_by_id=admin.id)
+    )
     return rooms

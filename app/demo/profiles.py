@@ -10,22 +10,20 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-# Share of the yearly business per calendar month (mean 1): spring tillage and sowing
-# (Mar-May) and the grain and maize harvest (Jul-Sep) are the peaks of the dealer's year.
-SEASON_NEW = (0.62, 0.72, 1.18, 1.34, 1.22, 0.92, 1.12, 1.26, 1.12, 0.86, 0.74, 0.90)
-SEASON_PARTS = (0.70, 0.78, 1.05, 1.15, 1.10, 1.12, 1.30, 1.34, 1.08, 0.86, 0.74, 0.78)
-SEASON_WORKSHOP = (1.02, 1.16, 1.20, 1.05, 0.95, 1.02, 1.10, 1.00, 0.92, 0.90, 0.88, 0.80)
-# Workshop attendance dips with holidays in August and at Christmas.
-ATTENDANCE = (1.00, 1.00, 1.02, 1.00, 0.98, 1.00, 0.96, 0.86, 1.00, 1.00, 1.00, 0.84)
-ANNUAL_REVENUE = {"klein": (2.5e6, 5.5e6), "mittel": (6e6, 15e6), "groß": (17e6, 38e6)}
-
 
 def _season_mean(series: tuple[float, ...]) -> tuple[float, ...]:
     mean = sum(series) / len(series)
     return tuple(v / mean for v in series)
 
 
-SEASON_NEW, SEASON_PARTS, SEASON_WORKSHOP = map(_season_mean, (SEASON_NEW, SEASON_PARTS, SEASON_WORKSHOP))
+# Share of the yearly business per calendar month (mean 1): spring tillage and sowing
+# (Mar-May) and the grain and maize harvest (Jul-Sep) are the peaks of the dealer's year.
+SEASON_NEW = _season_mean((0.62, 0.72, 1.18, 1.34, 1.22, 0.92, 1.12, 1.26, 1.12, 0.86, 0.74, 0.90))
+SEASON_PARTS = _season_mean((0.70, 0.78, 1.05, 1.15, 1.10, 1.12, 1.30, 1.34, 1.08, 0.86, 0.74, 0.78))
+SEASON_WORKSHOP = _season_mean((1.02, 1.16, 1.20, 1.05, 0.95, 1.02, 1.10, 1.00, 0.92, 0.90, 0.88, 0.80))
+# Workshop attendance dips with holidays in August and at Christmas.
+ATTENDANCE = (1.00, 1.00, 1.02, 1.00, 0.98, 1.00, 0.96, 0.86, 1.00, 1.00, 1.00, 0.84)
+ANNUAL_REVENUE = {"klein": (2.5e6, 5.5e6), "mittel": (6e6, 15e6), "groß": (17e6, 38e6)}
 
 
 def market_cycle(month: date) -> float:
@@ -124,8 +122,12 @@ def month_figures(profile: DealerProfile, month: date, start: date, rng: random.
     hours_productive = hours_attendance * utilisation
     revenue_workshop = hours_productive * profile.rate_per_hour * (1 + 0.025 * years)
     revenue_total = revenue_new + revenue_used + revenue_parts + revenue_workshop + revenue_other
-    cogs = (revenue_new * (1 - profile.margin_new) + revenue_used * (1 - profile.margin_used)
-            + revenue_parts * (1 - profile.margin_parts) + revenue_other * 0.55)
+    cogs = (
+        revenue_new * (1 - profile.margin_new)
+        + revenue_used * (1 - profile.margin_used)
+        + revenue_parts * (1 - profile.margin_parts)
+        + revenue_other * 0.55
+    )
     annual_cogs_new = level * 12 * profile.mix_new * (1 - profile.margin_new)
     claims = max(0, round(fte_service * profile.claims_per_service_fte * jitter(1.5)))
     approved = min(claims, round(claims * profile.warranty_rate * jitter(0.3)))
@@ -139,10 +141,10 @@ def month_figures(profile: DealerProfile, month: date, start: date, rng: random.
         "revenue_other": round(revenue_other, 2),
         "cogs": round(cogs, 2),
         "units_new": float(max(0, round(revenue_new / profile.unit_price))),
-        "order_backlog": round(level * profile.mix_new * profile.backlog_months * SEASON_NEW[(m + 2) % 12]
-                               * jitter(), 2),
-        "stock_new": round(annual_cogs_new / profile.stock_turnover * SEASON_NEW[(m + 1) % 12] ** 0.5 * jitter(0.5),
-                           2),
+        "order_backlog": round(
+            level * profile.mix_new * profile.backlog_months * SEASON_NEW[(m + 2) % 12] * jitter(), 2
+        ),
+        "stock_new": round(annual_cogs_new / profile.stock_turnover * SEASON_NEW[(m + 1) % 12] ** 0.5 * jitter(0.5), 2),
         "stock_used": round(level * profile.mix_used * 2.6 * jitter(0.8), 2),
         "stock_parts": round(level * 12 * profile.mix_parts * (1 - profile.margin_parts) / 3.2 * jitter(0.3), 2),
         "hours_attendance": round(hours_attendance, 1),
@@ -155,13 +157,15 @@ def month_figures(profile: DealerProfile, month: date, start: date, rng: random.
         "receivables_overdue": round(receivables * min(0.9, profile.overdue_share * jitter(2.0)), 2),
         "personnel_costs": round(fte * profile.cost_per_fte * (1 + 0.03 * years) * (1.45 if m == 10 else 1.0), 2),
         "operating_costs": round(revenue_total * profile.operating_cost_ratio * jitter(0.8), 2),
-        "marketing_spend": round(revenue_total * profile.marketing_ratio * (1.6 if m in (1, 2) else 1.0)
-                                 * jitter(2.0), 2),
+        "marketing_spend": round(
+            revenue_total * profile.marketing_ratio * (1.6 if m in (1, 2) else 1.0) * jitter(2.0), 2
+        ),
         "fte": round(fte, 1),
         "fte_service": round(fte_service, 1),
         "apprentices": float(round(fte * 0.08)),
         "sales_area": profile.sales_area,
-        "customers_active": float(round(profile.annual_revenue / profile.revenue_per_customer
-                                        * (1 + profile.growth * 0.5) ** years)),
+        "customers_active": float(
+            round(profile.annual_revenue / profile.revenue_per_customer * (1 + profile.growth * 0.5) ** years)
+        ),
         "expectation": float(max(-1, min(1, round(mood)))),
     }

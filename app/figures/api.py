@@ -7,7 +7,8 @@ from typing import Any
 
 from litestar import Request, get, put
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,27 +23,33 @@ from realtime.publish import Publisher
 PartnerRequest = Request[Principal, Any, State]
 
 
+class InvalidInput(HTTPException):
+    """422: the request was understood, but a value is not acceptable; `extra` names each field."""
+
+    status_code = 422
+
+
 def _month(text: str) -> date:
     try:
         return parse_month(text)
     except ValueError as exc:
-        raise ValidationException(str(exc), extra=[{"key": "period", "message": str(exc)}]) from exc
+        raise InvalidInput(str(exc), extra=[{"key": "period", "message": str(exc)}]) from exc
 
 
-async def _partner_for(session: AsyncSession, principal: Principal, number: int, action: str) -> Partner:
-    """The partner, if the caller may do `action` on it; someone who may not even see it gets 404."""
+async def _partner_for(session: AsyncSession, principal: Principal, number: int, *actions: str) -> Partner:
+    """The partner, if one of `actions` is allowed on it; someone with no right on it at all gets 404."""
     partner = await session.scalar(select(Partner).where(Partner.number == number))
     if partner is None:
         raise NotFoundException(f"Partner {number} nicht gefunden.")
     ref = (await partner_refs(session, [partner]))[partner.id]
     if not (principal.can(Action.VIEW, ref) or principal.can(Action.ENTER, ref)):
         raise NotFoundException(f"Partner {number} nicht gefunden.")
-    if not principal.can(action, ref):
-        raise PermissionDeniedException(f"Sie dürfen für Partner {number} keine Zahlen {_VERBS[action]}.")
+    if not any(principal.can(action, ref) for action in actions):
+        raise PermissionDeniedException(f"Sie dürfen für Partner {number} keine Zahlen {_VERBS[actions[0]]}.")
     return partner
 
 
-_VERBS = {Action.VIEW: "sehen", Action.ENTER: "erfassen"}
+_VERBS: dict[str, str] = {Action.VIEW: "sehen", Action.ENTER: "erfassen"}
 
 
 def _answer(partner: Partner, month: date, values: dict[str, float]) -> dict[str, Any]:
@@ -56,34 +63,59 @@ async def list_metrics(request: PartnerRequest) -> list[dict[str, Any]]:
     async with db.read() as session:
         metrics = (await session.scalars(select(Metric).where(Metric.active).order_by(Metric.position))).all()
     return [
-        {"key": m.key, "labels": {"de": m.label_de, "en": m.label_en}, "unit": m.unit, "domain": m.domain,
-         "kind": m.kind, "time_kind": m.time_kind, "formula": m.formula, "better": m.better,
-         "decimals": m.decimals, "sensitive": m.sensitive}
+        {
+            "key": m.key,
+            "labels": {"de": m.label_de, "en": m.label_en},
+            "unit": m.unit,
+            "domain": m.domain,
+            "kind": m.kind,
+            "time_kind": m.time_kind,
+            "formula": m.formula,
+            "better": m.better,
+            "decimals": m.decimals,
+            "sensitive": m.sensitive,
+        }
         for m in metrics
     ]
 
 
 @get("/api/v1/partners/{partner_no:int}/figures/{period:str}", tags=["Zahlen"])
-async def get_figures(request: PartnerRequest, partner_no: int, period: str) -> dict[str, Any]:
+async def get_figures(request: PartnerRequest, partner_no: FromPath[int], period: FromPath[str]) -> dict[str, Any]:
     month = _month(period)
     async with request.app.state.db.read() as session:
-        partner = await _partner_for(session, request.user, partner_no, Action.VIEW)
-        values = await month_values(session, partner, month)
+        principal = request.user
+        partner = await _partner_for(session, principal, partner_no, Action.VIEW, Action.ENTER)
+        ref = (await partner_refs(session, [partner]))[partner.id]
+        values = await month_values(
+            session,
+            partner,
+            month,
+            lambda domain: principal.can(Action.VIEW, ref, domain) or principal.can(Action.ENTER, ref, domain),
+        )
     return _answer(partner, month, values)
 
 
 @put("/api/v1/partners/{partner_no:int}/figures/{period:str}", tags=["Zahlen"])
-async def put_figures(request: PartnerRequest, partner_no: int, period: str, data: dict[str, Any]) -> dict[str, Any]:
+async def put_figures(
+    request: PartnerRequest, partner_no: FromPath[int], period: FromPath[str], data: JSONBody[dict[str, Any]]
+) -> dict[str, Any]:
     month = _month(period)
     db: Database = request.app.state.db
     try:
         async with db.transaction() as session:
             partner = await _partner_for(session, request.user, partner_no, Action.ENTER)
-            await store_month(session, partner, month, data, by_user_id=request.user.user_id, source="api",
-                              today=date.today())
+            await store_month(
+                session,
+                partner,
+                month,
+                data,
+                by_user_id=request.user.user_id,
+                source="api",
+                today=date.today(),
+            )
             values = await month_values(session, partner, month)
     except InvalidFigures as exc:
-        raise ValidationException(
+        raise InvalidInput(
             "Ungültige Werte: " + ", ".join(e.field for e in exc.errors) + " (nichts gespeichert)",
             extra=[{"key": e.field, "message": e.message} for e in exc.errors],
         ) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -79,11 +80,12 @@ async def store_month(
     """Store entered values of one month; a changed value keeps its predecessor as a revision."""
     metrics = await entered_metrics(session)
     values = check_values(metrics, raw, month, today)
+    # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
+    # already serialises writers), so the revision count and history never lose an update.
+    await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
     existing = {
         f.metric_id: f
-        for f in await session.scalars(
-            select(Figure).where(Figure.partner_id == partner.id, Figure.month == month)
-        )
+        for f in await session.scalars(select(Figure).where(Figure.partner_id == partner.id, Figure.month == month))
     }
     now = utcnow()
     changed: list[str] = []
@@ -91,12 +93,29 @@ async def store_month(
         metric = metrics[key]
         figure = existing.get(metric.id)
         if figure is None:
-            session.add(Figure(partner_id=partner.id, metric_id=metric.id, month=month, value=value,
-                               source=source, set_by_id=by_user_id, set_at=now))
+            session.add(
+                Figure(
+                    partner_id=partner.id,
+                    metric_id=metric.id,
+                    month=month,
+                    value=value,
+                    source=source,
+                    set_by_id=by_user_id,
+                    set_at=now,
+                )
+            )
         elif figure.value != value:
-            session.add(FigureRevision(figure_id=figure.id, value=figure.value, source=figure.source,
-                                       set_by_id=figure.set_by_id, set_at=figure.set_at,
-                                       replaced_by_id=by_user_id, replaced_at=now))
+            session.add(
+                FigureRevision(
+                    figure_id=figure.id,
+                    value=figure.value,
+                    source=figure.source,
+                    set_by_id=figure.set_by_id,
+                    set_at=figure.set_at,
+                    replaced_by_id=by_user_id,
+                    replaced_at=now,
+                )
+            )
             figure.value, figure.source, figure.set_by_id, figure.set_at = value, source, by_user_id, now
         else:
             continue
@@ -109,18 +128,27 @@ async def store_month(
     else:
         report.revision += 1
         report.submitted_by_id, report.submitted_at = by_user_id, now
-    session.add(AuditEvent(actor_id=by_user_id, action="figures.saved", object_type="partner",
-                           object_id=str(partner.number),
-                           detail={"month": format_month(month), "changed": changed, "source": source}))
+    session.add(
+        AuditEvent(
+            actor_id=by_user_id,
+            action="figures.saved",
+            object_type="partner",
+            object_id=str(partner.number),
+            detail={"month": format_month(month), "changed": changed, "source": source},
+        )
+    )
     await session.flush()
     return StoredMonth(partner.id, partner.number, month, tuple(changed), values)
 
 
-async def month_values(session: AsyncSession, partner: Partner, month: date) -> dict[str, float]:
+async def month_values(
+    session: AsyncSession, partner: Partner, month: date, domains: Callable[[str], bool] = lambda _: True
+) -> dict[str, float]:
+    """The entered values of a partner's month, limited to the data domains `domains` admits."""
     rows = await session.execute(
-        select(Metric.key, Figure.value)
+        select(Metric.key, Metric.domain, Figure.value)
         .join(Figure, Figure.metric_id == Metric.id)
         .where(Figure.partner_id == partner.id, Figure.month == month)
         .order_by(Metric.position)
     )
-    return {key: value for key, value in rows.tuples()}
+    return {key: value for key, domain, value in rows if domains(domain)}

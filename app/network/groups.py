@@ -26,34 +26,26 @@ def matches_rule(rule: dict[str, Any], partner: Partner, path: tuple[str, ...]) 
     return True
 
 
-async def members_by_group(
-    session: AsyncSession, groups: Sequence[ComparisonGroup] | None = None
-) -> dict[int, list[Partner]]:
-    """Active partners of each group (all active groups when none are given), ordered by number."""
-    if groups is None:
-        groups = (
-            await session.scalars(
-                select(ComparisonGroup)
-                .where(ComparisonGroup.active)
-                .options(selectinload(ComparisonGroup.listed_partners))
-                .order_by(ComparisonGroup.id)
-            )
-        ).all()
+async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGroup, list[Partner]]]:
+    """Every active group with its active partners (ordered by number)."""
+    groups = (
+        await session.scalars(
+            select(ComparisonGroup)
+            .where(ComparisonGroup.active)
+            .options(selectinload(ComparisonGroup.listed_partners))
+            .order_by(ComparisonGroup.id)
+        )
+    ).all()
     partners = (await session.scalars(select(Partner).where(Partner.active).order_by(Partner.number))).all()
     paths = await territory_paths(session)
-    result: dict[int, list[Partner]] = {}
-    for group in groups:
-        if group.kind == "all":
-            result[group.id] = list(partners)
-        elif group.kind == "list":
-            listed = {p.id for p in group.listed_partners}
-            result[group.id] = [p for p in partners if p.id in listed]
-        else:
-            rule = group.rule or {}
-            result[group.id] = [p for p in partners if matches_rule(rule, p, paths[p.territory_id])]
-    return result
+    return [(group, _members(group, partners, paths)) for group in groups]
 
 
-async def group_ids_of_partner(session: AsyncSession, partner_id: int) -> list[int]:
-    members = await members_by_group(session)
-    return [gid for gid, partners in members.items() if any(p.id == partner_id for p in partners)]
+def _members(group: ComparisonGroup, partners: Sequence[Partner], paths: dict[int, tuple[str, ...]]) -> list[Partner]:
+    if group.kind == "all":
+        return list(partners)
+    if group.kind == "list":
+        listed = {p.id for p in group.listed_partners}
+        return [p for p in partners if p.id in listed]
+    rule = group.rule or {}
+    return [p for p in partners if matches_rule(rule, p, paths[p.territory_id])]

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from litestar import Request, get
 from litestar.datastructures import State
 from litestar.response import Template
-from sqlalchemy import func, select
 
 from app.auth.middleware import requires
-from app.auth.permissions import Action, Principal
-from app.auth.principals import territory_paths
-from app.models import MonthReport, Territory
-from app.network.visibility import visible_partners
+from app.auth.permissions import Principal
+from app.network.directory import may_browse_partners, partner_directory
 
 
-@get("/partner", name="partners", include_in_schema=False, guards=[requires(Action.VIEW)])
+@get("/partner", name="partners", include_in_schema=False, guards=[requires(may_browse_partners)])
 async def partner_list(request: Request[Principal, Any, State]) -> Template:
     async with request.app.state.db.read() as session:
-        partners = await visible_partners(session, request.user)
-        names = {t.code: t.name for t in await session.scalars(select(Territory))}
-        paths = await territory_paths(session)
-        last = dict(
-            (
-                await session.execute(
-                    select(MonthReport.partner_id, func.max(MonthReport.month)).group_by(MonthReport.partner_id)
-                )
-            ).tuples().all()
-        )
-    rows = [
-        {"partner": p, "region": names[paths[p.territory_id][1]], "territory": names[paths[p.territory_id][-1]],
-         "last_report": last.get(p.id)}
-        for p in partners
-    ]
-    return Template("network/partners.html", context={"rows": rows, "today": date.today()})
+        rows = await partner_directory(session, request.user)
+    return Template("network/partners.html", context={"rows": rows})
 
 
 ROUTES = [partner_list]

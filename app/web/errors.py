@@ -10,8 +10,15 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-TITLES = {400: "Ungültige Anfrage", 401: "Anmeldung erforderlich", 403: "Kein Zugriff",
-          404: "Seite nicht gefunden", 405: "Nicht erlaubt", 422: "Ungültige Eingabe", 429: "Zu viele Anfragen"}
+TITLES = {
+    400: "Ungültige Anfrage",
+    401: "Anmeldung erforderlich",
+    403: "Kein Zugriff",
+    404: "Seite nicht gefunden",
+    405: "Nicht erlaubt",
+    422: "Ungültige Eingabe",
+    429: "Zu viele Anfragen",
+}
 
 
 def _wants_json(request: Request[Any, Any, State]) -> bool:
@@ -29,8 +36,11 @@ def http_error(request: Request[Any, Any, State], exc: HTTPException) -> Respons
         if request.headers.get("hx-request"):
             return Response("", status_code=401, headers={"HX-Redirect": "/login"})
         return Redirect("/login", status_code=303)
-    return Template("error.html", status_code=exc.status_code,
-                    context={"title": TITLES.get(exc.status_code, "Fehler"), "detail": exc.detail})
+    return Template(
+        "error.html",
+        status_code=exc.status_code,
+        context={"title": TITLES.get(exc.status_code, "Fehler"), "detail": exc.detail},
+    )
 
 
 def server_error(request: Request[Any, Any, State], exc: Exception) -> Response[Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.auth.permissions import Action, Principal
+from app.auth.permissions import Principal
+from app.network.directory import may_browse_partners
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Übersicht", "/", lambda p: True),
-    NavItem("Partner", "/partner", lambda p: not p.is_partner_user and p.may(Action.VIEW)),
+    NavItem("Partner", "/partner", may_browse_partners),
 )
 
 

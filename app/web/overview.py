@@ -35,17 +35,18 @@ async def build_overview(session: AsyncSession, principal: Principal, today: dat
     partner = await session.get(Partner, principal.partner_id) if principal.partner_id else None
     months: list[MonthStatus] = []
     if partner is not None:
-        reported = set(
-            await session.scalars(select(MonthReport.month).where(MonthReport.partner_id == partner.id))
-        )
+        reported = set(await session.scalars(select(MonthReport.month).where(MonthReport.partner_id == partner.id)))
         months = [MonthStatus(m, m in reported) for m in months_back(last_month, 12)]
     partners = await visible_partners(session, principal, Action.VIEW) if not principal.is_partner_user else []
     reported_count = 0
     if partners:
-        reported_count = await session.scalar(
-            select(func.count()).select_from(MonthReport).where(
-                MonthReport.month == last_month, MonthReport.partner_id.in_([p.id for p in partners])
+        reported_count = (
+            await session.scalar(
+                select(func.count())
+                .select_from(MonthReport)
+                .where(MonthReport.month == last_month, MonthReport.partner_id.in_([p.id for p in partners]))
             )
-        ) or 0
+            or 0
+        )
     groups = len(await visible_groups(session, principal))
     return Overview(partner, months, len(partners), reported_count, last_month, groups)

@@ -67,9 +67,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["territories.id"], name=op.f("fk_territories_parent_id_territories")
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["territories.id"], name=op.f("fk_territories_parent_id_territories")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_territories")),
         sa.UniqueConstraint("code", name=op.f("uq_territories_code")),
     )
@@ -107,9 +105,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("source", sa.String(length=120), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["metric_id"], ["metrics.id"], name=op.f("fk_market_values_metric_id_metrics")
-        ),
+        sa.ForeignKeyConstraint(["metric_id"], ["metrics.id"], name=op.f("fk_market_values_metric_id_metrics")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_market_values")),
         sa.UniqueConstraint(
             "area_kind",
@@ -229,9 +225,7 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_chat_rooms_created_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_chat_rooms_created_by_id_users")),
         sa.ForeignKeyConstraint(
             ["group_id"], ["comparison_groups.id"], name=op.f("fk_chat_rooms_group_id_comparison_groups")
         ),
@@ -254,9 +248,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["partner_id"], ["partners.id"], name=op.f("fk_figures_partner_id_partners")),
         sa.ForeignKeyConstraint(["set_by_id"], ["users.id"], name=op.f("fk_figures_set_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_figures")),
-        sa.UniqueConstraint(
-            "partner_id", "metric_id", "month", name=op.f("uq_figures_partner_id_metric_id_month")
-        ),
+        sa.UniqueConstraint("partner_id", "metric_id", "month", name=op.f("uq_figures_partner_id_metric_id_month")),
     )
     with op.batch_alter_table("figures", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_figures_month"), ["month"], unique=False)
@@ -270,12 +262,8 @@ def upgrade() -> None:
         sa.Column("submitted_by_id", sa.Integer(), nullable=True),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["partner_id"], ["partners.id"], name=op.f("fk_month_reports_partner_id_partners")
-        ),
-        sa.ForeignKeyConstraint(
-            ["submitted_by_id"], ["users.id"], name=op.f("fk_month_reports_submitted_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["partner_id"], ["partners.id"], name=op.f("fk_month_reports_partner_id_partners")),
+        sa.ForeignKeyConstraint(["submitted_by_id"], ["users.id"], name=op.f("fk_month_reports_submitted_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_month_reports")),
         sa.UniqueConstraint("partner_id", "month", name=op.f("uq_month_reports_partner_id_month")),
     )
@@ -310,9 +298,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["partner_id"], ["partners.id"], name=op.f("fk_targets_partner_id_partners")),
         sa.ForeignKeyConstraint(["set_by_id"], ["users.id"], name=op.f("fk_targets_set_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_targets")),
-        sa.UniqueConstraint(
-            "partner_id", "metric_id", "month", name=op.f("uq_targets_partner_id_metric_id_month")
-        ),
+        sa.UniqueConstraint("partner_id", "metric_id", "month", name=op.f("uq_targets_partner_id_metric_id_month")),
     )
     with op.batch_alter_table("targets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_targets_partner_id"), ["partner_id"], unique=False)
@@ -361,9 +347,7 @@ def upgrade() -> None:
         sa.Column("removed_by_id", sa.Integer(), nullable=True),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_chat_messages_author_id_users")),
-        sa.ForeignKeyConstraint(
-            ["removed_by_id"], ["users.id"], name=op.f("fk_chat_messages_removed_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["removed_by_id"], ["users.id"], name=op.f("fk_chat_messages_removed_by_id_users")),
         sa.ForeignKeyConstraint(
             ["room_id"],
             ["chat_rooms.id"],
@@ -428,9 +412,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["replaced_by_id"], ["users.id"], name=op.f("fk_figure_revisions_replaced_by_id_users")
         ),
-        sa.ForeignKeyConstraint(
-            ["set_by_id"], ["users.id"], name=op.f("fk_figure_revisions_set_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["set_by_id"], ["users.id"], name=op.f("fk_figure_revisions_set_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_figure_revisions")),
     )
     with op.batch_alter_table("figure_revisions", schema=None) as batch_op:

@@ -25,5 +25,6 @@ def csrf_field(html: str) -> str:
 async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
     """The browser's way in: the login form with its CSRF token."""
     page = await client.get("/login")
-    return await client.post("/login", data={"username": username, "password": password,
-                                             "_csrf_token": csrf_field(page.text)})
+    return await client.post(
+        "/login", data={"username": username, "password": password, "_csrf_token": csrf_field(page.text)}
+    )
