@@ -1,0 +1,50 @@
+"""The layout in a real browser: from a 360 px phone to a desktop, with the live connection up."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.support.personas import PASSWORD
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+async def signed_in(browser: Browser, portal: str, username: str, viewport: dict[str, int]) -> Page:
+    page = await browser.new_page(viewport=viewport, base_url=portal)  # type: ignore[arg-type]
+    await page.goto("/login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{portal}/")
+    return page
+
+
+async def page_overflows(page: Page) -> bool:
+    return bool(await page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+async def test_the_landing_page_fits_and_goes_live(browser: Browser, portal: str, viewport: dict[str, int]) -> None:
+    page = await signed_in(browser, portal, "gf1001", viewport)
+    await expect(page.locator("h1")).to_contain_text("Guten Tag")
+    await expect(page.locator("nav.menu")).to_be_visible()
+    await expect(page.locator("#live-status")).to_have_text("live", timeout=10_000)
+    assert not await page_overflows(page)
+
+
+async def test_the_login_page_fits_a_phone(browser: Browser, portal: str) -> None:
+    page = await browser.new_page(viewport=PHONE)  # type: ignore[arg-type]
+    await page.goto(f"{portal}/login")
+    await expect(page.locator("#username")).to_be_visible()
+    assert not await page_overflows(page)
+
+
+async def test_a_wide_table_scrolls_inside_its_box_on_a_phone(browser: Browser, portal: str) -> None:
+    page = await signed_in(browser, portal, "vertrieb", PHONE)
+    await page.click("nav.menu >> text=Partner")
+    await expect(page.locator("h1")).to_have_text("Partner")
+    assert not await page_overflows(page)
+    box = page.locator(".table-scroll")
+    assert await box.evaluate("el => el.scrollWidth > el.clientWidth")

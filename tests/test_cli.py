@@ -1,0 +1,77 @@
+"""The `portal` command as an operator uses it (shared/CONTRACT.md, Command line)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.auth.tokens import user_id_for_token
+from app.db import Database
+from tests.conftest import sqlite_url
+
+PORTAL = Path(sys.executable).parent / "portal"
+
+
+def portal(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PORTAL_DATABASE_URL": sqlite_url(tmp_path / "var" / "portal.sqlite3")}
+    return subprocess.run([str(PORTAL), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+async def _token_user(tmp_path: Path, token: str) -> int | None:
+    db = Database(sqlite_url(tmp_path / "var" / "portal.sqlite3"))
+    try:
+        async with db.transaction() as session:
+            return await user_id_for_token(session, token)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def small_demo(tmp_path: Path) -> Path:
+    done = portal(tmp_path, "demo-data", "--partners", "10", "--months", "6", "--seed", "1")
+    assert done.returncode == 0, done.stderr
+    assert "10 Partner, 6 Monate" in done.stdout and "Demo-Portal-2026!" in done.stdout
+    return tmp_path
+
+
+def test_demo_data_fills_only_an_empty_database(small_demo: Path) -> None:
+    again = portal(small_demo, "demo-data")
+    assert again.returncode == 2 and "enthält schon ein Partnernetz" in again.stderr
+    if_empty = portal(small_demo, "demo-data", "--if-empty")
+    assert if_empty.returncode == 0 and "bereits vorhanden" in if_empty.stdout
+
+
+def test_token_create_prints_a_working_token_on_the_last_line_and_revoke_ends_it(small_demo: Path) -> None:
+    created = portal(small_demo, "token", "create", "gf1001")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert asyncio.run(_token_user(small_demo, token)) is not None
+    revoked = portal(small_demo, "token", "revoke", "gf1001", "--prefix", token[:10])
+    assert revoked.returncode == 0 and "1 Token widerrufen" in revoked.stdout
+    assert asyncio.run(_token_user(small_demo, token)) is None
+
+
+def test_token_for_an_unknown_user_is_a_clear_error(small_demo: Path) -> None:
+    done = portal(small_demo, "token", "create", "niemand")
+    assert done.returncode == 2 and "gibt es nicht" in done.stderr
+
+
+def test_create_admin_prints_a_one_time_password_and_checks_its_input(tmp_path: Path) -> None:
+    made = portal(tmp_path, "create-admin", "chefin", "--phone", "+4917012345678")
+    assert made.returncode == 0, made.stderr
+    assert len(made.stdout.strip().splitlines()[-1]) == 16
+    twice = portal(tmp_path, "create-admin", "chefin", "--phone", "+4917012345678")
+    assert twice.returncode == 2 and "gibt es schon" in twice.stderr
+    bad_phone = portal(tmp_path, "create-admin", "zweite", "--phone", "0170 123")
+    assert bad_phone.returncode == 2 and "internationalen Format" in bad_phone.stderr
+
+
+def test_db_upgrade_is_repeatable(tmp_path: Path) -> None:
+    for _ in range(2):
+        done = portal(tmp_path, "db", "upgrade")
+        assert done.returncode == 0 and "neuesten Stand" in done.stdout
