@@ -53,7 +53,6 @@ def _demo_logins() -> str:
     people = [*ZENTRALE_USERS, *partner_users(1001, ""), *partner_users(1002, "")[:1]]
     lines = [f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):"]
     lines += [f"  {p.username:<12} {p.phone}" for p in people]
-    lines.append("SMS-Codes stehen in var/sms-outbox.jsonl.")
     return "\n".join(lines)
 
 
