@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware
-from app.auth.sessions import RotatingSessionConfig
+from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.db import Database
 from app.figures import api as figures_api
 from app.network import api as network_api
@@ -58,10 +59,12 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     )
     state = State({"settings": settings})
 
-    async def open_database() -> None:
+    async def start() -> None:
         state.db = Database(settings.database_url)
+        state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
 
-    async def close() -> None:
+    async def stop() -> None:
+        state.sweeper.cancel()
         await state.sio.shutdown()
         await state.db.dispose()
 
@@ -86,8 +89,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         template_config=templates,
         openapi_config=OpenAPIConfig(title="Partnerportal API", version="1.0.0", path="/schema"),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[open_database],
-        on_shutdown=[close],
+        on_startup=[start],
+        on_shutdown=[stop],
         debug=settings.debug,
     )
     store = litestar.stores.get("sessions")

@@ -13,7 +13,7 @@ from app.auth.middleware import session_user_id
 from app.auth.permissions import ALL_DOMAINS, Action, PartnerRef, Principal
 from app.auth.principals import load_principal, territory_paths
 from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
-from app.auth.tokens import user_id_for_token
+from app.auth.tokens import authenticate_token
 from app.db import Database
 from app.models import Partner
 from app.network.groups import groups_with_members
@@ -57,8 +57,7 @@ def socket_authenticator(
     async def authenticate(environ: dict[str, Any], auth: Any) -> Identity | None:
         db = database()
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-            async with db.transaction() as session:
-                user_id = await user_id_for_token(session, auth["token"])
+            user_id = await authenticate_token(db, auth["token"])
         else:
             user_id = await user_from_cookie(environ)
         if user_id is None:

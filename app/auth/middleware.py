@@ -13,7 +13,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from app.auth.permissions import Principal
 from app.auth.principals import load_principal
-from app.auth.tokens import user_id_for_token
+from app.auth.tokens import authenticate_token
 from app.db import Database
 from app.settings import Settings
 
@@ -42,8 +42,7 @@ class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         settings: Settings = connection.app.state.settings
         token = bearer_token(connection)
         if token:
-            async with db.transaction() as session:
-                user_id = await user_id_for_token(session, token)
+            user_id = await authenticate_token(db, token)
         elif connection.scope["path"].startswith("/api/"):
             # The API takes tokens only: a session cookie there would need CSRF protection too.
             raise NotAuthorizedException("Für die API ist ein persönliches Zugriffstoken nötig.")

@@ -8,12 +8,14 @@ when a handler asks for rotation (sign-in), deleting the old entry.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.stores.base import Store
 from litestar.types import Empty, Message, Scope, ScopeSession
 
 _ROTATE = "portal.rotate_session"
@@ -62,3 +64,13 @@ class RotatingSessionBackend(ServerSideSessionBackend):
 @dataclass
 class RotatingSessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend
+
+
+async def sweep_expired_sessions(store: Store, every_seconds: float) -> None:
+    """Delete expired sessions from a file store now and then (Redis expires keys by itself)."""
+    delete_expired = getattr(store, "delete_expired", None)
+    if delete_expired is None:
+        return
+    while True:
+        await delete_expired()
+        await asyncio.sleep(every_seconds)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from tests.support.personas import csrf_field, sign_in
@@ -67,8 +69,10 @@ async def test_signing_out_ends_the_session(portal: str) -> None:
         assert (await replay.get("/")).status_code == 303
 
 
-async def test_anonymous_visits_leave_no_session_behind(portal: str, tmp_path_factory: object) -> None:
+async def test_anonymous_visits_leave_no_session_behind(portal: str, tmp_path: Path) -> None:
     async with httpx.AsyncClient(base_url=portal) as browser:
-        for _ in range(3):
-            page = await browser.get("/login")
-    assert SESSION not in page.cookies
+        for path in ("/login", "/login", "/static/css/portal.css", "/"):
+            page = await browser.get(path)
+            assert SESSION not in page.cookies
+    stored = list((tmp_path / "var" / "sessions").glob("*"))
+    assert stored == []
