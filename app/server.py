@@ -7,21 +7,24 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from app.auth import routes as auth_routes
-from app.auth.middleware import PortalAuthenticationMiddleware
+from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
+from app.auth.sms import gateway_for
 from app.db import Database
 from app.figures import api as figures_api
 from app.network import api as network_api
@@ -36,13 +39,39 @@ from realtime.publish import Publisher
 from realtime.server import create_socket_server
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC = ["^/login$", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
+PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
 
 
-def _session_store(settings: Settings) -> Store:
+def _stores(settings: Settings) -> dict[str, Store]:
+    """Sessions outlive a restart (file or Redis); each rate limiter counts in its own store (PITFALLS 6)."""
+    names = ("sessions", "login_rate_limit", "request_rate_limit")
     if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace="portal-sessions")
-    return FileStore(settings.var_dir / "sessions", create_directories=True)
+        return {name: RedisStore.with_client(url=settings.redis_url, namespace=f"portal-{name}") for name in names}
+    return {
+        "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
+        "login_rate_limit": MemoryStore(),
+        "request_rate_limit": MemoryStore(),
+    }
+
+
+def _is_sign_in_attempt(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.scope["path"].startswith("/login")
+
+
+def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
+    login = RateLimitConfig(
+        rate_limit=("minute", settings.login_rate_per_minute),
+        store="login_rate_limit",
+        check_throttle_handler=_is_sign_in_attempt,
+        set_rate_limit_headers=False,
+    )
+    everything = RateLimitConfig(
+        rate_limit=("minute", settings.request_rate_per_minute),
+        store="request_rate_limit",
+        exclude=["^/static/"],
+        set_rate_limit_headers=False,
+    )
+    return [login.middleware, everything.middleware]
 
 
 def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
@@ -61,6 +90,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
 
     async def start() -> None:
         state.db = Database(settings.database_url)
+        state.sms = gateway_for(settings)
         state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
 
     async def stop() -> None:
@@ -83,8 +113,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         state=state,
-        stores={"sessions": _session_store(settings)},
-        middleware=[sessions.middleware, DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC)],
+        stores=_stores(settings),
+        middleware=[
+            *_rate_limits(settings),
+            sessions.middleware,
+            DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC),
+        ],
+        guards=[password_change_guard],
         csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax", exclude=["^/api/"]),
         template_config=templates,
         openapi_config=OpenAPIConfig(title="Partnerportal API", version="1.0.0", path="/schema"),

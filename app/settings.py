@@ -26,6 +26,17 @@ class Settings:
     sms_token: str | None = None
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # Sign-in: a code lives 5 minutes, takes 5 tries, may be resent after 60 s;
+    # 5 failures in a row lock the account for 15 minutes (an administrator can unlock).
+    code_ttl_seconds: int = 300
+    code_attempts: int = 5
+    code_resend_seconds: int = 60
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    # Sign-in attempts (password and code) per client address and minute.
+    login_rate_per_minute: int = 20
+    # All requests per client address and minute.
+    request_rate_per_minute: int = 1200
     debug: bool = False
 
     @classmethod
@@ -45,6 +56,10 @@ class Settings:
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,
             session_idle_minutes=int(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=int(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
+            lockout_failures=int(env.get("PORTAL_LOCKOUT_FAILURES", "5")),
+            lockout_minutes=int(env.get("PORTAL_LOCKOUT_MINUTES", "15")),
+            login_rate_per_minute=int(env.get("PORTAL_LOGIN_RATE_PER_MINUTE", "20")),
+            request_rate_per_minute=int(env.get("PORTAL_REQUEST_RATE_PER_MINUTE", "1200")),
             debug=env.get("PORTAL_DEBUG", "") == "1",
         )
 

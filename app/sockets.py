@@ -9,11 +9,11 @@ from typing import Any
 from litestar.stores.base import Store
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.middleware import session_user_id
 from app.auth.permissions import ALL_DOMAINS, Action, PartnerRef, Principal
 from app.auth.principals import load_principal, territory_paths
 from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
 from app.auth.tokens import authenticate_token
+from app.auth.user_sessions import live_session
 from app.db import Database
 from app.models import Partner
 from app.network.groups import groups_with_members
@@ -52,7 +52,7 @@ def socket_authenticator(
         if morsel is None:
             return None
         data = await backend.get(morsel.value, store)
-        return session_user_id(backend.deserialize_data(data), settings) if data else None
+        return await live_session(database(), backend.deserialize_data(data), settings) if data else None
 
     async def authenticate(environ: dict[str, Any], auth: Any) -> Identity | None:
         db = database()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from app.db import Database
@@ -15,6 +17,7 @@ from app.demo.builder import build_demo
 from app.migrate import upgrade
 from app.server import create_app
 from app.settings import Settings
+from tests.support.personas import PASSWORD, Outbox, sign_in_with
 from tests.support.server import serving
 from tests.support.services import fresh_postgres_database, redis_url_or_skip
 
@@ -81,6 +84,31 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings(**values)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Outbox:
+    return Outbox(tmp_path / "var" / "sms-outbox.jsonl")
+
+
+@pytest.fixture
+def sign_in(outbox: Outbox) -> Callable[..., Awaitable[httpx.Response]]:
+    """`await sign_in(client, "gf1001")`: the whole browser sign-in, code from the SMS outbox."""
+
+    async def run(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+        return await sign_in_with(outbox, client, username, password)
+
+    return run
+
+
+@pytest.fixture
+def portal_with(demo_sqlite: str, make_settings: Callable[..., Settings]) -> Callable[..., Any]:
+    """`async with portal_with(code_ttl_seconds=1) as base:` the demo portal with other settings."""
+
+    def start(**overrides: object) -> Any:
+        return serving(create_app(make_settings(demo_sqlite, **overrides)))
+
+    return start
 
 
 @pytest.fixture

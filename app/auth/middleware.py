@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from app.auth.permissions import Principal
 from app.auth.principals import load_principal
 from app.auth.tokens import authenticate_token
+from app.auth.user_sessions import live_session
 from app.db import Database
 from app.settings import Settings
 
@@ -24,16 +24,6 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def session_user_id(session: dict[str, Any], settings: Settings) -> int | None:
-    """The signed-in user of a session, unless its absolute lifetime is over."""
-    uid, since = session.get("uid"), session.get("since")
-    if not isinstance(uid, int) or not isinstance(since, int | float):
-        return None
-    if time.time() - since > settings.session_absolute_hours * 3600:
-        return None
-    return uid
 
 
 class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
@@ -47,7 +37,7 @@ class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             # The API takes tokens only: a session cookie there would need CSRF protection too.
             raise NotAuthorizedException("Für die API ist ein persönliches Zugriffstoken nötig.")
         else:
-            user_id = session_user_id(connection.session, settings)
+            user_id = await live_session(db, connection.session, settings)
         if user_id is None:
             raise NotAuthorizedException("Bitte melden Sie sich an.")
         async with db.read() as session:
@@ -65,3 +55,20 @@ def requires(allowed: Callable[[Principal], bool]) -> Any:
             raise PermissionDeniedException("Dafür fehlt Ihnen die Berechtigung.")
 
     return guard
+
+
+class PasswordChangeRequired(HTTPException):
+    status_code = 303
+
+
+# Where a user with an initial or reset password may still go.
+PASSWORD_CHANGE_PATHS = ("/konto/passwort", "/logout", "/static/")
+
+
+def password_change_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """An initial or reset password must be replaced before anything else (app-wide guard)."""
+    principal = connection.scope.get("user")
+    if isinstance(principal, Principal) and principal.must_change_password:
+        path = connection.scope["path"]
+        if not path.startswith(PASSWORD_CHANGE_PATHS) and not path.startswith("/api/"):
+            raise PasswordChangeRequired("Bitte ändern Sie zuerst Ihr Passwort.")

@@ -50,6 +50,7 @@ class Principal:
     partner_number: int | None
     grants: tuple[GrantRule, ...]
     managed_territories: frozenset[str] = field(default_factory=frozenset)
+    must_change_password: bool = False
 
     @property
     def is_partner_user(self) -> bool:

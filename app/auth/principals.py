@@ -31,6 +31,7 @@ async def load_principal(session: AsyncSession, user_id: int) -> Principal | Non
         partner_number=user.partner.number if user.partner else None,
         grants=tuple(sorted(grants, key=lambda g: (g.action, g.domain, g.scope))),
         managed_territories=frozenset(t.code for t in user.managed_territories),
+        must_change_password=user.must_change_password,
     )
 
 

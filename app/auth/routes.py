@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages. (The SMS code step joins in the sign-in issue.)"""
+"""Sign-in (password, then code) and sign-out pages."""
 
 from __future__ import annotations
 
@@ -10,47 +10,157 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from app.auth.middleware import session_user_id
-from app.auth.service import Credentials, sign_in
-from app.auth.sessions import rotate_session, signed_in_session
+from app.auth.demo_hint import demo_hint
+from app.auth.service import (
+    CodeStep,
+    Credentials,
+    SignInError,
+    check_password,
+    code_step,
+    resend_code,
+    start_code_step,
+    verify_code,
+)
+from app.auth.sessions import rotate_session
+from app.auth.sms import SmsFailed
+from app.auth.user_sessions import end_sessions, live_session, open_session, pending_session, signed_in_session
 from app.db import Database
+from app.models import AuditEvent
 
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+AnyRequest = Request[Any, Any, State]
+CODE_OVER = "Der Code wurde zu oft falsch eingegeben oder ist abgelaufen. Bitte melden Sie sich erneut an."
+WRONG = "Benutzername oder Passwort ist falsch, oder das Konto ist vorübergehend gesperrt."
 
 
-def _client(request: Request[Any, Any, State]) -> str | None:
+def client_of(request: AnyRequest) -> str | None:
     return request.client.host if request.client else None
 
 
+async def _login_page(
+    request: AnyRequest, error: str | None = None, username: str = "", status_code: int = 200
+) -> Template:
+    async with request.app.state.db.read() as session:
+        hint = await demo_hint(session)
+    return Template(
+        "auth/login.html", status_code=status_code, context={"error": error, "username": username, "demo": hint}
+    )
+
+
+def _code_page(step: CodeStep, error: str | None = None, notice: str | None = None, status_code: int = 200) -> Template:
+    return Template("auth/code.html", status_code=status_code, context={"step": step, "error": error, "notice": notice})
+
+
 @get("/login", name="login", include_in_schema=False)
-async def login_page(request: Request[Any, Any, State]) -> Template | Redirect:
-    if session_user_id(request.session, request.app.state.settings) is not None:
+async def login_page(request: AnyRequest) -> Template | Redirect:
+    if await live_session(request.app.state.db, request.session, request.app.state.settings):
         return Redirect("/")
-    return Template("auth/login.html", context={"error": None, "username": ""})
+    return await _login_page(request)
 
 
 @post("/login", include_in_schema=False, status_code=200)
-async def login_submit(request: Request[Any, Any, State], data: FormBody) -> Template | Redirect:
-    credentials = Credentials(data.get("username", "").strip(), data.get("password", ""))
+async def login_submit(request: AnyRequest, data: FormBody) -> Template | Redirect:
+    credentials = Credentials(data.get("username", "").strip()[:60], data.get("password", "")[:200])
     db: Database = request.app.state.db
-    async with db.transaction() as session:
-        user_id = await sign_in(session, credentials, client=_client(request))
-    if user_id is None:
-        # One message for both cases, so a guesser learns nothing about which part was wrong.
-        error = "Benutzername oder Passwort ist falsch, oder das Konto ist gesperrt."
-        return Template("auth/login.html", context={"error": error, "username": credentials.username}, status_code=400)
-    rotate_session(request.scope)
-    request.set_session(signed_in_session(user_id))
-    return Redirect("/", status_code=303)
+    state = request.app.state
+    try:
+        async with db.transaction() as session:
+            try:
+                user = await check_password(session, credentials, state.settings, client_of(request))
+                step = await start_code_step(session, user, state.sms, state.settings, client_of(request))
+            except SignInError as exc:
+                error = str(exc) or WRONG
+                step = None
+    except SmsFailed as exc:
+        async with db.transaction() as session:
+            session.add(
+                AuditEvent(
+                    action="code.sms_failed",
+                    client=client_of(request),
+                    detail={"error": str(exc)},
+                    object_type="user",
+                    object_id=credentials.username,
+                )
+            )
+        return await _login_page(
+            request,
+            f"{exc} Der Anmeldecode konnte nicht gesendet werden; bitte versuchen Sie es in einigen Minuten erneut.",
+            credentials.username,
+            503,
+        )
+    if step is None:
+        return await _login_page(request, error, credentials.username, 400)
+    request.set_session(pending_session(step.challenge_id))
+    return Redirect("/login/code", status_code=303)
+
+
+async def _pending_step(request: AnyRequest) -> CodeStep | None:
+    pending = request.session.get("pending")
+    if not isinstance(pending, str):
+        return None
+    async with request.app.state.db.read() as session:
+        return await code_step(session, pending, request.app.state.settings)
+
+
+@get("/login/code", include_in_schema=False)
+async def code_page(request: AnyRequest) -> Template | Redirect:
+    step = await _pending_step(request)
+    return _code_page(step) if step else Redirect("/login")
+
+
+@post("/login/code", include_in_schema=False, status_code=200)
+async def code_submit(request: AnyRequest, data: FormBody) -> Template | Redirect:
+    step = await _pending_step(request)
+    if step is None:
+        return Redirect("/login", status_code=303)
+    state = request.app.state
+    async with state.db.transaction() as session:
+        try:
+            user, factor = await verify_code(
+                session, step.challenge_id, data.get("code", "")[:40], state.settings, client_of(request)
+            )
+        except SignInError as exc:
+            error = str(exc)
+        else:
+            handle = await open_session(
+                session, user.id, factor, client_of(request), request.headers.get("user-agent", "")
+            )
+            rotate_session(request.scope)
+            request.set_session(signed_in_session(user.id, handle))
+            return Redirect("/konto/passwort" if user.must_change_password else "/", status_code=303)
+    if await _pending_step(request) is None:
+        request.clear_session()
+        return await _login_page(request, CODE_OVER, status_code=400)
+    return _code_page(step, error, status_code=400)
+
+
+@post("/login/code/sms", include_in_schema=False, status_code=200)
+async def code_resend(request: AnyRequest) -> Template | Redirect:
+    step = await _pending_step(request)
+    if step is None:
+        return Redirect("/login", status_code=303)
+    state = request.app.state
+    try:
+        async with state.db.transaction() as session:
+            await resend_code(session, step.challenge_id, state.sms, state.settings, client_of(request))
+    except SignInError as exc:
+        return _code_page(step, str(exc), status_code=429)
+    except SmsFailed as exc:
+        return _code_page(step, f"{exc} Bitte versuchen Sie es später erneut.", status_code=503)
+    fresh = await _pending_step(request) or step
+    return _code_page(fresh, notice=f"Ein neuer Code wurde an {step.masked_phone} gesendet.")
 
 
 @post("/logout", include_in_schema=False, status_code=200)
-async def logout(request: Request[Any, Any, State]) -> Redirect:
-    user_id = session_user_id(request.session, request.app.state.settings)
+async def logout(request: AnyRequest) -> Redirect:
+    uid, handle = request.session.get("uid"), request.session.get("sid")
     request.clear_session()
-    if user_id is not None:
-        await request.app.state.publisher.disconnect_user(user_id)
+    if isinstance(uid, int) and isinstance(handle, str):
+        async with request.app.state.db.transaction() as session:
+            await end_sessions(session, uid, "signed_out", handle=handle)
+            session.add(AuditEvent(actor_id=uid, action="logout", client=client_of(request)))
+        await request.app.state.publisher.disconnect_user(uid)
     return Redirect("/login", status_code=303)
 
 
-ROUTES = [login_page, login_submit, logout]
+ROUTES = [login_page, login_submit, code_page, code_submit, code_resend, logout]

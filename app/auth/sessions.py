@@ -9,7 +9,6 @@ when a handler asks for rotation (sign-in), deleting the old entry.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -26,10 +25,6 @@ _NEW_ID = "portal.new_session_id"
 def rotate_session(scope: Scope) -> None:
     """Ask for a new session id when this response is sent (call at sign-in)."""
     cast(dict[str, Any], scope)[_ROTATE] = True
-
-
-def signed_in_session(user_id: int) -> dict[str, Any]:
-    return {"uid": user_id, "since": time.time()}
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):

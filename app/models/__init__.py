@@ -5,7 +5,16 @@ from app.models.base import Base, utcnow
 from app.models.chat import ChatMessage, ChatReadMarker, ChatRoom, room_partners
 from app.models.figures import Figure, FigureRevision, MarketValue, Metric, MonthReport, Target
 from app.models.network import ComparisonGroup, Partner, Territory, group_members, territory_managers
-from app.models.users import AccessToken, Grant, PermissionClass, RecoveryCode, User, user_classes
+from app.models.users import (
+    AccessToken,
+    Grant,
+    LoginChallenge,
+    PermissionClass,
+    RecoveryCode,
+    User,
+    UserSession,
+    user_classes,
+)
 
 __all__ = [
     "AccessToken",
@@ -18,6 +27,7 @@ __all__ = [
     "Figure",
     "FigureRevision",
     "Grant",
+    "LoginChallenge",
     "MarketValue",
     "Metric",
     "MonthReport",
@@ -27,6 +37,7 @@ __all__ = [
     "Target",
     "Territory",
     "User",
+    "UserSession",
     "group_members",
     "room_partners",
     "territory_managers",

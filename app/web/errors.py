@@ -10,6 +10,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from app.auth.middleware import PasswordChangeRequired
+
 TITLES = {
     400: "Ungültige Anfrage",
     401: "Anmeldung erforderlich",
@@ -32,6 +34,8 @@ def http_error(request: Request[Any, Any, State], exc: HTTPException) -> Respons
         if exc.extra:
             body["extra"] = exc.extra
         return Response(body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers)
+    if isinstance(exc, PasswordChangeRequired):
+        return Redirect("/konto/passwort", status_code=303)
     if isinstance(exc, NotAuthorizedException):
         if request.headers.get("hx-request"):
             return Response("", status_code=401, headers={"HX-Redirect": "/login"})

@@ -5,18 +5,21 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.personas import PASSWORD
+from tests.support.personas import PASSWORD, Outbox
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-async def signed_in(browser: Browser, portal: str, username: str, viewport: dict[str, int]) -> Page:
+async def signed_in(browser: Browser, portal: str, outbox: Outbox, username: str, viewport: dict[str, int]) -> Page:
     page = await browser.new_page(viewport=viewport, base_url=portal)  # type: ignore[arg-type]
     await page.goto("/login")
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
     await page.click("button[type=submit]")
+    await page.wait_for_url(f"{portal}/login/code")
+    await page.fill("#code", outbox.last_code())
+    await page.click("form[action='/login/code'] button[type=submit]")
     await page.wait_for_url(f"{portal}/")
     return page
 
@@ -26,8 +29,10 @@ async def page_overflows(page: Page) -> bool:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-async def test_the_landing_page_fits_and_goes_live(browser: Browser, portal: str, viewport: dict[str, int]) -> None:
-    page = await signed_in(browser, portal, "gf1001", viewport)
+async def test_the_landing_page_fits_and_goes_live(
+    browser: Browser, portal: str, outbox: Outbox, viewport: dict[str, int]
+) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", viewport)
     await expect(page.locator("h1")).to_contain_text("Guten Tag")
     await expect(page.locator("nav.menu")).to_be_visible()
     await expect(page.locator("#live-status")).to_have_text("live", timeout=10_000)
@@ -41,8 +46,8 @@ async def test_the_login_page_fits_a_phone(browser: Browser, portal: str) -> Non
     assert not await page_overflows(page)
 
 
-async def test_a_wide_table_scrolls_inside_its_box_on_a_phone(browser: Browser, portal: str) -> None:
-    page = await signed_in(browser, portal, "vertrieb", PHONE)
+async def test_a_wide_table_scrolls_inside_its_box_on_a_phone(browser: Browser, portal: str, outbox: Outbox) -> None:
+    page = await signed_in(browser, portal, outbox, "vertrieb", PHONE)
     await page.click("nav.menu >> text=Partner")
     await expect(page.locator("h1")).to_have_text("Partner")
     assert not await page_overflows(page)

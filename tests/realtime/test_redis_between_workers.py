@@ -14,6 +14,7 @@ import socketio
 from app.server import create_app
 from app.settings import Settings
 from kpi.months import format_month, month_of
+from tests.support.personas import SignIn
 from tests.support.server import serving
 from tests.support.tokens import token_for
 
@@ -46,10 +47,8 @@ async def test_a_figure_submitted_on_one_server_reaches_a_socket_on_the_other(
 
 
 async def test_sessions_live_in_redis_so_any_server_knows_the_user(
-    demo_sqlite: str, redis_url: str, make_settings: Callable[..., Settings]
+    sign_in: SignIn, demo_sqlite: str, redis_url: str, make_settings: Callable[..., Settings]
 ) -> None:
-    from tests.support.personas import sign_in
-
     settings = make_settings(demo_sqlite, redis_url=redis_url, redis_channel=f"portal-test-{uuid.uuid4().hex}")
     async with serving(create_app(settings)) as first, serving(create_app(settings)) as second:
         async with httpx.AsyncClient(base_url=first) as browser:

@@ -10,7 +10,7 @@ import pytest
 import socketio
 
 from kpi.months import format_month, month_of
-from tests.support.personas import csrf_field, sign_in
+from tests.support.personas import SignIn, csrf_field
 from tests.support.tokens import token_for
 
 MONTH = format_month(month_of(date.today()))
@@ -51,7 +51,7 @@ async def test_another_partners_submission_does_not_reach_the_socket(portal: str
         await client.disconnect()
 
 
-async def test_a_browser_session_cookie_opens_the_socket(portal: str, demo_sqlite: str) -> None:
+async def test_a_browser_session_cookie_opens_the_socket(sign_in: SignIn, portal: str, demo_sqlite: str) -> None:
     async with httpx.AsyncClient(base_url=portal) as browser:
         await sign_in(browser, "gf1001")
         cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
@@ -80,7 +80,7 @@ async def test_a_socket_without_valid_credentials_is_refused(portal: str, creden
         await client.connect(portal, transports=["websocket"], wait_timeout=5, **credentials)  # type: ignore[arg-type]
 
 
-async def test_signing_out_disconnects_the_users_sockets(portal: str) -> None:
+async def test_signing_out_disconnects_the_users_sockets(sign_in: SignIn, portal: str) -> None:
     async with httpx.AsyncClient(base_url=portal) as browser:
         await sign_in(browser, "gf1001")
         cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())

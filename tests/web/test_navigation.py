@@ -7,12 +7,12 @@ import re
 import httpx
 import pytest
 
-from tests.support.personas import sign_in
+from tests.support.personas import SignIn
 
 NAV = re.compile(r'<nav class="menu".*?</nav>', re.S)
 
 
-async def page_as(portal: str, username: str, path: str) -> httpx.Response:
+async def page_as(sign_in: SignIn, portal: str, username: str, path: str) -> httpx.Response:
     async with httpx.AsyncClient(base_url=portal) as browser:
         await sign_in(browser, username)
         return await browser.get(path)
@@ -32,35 +32,35 @@ async def page_as(portal: str, username: str, path: str) -> httpx.Response:
     ],
 )
 async def test_the_partner_list_is_in_the_navigation_only_for_the_zentrale_with_view_rights(
-    portal: str, username: str, sees_partner_list: bool
+    sign_in: SignIn, portal: str, username: str, sees_partner_list: bool
 ) -> None:
-    home = await page_as(portal, username, "/")
+    home = await page_as(sign_in, portal, username, "/")
     assert home.status_code == 200
     nav = NAV.search(home.text)
     assert nav and "Übersicht" in nav.group(0)
     assert ('href="/partner"' in nav.group(0)) is sees_partner_list
-    partners = await page_as(portal, username, "/partner")
+    partners = await page_as(sign_in, portal, username, "/partner")
     assert partners.status_code == (200 if sees_partner_list else 403)
     if not sees_partner_list:
         assert "Kein Zugriff" in partners.text
 
 
-async def test_the_territory_manager_sees_only_the_partners_of_sued(portal: str) -> None:
-    everyone = await page_as(portal, "vertrieb", "/partner")
-    sued = await page_as(portal, "gebiet-sued", "/partner")
+async def test_the_territory_manager_sees_only_the_partners_of_sued(sign_in: SignIn, portal: str) -> None:
+    everyone = await page_as(sign_in, portal, "vertrieb", "/partner")
+    sued = await page_as(sign_in, portal, "gebiet-sued", "/partner")
     assert "40 Partner in Ihrem Bereich" in everyone.text
     assert "10 Partner in Ihrem Bereich" in sued.text
     regions = set(re.findall(r"<td>(Nord|Ost|Süd|West)</td>", sued.text))
     assert regions == {"Süd"}
 
 
-async def test_a_managing_director_sees_the_reporting_status_of_the_own_business(portal: str) -> None:
-    home = await page_as(portal, "gf1001", "/")
+async def test_a_managing_director_sees_the_reporting_status_of_the_own_business(sign_in: SignIn, portal: str) -> None:
+    home = await page_as(sign_in, portal, "gf1001", "/")
     assert "Partner 1001" in home.text
     assert home.text.count("✓ gemeldet") + home.text.count("– offen") == 12
     assert "Partner 1002" not in home.text
 
 
-async def test_an_unknown_page_answers_with_a_german_404(portal: str) -> None:
-    page = await page_as(portal, "gf1001", "/gibt-es-nicht")
+async def test_an_unknown_page_answers_with_a_german_404(sign_in: SignIn, portal: str) -> None:
+    page = await page_as(sign_in, portal, "gf1001", "/gibt-es-nicht")
     assert page.status_code == 404 and "Seite nicht gefunden" in page.text
