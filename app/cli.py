@@ -18,7 +18,7 @@ from app.auth.tokens import create_token, revoke_tokens
 from app.db import Database
 from app.demo.builder import NotEmpty, build_demo, has_network
 from app.demo.people import DEMO_PASSWORD, ZENTRALE_USERS, partner_users
-from app.migrate import downgrade, upgrade
+from app.migrate import downgrade, schema_is_current, upgrade
 from app.models import AuditEvent, PermissionClass, User
 from app.seed import seed_reference_data
 from app.settings import Settings
@@ -56,9 +56,18 @@ def _demo_logins() -> str:
     return "\n".join(lines)
 
 
+def _require_current_schema(settings: Settings) -> None:
+    if not schema_is_current(settings.database_url):
+        raise CliError(
+            "Die Datenbank ist nicht auf dem neuesten Stand. Bitte zuerst `portal db upgrade` "
+            "ausführen (oder `portal demo-data` für ein Demo-Netz)."
+        )
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    _require_current_schema(settings)
     host, port, workers = (
         args.host or settings.host,
         args.port or settings.port,
@@ -183,6 +192,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
         )
         return count
 
+    _require_current_schema(settings)
     if args.action == "create":
         token = _in_transaction(settings, create)
         print(f"Zugriffstoken für {args.username} (wird nur jetzt angezeigt):")

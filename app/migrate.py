@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from app.db import create_engine_for
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,3 +29,18 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def schema_is_current(database_url: str) -> bool:
+    """Whether the database stands at the newest migration (False for an empty one)."""
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+    async def current() -> set[str]:
+        engine = create_engine_for(database_url)
+        try:
+            async with engine.connect() as connection:
+                return set(await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(current()) == heads
