@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -21,6 +22,8 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
+from app.account import routes as account_routes
+from app.account import security_routes
 from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
@@ -106,6 +109,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     litestar = Litestar(
         route_handlers=[
             *auth_routes.ROUTES,
+            *account_routes.ROUTES,
+            *security_routes.ROUTES,
             *web_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
@@ -120,6 +125,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC),
         ],
         guards=[password_change_guard],
+        plugins=[FlashPlugin(FlashConfig(template_config=templates))],
         csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax", exclude=["^/api/"]),
         template_config=templates,
         openapi_config=OpenAPIConfig(title="Partnerportal API", version="1.0.0", path="/schema"),

@@ -46,7 +46,7 @@ def masked(phone: str | None) -> str | None:
     return None if not phone else phone[:5] + " •••• " + phone[-3:]
 
 
-def _audit(session: AsyncSession, action: str, user: User | None, client: str | None, **detail: object) -> None:
+def audit(session: AsyncSession, action: str, user: User | None, client: str | None, **detail: object) -> None:
     session.add(
         AuditEvent(
             actor_id=user.id if user else None,
@@ -63,12 +63,12 @@ def _locked(user: User) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def _count_failure(session: AsyncSession, user: User, settings: Settings, client: str | None) -> None:
+def count_failure(session: AsyncSession, user: User, settings: Settings, client: str | None) -> None:
     user.failed_logins += 1
     if user.failed_logins >= settings.lockout_failures:
         user.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
         user.failed_logins = 0
-        _audit(session, "account.locked", user, client, minutes=settings.lockout_minutes)
+        audit(session, "account.locked", user, client, minutes=settings.lockout_minutes)
 
 
 async def check_password(
@@ -77,20 +77,20 @@ async def check_password(
     user = await session.scalar(select(User).where(User.username == credentials.username).with_for_update())
     ok = verify_password(user.password_hash if user else None, credentials.password)
     if user is None or not user.active:
-        _audit(session, "login.failed", user, client, username=credentials.username[:60], reason="unknown")
+        audit(session, "login.failed", user, client, username=credentials.username[:60], reason="unknown")
         raise SignInError
     if _locked(user):
-        _audit(session, "login.refused_locked", user, client)
+        audit(session, "login.refused_locked", user, client)
         raise SignInError
     if not ok:
-        _audit(session, "login.failed", user, client, reason="password")
-        _count_failure(session, user, settings, client)
+        audit(session, "login.failed", user, client, reason="password")
+        count_failure(session, user, settings, client)
         raise SignInError
-    _audit(session, "login.password_ok", user, client)
+    audit(session, "login.password_ok", user, client)
     return user
 
 
-async def _send_code(
+async def send_code(
     session: AsyncSession, challenge: LoginChallenge, to: str, gateway: SmsGateway, settings: Settings, text: str
 ) -> None:
     code = new_code()
@@ -111,7 +111,7 @@ async def start_code_step(
 ) -> CodeStep:
     """Bind a challenge to this attempt; with an authenticator app no SMS goes out unless asked for."""
     if not user.totp_secret and not (user.phone and user.phone_verified):
-        _audit(session, "login.no_second_factor", user, client)
+        audit(session, "login.no_second_factor", user, client)
         raise SignInError(
             "Für Ihr Konto ist kein zweiter Faktor eingerichtet. Bitte wenden Sie sich an die "
             "Administration der Zentrale."
@@ -126,12 +126,12 @@ async def start_code_step(
     session.add(challenge)
     sms = user.totp_secret is None
     if sms:
-        await _send_code(session, challenge, user.phone or "", gateway, settings, LOGIN_TEXT)
-        _audit(session, "code.sent", user, client, channel="sms")
+        await send_code(session, challenge, user.phone or "", gateway, settings, LOGIN_TEXT)
+        audit(session, "code.sent", user, client, channel="sms")
     return CodeStep(challenge.public_id, masked(user.phone), user.totp_secret is not None, sms)
 
 
-async def _challenge(session: AsyncSession, public_id: str, purpose: str) -> LoginChallenge | None:
+async def find_challenge(session: AsyncSession, public_id: str, purpose: str) -> LoginChallenge | None:
     return await session.scalar(
         select(LoginChallenge)
         .where(LoginChallenge.public_id == public_id, LoginChallenge.purpose == purpose)
@@ -141,7 +141,7 @@ async def _challenge(session: AsyncSession, public_id: str, purpose: str) -> Log
 
 async def code_step(session: AsyncSession, public_id: str, settings: Settings) -> CodeStep | None:
     """The code step of a pending sign-in, or None when it is over (used, expired, tried out)."""
-    challenge = await _challenge(session, public_id, "login")
+    challenge = await find_challenge(session, public_id, "login")
     if challenge is None or challenge.used_at is not None or challenge.attempts >= settings.code_attempts:
         return None
     if challenge.code_hash and challenge.expires_at <= utcnow():
@@ -155,7 +155,7 @@ async def code_step(session: AsyncSession, public_id: str, settings: Settings) -
 async def resend_code(
     session: AsyncSession, public_id: str, gateway: SmsGateway, settings: Settings, client: str | None
 ) -> None:
-    challenge = await _challenge(session, public_id, "login")
+    challenge = await find_challenge(session, public_id, "login")
     if challenge is None or challenge.used_at is not None:
         raise SignInError("Diese Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.")
     user = await session.get(User, challenge.user_id)
@@ -164,15 +164,15 @@ async def resend_code(
     wait = settings.code_resend_seconds - (utcnow() - challenge.sent_at).total_seconds()
     if challenge.code_hash and wait > 0:
         raise SignInError(f"Ein neuer Code kann erst in {int(wait) + 1} Sekunden angefordert werden.")
-    await _send_code(session, challenge, user.phone, gateway, settings, LOGIN_TEXT)
-    _audit(session, "code.sent", user, client, channel="sms", resend=True)
+    await send_code(session, challenge, user.phone, gateway, settings, LOGIN_TEXT)
+    audit(session, "code.sent", user, client, channel="sms", resend=True)
 
 
 async def verify_code(
     session: AsyncSession, public_id: str, code: str, settings: Settings, client: str | None
 ) -> tuple[User, str]:
     """The user and the factor used, when the code is right; SignInError otherwise."""
-    challenge = await _challenge(session, public_id, "login")
+    challenge = await find_challenge(session, public_id, "login")
     expired = SignInError(
         "Der Code ist abgelaufen oder wurde zu oft falsch eingegeben. Bitte melden Sie sich erneut an."
     )
@@ -182,18 +182,18 @@ async def verify_code(
     if user is None or not user.active or _locked(user):
         raise expired
     if challenge.expires_at <= utcnow() or challenge.attempts >= settings.code_attempts:
-        _audit(session, "code.expired", user, client)
+        audit(session, "code.expired", user, client)
         raise expired
     challenge.attempts += 1
     factor = await _factor_matching(session, challenge, user, code.strip(), settings)
     if factor is None:
-        _audit(session, "code.failed", user, client, attempt=challenge.attempts)
-        _count_failure(session, user, settings, client)
+        audit(session, "code.failed", user, client, attempt=challenge.attempts)
+        count_failure(session, user, settings, client)
         raise SignInError("Der Code ist falsch. Bitte prüfen Sie ihn und versuchen Sie es erneut.")
     challenge.used_at = utcnow()
     user.failed_logins = 0
     user.last_login_at = utcnow()
-    _audit(session, "login.ok", user, client, factor=factor)
+    audit(session, "login.ok", user, client, factor=factor)
     return user, factor
 
 

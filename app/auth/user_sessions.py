@@ -8,7 +8,7 @@ store never needs to be searched by user.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -63,14 +63,22 @@ async def live_session(db: Database, data: dict[str, Any], settings: Settings) -
 
 
 async def end_sessions(
-    session: AsyncSession, user_id: int, reason: str, handle: str | None = None, session_id: int | None = None
+    session: AsyncSession,
+    user_id: int,
+    reason: str,
+    *,
+    handle: str | None = None,
+    session_id: int | None = None,
+    keep_handle: str | None = None,
 ) -> int:
-    """End one session (by handle or id) or all of a user's; returns how many ended."""
+    """End one session (by handle or id), or all of a user's but `keep_handle`; returns how many ended."""
     query = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if handle is not None:
         query = query.where(UserSession.handle == handle)
     if session_id is not None:
         query = query.where(UserSession.id == session_id)
+    if keep_handle is not None:
+        query = query.where(UserSession.handle != keep_handle)
     result = await session.execute(query.values(ended_at=utcnow(), ended_reason=reason))
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -89,7 +97,3 @@ async def open_sessions(session: AsyncSession, user_id: int, settings: Settings)
         .order_by(UserSession.last_seen_at.desc())
     )
     return list(rows)
-
-
-def is_recent(moment: datetime, seconds: int) -> bool:
-    return utcnow() - moment < timedelta(seconds=seconds)

@@ -19,6 +19,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Übersicht", "/", lambda p: True),
     NavItem("Partner", "/partner", may_browse_partners),
+    NavItem("Mein Konto", "/konto", lambda p: True),
 )
 
 

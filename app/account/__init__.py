@@ -1,0 +1,1 @@
+"""A user's own account: password, mobile number, authenticator app, recovery codes, sessions, tokens."""
