@@ -1,0 +1,1 @@
+"""Self-service administration for the Zentrale: users, permission classes, network, audit log."""
