@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from app.account import routes as account_routes
 from app.account import security_routes
+from app.admin import audit_routes, classes_routes, users_routes
 from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
@@ -111,6 +112,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *auth_routes.ROUTES,
             *account_routes.ROUTES,
             *security_routes.ROUTES,
+            *users_routes.ROUTES,
+            *classes_routes.ROUTES,
+            *audit_routes.ROUTES,
             *web_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
+from app.models import utcnow
+
 MONTHS_DE = (
     "Januar",
     "Februar",
@@ -48,4 +50,5 @@ def datetime_de(moment: datetime | None) -> str:
 
 def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> None:
     env.globals["nav_for"] = nav_for
+    env.globals["now"] = utcnow
     env.filters.update(number_de=number_de, month_de=month_de, month_short=month_short, datetime_de=datetime_de)
