@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -24,12 +25,14 @@ from litestar.template.config import TemplateConfig
 
 from app.account import routes as account_routes
 from app.account import security_routes
+from app.admin import groups_routes, network_routes, partners_routes  # TEMP-NETWORK-ADMIN
 from app.admin import audit_routes, classes_routes, users_routes
 from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.db import Database
+from app.entry import routes as entry_routes
 from app.figures import api as figures_api
 from app.network import api as network_api
 from app.network import routes as network_routes
@@ -116,9 +119,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *classes_routes.ROUTES,
             *audit_routes.ROUTES,
             *web_routes.ROUTES,
+            *entry_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             network_api.list_groups,
+            *partners_routes.ROUTES,  # TEMP-NETWORK-ADMIN
+            *network_routes.ROUTES,  # TEMP-NETWORK-ADMIN
+            *groups_routes.ROUTES,  # TEMP-NETWORK-ADMIN
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         state=state,
@@ -132,7 +139,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         plugins=[FlashPlugin(FlashConfig(template_config=templates))],
         csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax", exclude=["^/api/"]),
         template_config=templates,
-        openapi_config=OpenAPIConfig(title="Partnerportal API", version="1.0.0", path="/schema"),
+        # JSON and YAML only: the browsable schema sites load their scripts from CDNs, and the
+        # portal must work on a closed network.
+        openapi_config=OpenAPIConfig(
+            title="Partnerportal API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        ),
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start],
         on_shutdown=[stop],

@@ -7,14 +7,14 @@ from typing import Any
 
 from litestar import Request, get, put
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
 from app.db import Database
+from app.figures.access import partner_for
 from app.figures.service import InvalidFigures, month_values, store_month
 from app.models import Metric, Partner
 from kpi.months import format_month, parse_month
@@ -34,22 +34,6 @@ def _month(text: str) -> date:
         return parse_month(text)
     except ValueError as exc:
         raise InvalidInput(str(exc), extra=[{"key": "period", "message": str(exc)}]) from exc
-
-
-async def _partner_for(session: AsyncSession, principal: Principal, number: int, *actions: str) -> Partner:
-    """The partner, if one of `actions` is allowed on it; someone with no right on it at all gets 404."""
-    partner = await session.scalar(select(Partner).where(Partner.number == number))
-    if partner is None:
-        raise NotFoundException(f"Partner {number} nicht gefunden.")
-    ref = (await partner_refs(session, [partner]))[partner.id]
-    if not (principal.can(Action.VIEW, ref) or principal.can(Action.ENTER, ref)):
-        raise NotFoundException(f"Partner {number} nicht gefunden.")
-    if not any(principal.can(action, ref) for action in actions):
-        raise PermissionDeniedException(f"Sie dürfen für Partner {number} keine Zahlen {_VERBS[actions[0]]}.")
-    return partner
-
-
-_VERBS: dict[str, str] = {Action.VIEW: "sehen", Action.ENTER: "erfassen"}
 
 
 def _answer(partner: Partner, month: date, values: dict[str, float]) -> dict[str, Any]:
@@ -84,7 +68,7 @@ async def get_figures(request: PartnerRequest, partner_no: FromPath[int], period
     month = _month(period)
     async with request.app.state.db.read() as session:
         principal = request.user
-        partner = await _partner_for(session, principal, partner_no, Action.VIEW, Action.ENTER)
+        partner = await partner_for(session, principal, partner_no, Action.VIEW, Action.ENTER)
         ref = (await partner_refs(session, [partner]))[partner.id]
         values = await month_values(
             session,
@@ -103,7 +87,7 @@ async def put_figures(
     db: Database = request.app.state.db
     try:
         async with db.transaction() as session:
-            partner = await _partner_for(session, request.user, partner_no, Action.ENTER)
+            partner = await partner_for(session, request.user, partner_no, Action.ENTER)
             await store_month(
                 session,
                 partner,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.admin.common import may_administer
 from app.auth.permissions import Principal
+from app.entry.routes import may_enter
 from app.network.directory import may_browse_partners
 
 
@@ -19,6 +20,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Übersicht", "/", lambda p: True),
+    NavItem("Zahlen erfassen", "/erfassung", may_enter),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Administration", "/admin", may_administer),
     NavItem("Mein Konto", "/konto", lambda p: True),

@@ -1,0 +1,76 @@
+"""What the entry form shows and how its input becomes values for `store_month`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.figures.service import FieldError, month_values
+from app.models import Metric, Partner
+from app.web.numbers import parse_de
+from kpi.months import add_months
+
+DOMAIN_TITLES = {
+    "sales": "Vertrieb",
+    "service": "Service und Werkstatt",
+    "warranty": "Garantie",
+    "receivables": "Forderungen",
+    "marketing": "Marketing",
+    "statistics": "Betriebsstatistik",
+    "market": "Markteinschätzung",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    metric: Metric
+    current: float | None
+    previous: float | None
+    typed: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    fields: list[Field]
+
+
+async def entry_sections(
+    session: AsyncSession, partner: Partner, month: date, typed: dict[str, str] | None = None
+) -> list[Section]:
+    metrics = (
+        await session.scalars(select(Metric).where(Metric.kind == "entered", Metric.active).order_by(Metric.position))
+    ).all()
+    current = await month_values(session, partner, month)
+    previous = await month_values(session, partner, add_months(month, -1))
+    sections: dict[str, list[Field]] = {}
+    for m in metrics:
+        shown = typed.get(m.key, "") if typed is not None else _format(current.get(m.key), m.decimals)
+        sections.setdefault(m.domain, []).append(Field(m, current.get(m.key), previous.get(m.key), shown))
+    return [Section(DOMAIN_TITLES.get(domain, domain), fields) for domain, fields in sections.items()]
+
+
+def _format(value: float | None, decimals: int) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.{max(decimals, 2) if value % 1 else decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def parse_entry(form: dict[str, Any], keys: list[str]) -> tuple[dict[str, object], list[FieldError]]:
+    """Typed fields as numbers; empty fields are left out (not set, not zero)."""
+    values: dict[str, object] = {}
+    errors: list[FieldError] = []
+    for key in keys:
+        raw = str(form.get(key, "")).strip()[:40]
+        if not raw:
+            continue
+        try:
+            values[key] = parse_de(raw)
+        except ValueError as exc:
+            errors.append(FieldError(key, str(exc)))
+    return values, errors

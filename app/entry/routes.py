@@ -1,0 +1,115 @@
+"""`/erfassung`: the monthly entry form (the accountant's only page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from app.auth.middleware import requires
+from app.auth.permissions import Action, Principal
+from app.entry.form import entry_sections, parse_entry
+from app.figures.access import partner_for
+from app.figures.service import InvalidFigures, month_values, store_month
+from app.models import Metric
+from app.network.visibility import visible_partners
+from app.web.forms import FormBody
+from kpi.months import format_month, month_of, months_back, parse_month
+
+EntryRequest = Request[Principal, Any, State]
+
+
+def may_enter(principal: Principal) -> bool:
+    return principal.may(Action.ENTER)
+
+
+def _month(period: str) -> date:
+    try:
+        return parse_month(period)
+    except ValueError as exc:
+        raise NotFoundException(str(exc)) from exc
+
+
+@get("/erfassung", guards=[requires(may_enter)], include_in_schema=False)
+async def entry_start(request: EntryRequest) -> Template | Redirect:
+    this_month = format_month(month_of(date.today()))
+    if request.user.partner_number is not None:
+        return Redirect(f"/erfassung/{request.user.partner_number}/{this_month}")
+    async with request.app.state.db.read() as session:
+        partners = await visible_partners(session, request.user, Action.ENTER)
+    return Template("entry/choose.html", context={"partners": partners, "month": this_month})
+
+
+async def _page(
+    request: EntryRequest,
+    partner_no: int,
+    period: str,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    month = _month(period)
+    async with request.app.state.db.read() as session:
+        partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+        sections = await entry_sections(session, partner, month, typed)
+    months = [format_month(m) for m in months_back(month_of(date.today()), 13)][::-1]
+    return Template(
+        "entry/form.html",
+        status_code=status_code,
+        context={
+            "partner": partner,
+            "month": month,
+            "period": period,
+            "sections": sections,
+            "errors": errors or {},
+            "months": months,
+        },
+    )
+
+
+@get("/erfassung/{partner_no:int}/{period:str}", guards=[requires(may_enter)], include_in_schema=False)
+async def entry_page(request: EntryRequest, partner_no: FromPath[int], period: FromPath[str]) -> Template:
+    return await _page(request, partner_no, period)
+
+
+@post(
+    "/erfassung/{partner_no:int}/{period:str}", guards=[requires(may_enter)], include_in_schema=False, status_code=200
+)
+async def entry_submit(
+    request: EntryRequest, partner_no: FromPath[int], period: FromPath[str], data: FormBody
+) -> Template | Redirect:
+    month = _month(period)
+    db = request.app.state.db
+    async with db.read() as session:
+        keys = list(await session.scalars(select(Metric.key).where(Metric.kind == "entered", Metric.active)))
+    values, problems = parse_entry(data, keys)
+    typed = {key: str(data.get(key, ""))[:40] for key in keys}
+    if not values and not problems:
+        return await _page(request, partner_no, period, typed, {"": "Bitte mindestens einen Wert eintragen."}, 400)
+    if not problems:
+        try:
+            async with db.transaction() as session:
+                partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+                stored = await store_month(
+                    session, partner, month, values, by_user_id=request.user.user_id, source="form", today=date.today()
+                )
+                kpis = await month_values(session, partner, month)
+        except InvalidFigures as exc:
+            problems = exc.errors
+    if problems:
+        errors = {e.field: e.message for e in problems}
+        return await _page(request, partner_no, period, typed, errors, 400)
+    await request.app.state.publisher.kpi_own(partner.id, partner.number, period, kpis)
+    changed = len(stored.changed)
+    flash(request, f"{format_month(month)} gespeichert: {changed} Wert(e) geändert.", category="success")
+    return Redirect(f"/erfassung/{partner_no}/{period}", status_code=303)
+
+
+ROUTES = [entry_start, entry_page, entry_submit]

@@ -1,0 +1,27 @@
+"""Who may reach a partner's figures, checked object by object."""
+
+from __future__ import annotations
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Action, Principal
+from app.auth.principals import partner_refs
+from app.models import Partner
+
+
+async def partner_for(session: AsyncSession, principal: Principal, number: int, *actions: str) -> Partner:
+    """The partner, if one of `actions` is allowed on it; someone with no right on it at all gets 404."""
+    partner = await session.scalar(select(Partner).where(Partner.number == number))
+    if partner is None:
+        raise NotFoundException(f"Partner {number} nicht gefunden.")
+    ref = (await partner_refs(session, [partner]))[partner.id]
+    if not (principal.can(Action.VIEW, ref) or principal.can(Action.ENTER, ref)):
+        raise NotFoundException(f"Partner {number} nicht gefunden.")
+    if not any(principal.can(action, ref) for action in actions):
+        raise PermissionDeniedException(f"Sie dürfen für Partner {number} keine Zahlen {_VERBS[actions[0]]}.")
+    return partner
+
+
+_VERBS: dict[str, str] = {Action.VIEW: "sehen", Action.ENTER: "erfassen"}
