@@ -30,6 +30,11 @@ def may_enter(principal: Principal) -> bool:
     return principal.may(Action.ENTER)
 
 
+def enters_only(principal: Principal) -> bool:
+    """Whoever may only enter figures (the accountant) has one page: the entry form."""
+    return may_enter(principal) and not (principal.may(Action.VIEW) or principal.may(Action.BENCHMARK))
+
+
 def _month(period: str) -> date:
     try:
         return parse_month(period)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.admin.common import may_administer
 from app.auth.permissions import Principal
-from app.entry.routes import may_enter
+from app.entry.routes import enters_only, may_enter
 from app.network.directory import may_browse_partners
 
 
@@ -19,7 +19,7 @@ class NavItem:
 
 
 NAV: tuple[NavItem, ...] = (
-    NavItem("Übersicht", "/", lambda p: True),
+    NavItem("Übersicht", "/", lambda p: not enters_only(p)),
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Administration", "/admin", may_administer),

@@ -7,14 +7,17 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from app.auth.permissions import Principal
+from app.entry.routes import enters_only
 from app.web.overview import build_overview
 
 
 @get("/", name="home", include_in_schema=False)
-async def home(request: Request[Principal, Any, State]) -> Template:
+async def home(request: Request[Principal, Any, State]) -> Template | Redirect:
+    if enters_only(request.user):
+        return Redirect("/erfassung", status_code=303)
     async with request.app.state.db.read() as session:
         overview = await build_overview(session, request.user, date.today())
     return Template("home.html", context={"overview": overview})

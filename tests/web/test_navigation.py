@@ -34,10 +34,10 @@ async def page_as(sign_in: SignIn, portal: str, username: str, path: str) -> htt
 async def test_the_partner_list_is_in_the_navigation_only_for_the_zentrale_with_view_rights(
     sign_in: SignIn, portal: str, username: str, sees_partner_list: bool
 ) -> None:
-    home = await page_as(sign_in, portal, username, "/")
+    home = await page_as(sign_in, portal, username, "/konto")
     assert home.status_code == 200
     nav = NAV.search(home.text)
-    assert nav and "Übersicht" in nav.group(0)
+    assert nav and "Mein Konto" in nav.group(0)
     assert ('href="/partner"' in nav.group(0)) is sees_partner_list
     partners = await page_as(sign_in, portal, username, "/partner")
     assert partners.status_code == (200 if sees_partner_list else 403)
@@ -64,3 +64,13 @@ async def test_a_managing_director_sees_the_reporting_status_of_the_own_business
 async def test_an_unknown_page_answers_with_a_german_404(sign_in: SignIn, portal: str) -> None:
     page = await page_as(sign_in, portal, "gf1001", "/gibt-es-nicht")
     assert page.status_code == 404 and "Seite nicht gefunden" in page.text
+
+
+async def test_the_accountant_has_the_entry_form_and_the_account_only(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "bh1001")
+        landing = await browser.get("/")
+        page = await browser.get("/konto")
+    assert landing.status_code == 303 and landing.headers["location"] == "/erfassung"
+    nav = NAV.search(page.text)
+    assert nav and re.findall(r'href="([^"]+)"', nav.group(0)) == ["/erfassung", "/konto"]

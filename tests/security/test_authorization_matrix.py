@@ -1,0 +1,204 @@
+"""Every route, every demo user: allowed or denied exactly as this table says (deny by default).
+
+The routes are read from the application, so a new route without a row here fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from app.server import create_app
+from app.settings import Settings
+from kpi.months import add_months, format_month, month_of
+from tests.support.personas import EVERYONE, SignIn, csrf_field
+from tests.support.server import serving
+from tests.support.tokens import token_for
+
+ALL = set(EVERYONE)
+ZENTRALE_VIEW = {"admin", "vertrieb", "gebiet-sued", "debitoren"}
+ADMIN = {"admin"}
+NOBODY: set[str] = set()
+PUBLIC = "public"
+PERIOD = format_month(add_months(month_of(date.today()), -1))
+
+# (method, route) -> who may; for partner-scoped routes a dict per partner number.
+EXPECTED: dict[tuple[str, str], Any] = {
+    ("GET", "/"): ALL,
+    ("GET", "/partner"): ZENTRALE_VIEW,
+    ("GET", "/erfassung"): {"admin", "gf1001", "gf1002", "bh1001"},
+    ("GET", "/erfassung/{partner_no:int}/{period:str}"): {
+        "1001": {"admin", "gf1001", "bh1001"},
+        "1002": {"admin", "gf1002"},
+    },
+    ("POST", "/erfassung/{partner_no:int}/{period:str}"): {
+        "1001": {"admin", "gf1001", "bh1001"},
+        "1002": {"admin", "gf1002"},
+    },
+    ("GET", "/konto"): ALL,
+    ("POST", "/konto/sitzungen/{session_id:int}/beenden"): NOBODY,  # another user's session
+    ("POST", "/konto/sitzungen/andere-beenden"): ALL,
+    ("POST", "/konto/token"): ALL,
+    ("POST", "/konto/token/{token_id:int}/widerrufen"): NOBODY,  # another user's token
+    ("GET", "/konto/passwort"): ALL,
+    ("POST", "/konto/passwort"): ALL,
+    ("GET", "/konto/telefon"): ALL,
+    ("POST", "/konto/telefon"): ALL,
+    ("POST", "/konto/telefon/code"): ALL,
+    ("GET", "/konto/app"): ALL,
+    ("POST", "/konto/app"): ALL,
+    ("POST", "/konto/app/entfernen"): ALL,
+    ("POST", "/konto/wiederherstellung"): ALL,
+    ("GET", "/api/v1/metrics"): ALL,
+    ("GET", "/api/v1/groups"): ALL,
+    ("GET", "/api/v1/partners/{partner_no:int}/figures/{period:str}"): {
+        "1001": {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"},
+        "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
+    },
+    ("PUT", "/api/v1/partners/{partner_no:int}/figures/{period:str}"): {
+        "1001": {"admin", "gf1001", "bh1001"},
+        "1002": {"admin", "gf1002"},
+    },
+    ("POST", "/logout"): ALL,  # checked by its effect: afterwards the session is gone
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/login/code"): PUBLIC,
+    ("POST", "/login/code"): PUBLIC,
+    ("POST", "/login/code/sms"): PUBLIC,
+    ("GET", "/static/{file_path:path}"): PUBLIC,
+    **{
+        ("GET", path): PUBLIC
+        for path in (
+            "/schema",
+            "/schema/openapi.json",
+            "/schema/openapi.yaml",
+            "/schema/openapi.yml",
+            "/schema/{path:str}",
+        )
+    },
+    **{
+        (method, path): ADMIN
+        for method, path in (
+            ("GET", "/admin"),
+            ("GET", "/admin/protokoll"),
+            ("GET", "/admin/benutzer"),
+            ("GET", "/admin/benutzer/neu"),
+            ("POST", "/admin/benutzer/neu"),
+            ("GET", "/admin/benutzer/{user_id:int}"),
+            ("POST", "/admin/benutzer/{user_id:int}"),
+            ("POST", "/admin/benutzer/{user_id:int}/deaktivieren"),
+            ("POST", "/admin/benutzer/{user_id:int}/aktivieren"),
+            ("POST", "/admin/benutzer/{user_id:int}/passwort"),
+            ("POST", "/admin/benutzer/{user_id:int}/zweiter-faktor"),
+            ("POST", "/admin/benutzer/{user_id:int}/entsperren"),
+            ("GET", "/admin/berechtigungen"),
+            ("POST", "/admin/berechtigungen"),
+            ("GET", "/admin/berechtigungen/{class_id:int}"),
+            ("POST", "/admin/berechtigungen/{class_id:int}"),
+            ("POST", "/admin/berechtigungen/{class_id:int}/rechte"),
+            ("POST", "/admin/berechtigungen/{class_id:int}/rechte/{grant_id:int}/entfernen"),
+        )
+    },
+}
+
+
+def app_routes(settings: Settings) -> set[tuple[str, str]]:
+    litestar = create_app(settings).other_asgi_app
+    return {
+        (method, route.path)
+        for route in litestar.routes
+        for method in getattr(route, "methods", ())
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+def samples(database_url: str) -> dict[str, str]:
+    with sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///")) as db:
+        ((target,),) = db.execute("select id from users where username = 'gf1002'").fetchall()
+        ((class_id, grant_id),) = db.execute("""select c.id, g.id from permission_classes c join grants g
+            on g.class_id = c.id where c.key = 'marketing'""").fetchall()
+    return {
+        "user_id": str(target),
+        "class_id": str(class_id),
+        "grant_id": str(grant_id),
+        "session_id": "999999",
+        "token_id": "999999",
+        "period": PERIOD,
+        "file_path": "css/portal.css",
+        "path": "openapi.json",
+    }
+
+
+def concrete(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"{(\w+):\w+}", lambda m: values[m.group(1)], path)
+
+
+def allowed(answer: httpx.Response) -> bool:
+    """Denied means: not signed in (401, or the way to /login), forbidden (403), or not there for you (404)."""
+    if answer.status_code in (401, 403, 404):
+        return False
+    return not (answer.is_redirect and answer.headers.get("location", "").startswith("/login"))
+
+
+def test_every_route_of_the_app_has_a_row(make_settings: Callable[..., Settings], tmp_path: Any) -> None:
+    routes = app_routes(make_settings(f"sqlite+aiosqlite:///{tmp_path}/unused.sqlite3"))
+    assert routes - set(EXPECTED) == set(), "new routes need a row in EXPECTED"
+    assert set(EXPECTED) - routes == set(), "rows for routes that no longer exist"
+
+
+async def walk(client: httpx.AsyncClient, api: httpx.AsyncClient, values: dict[str, str], who: str) -> list[str]:
+    """Request every non-public route; returns the mismatches against EXPECTED."""
+    csrf = csrf_field((await client.get("/login")).text) if who == "anonymous" else None
+    wrong = []
+    rows = sorted(EXPECTED.items(), key=lambda row: row[0][1] == "/logout")  # sign out last
+    for (method, path), expected in rows:
+        if expected == PUBLIC:
+            continue
+        variants = expected.items() if isinstance(expected, dict) else [("", expected)]
+        for partner, users in variants:
+            url = concrete(path, {**values, "partner_no": partner})
+            if path.startswith("/api/"):
+                answer = await api.request(method, url, json={"units_new": 1} if method == "PUT" else None)
+            elif method == "GET":
+                answer = await client.get(url)
+            else:
+                if csrf is None:
+                    csrf = csrf_field((await client.get("/konto")).text)
+                answer = await client.post(url, data={"_csrf_token": csrf})
+            if path == "/logout":
+                signed_out = (await client.get("/")).status_code == 303
+                if not signed_out:
+                    wrong.append(f"{who} is still signed in after {method} {url}")
+                continue
+            if allowed(answer) != (who in users):
+                wrong.append(f"{who} {method} {url}: {answer.status_code} {answer.headers.get('location', '')}")
+    return wrong
+
+
+@pytest.mark.parametrize("username", [*EVERYONE, "anonymous"])
+async def test_each_user_reaches_exactly_the_routes_of_their_job(
+    sign_in: SignIn, demo_sqlite: str, make_settings: Callable[..., Settings], username: str
+) -> None:
+    values = samples(demo_sqlite)
+    token = await token_for(demo_sqlite, username) if username != "anonymous" else "ppt_none"
+    async with (
+        serving(create_app(make_settings(demo_sqlite))) as base,
+        httpx.AsyncClient(base_url=base) as client,
+        httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as api,
+    ):
+        if username != "anonymous":
+            assert (await sign_in(client, username)).status_code == 303
+        wrong = await walk(client, api, values, username)
+    assert wrong == []
+
+
+async def test_public_routes_answer_without_sign_in(portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as anonymous:
+        for path in ("/login", "/static/css/portal.css", "/schema/openapi.json", "/schema/openapi.yaml"):
+            assert (await anonymous.get(path)).status_code == 200, path
