@@ -24,8 +24,10 @@ class Settings:
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
-    session_idle_minutes: int = 30
-    session_absolute_hours: int = 12
+    session_idle_minutes: float = 30
+    session_absolute_hours: float = 12
+    # Mark cookies Secure: set when the portal is served over https (directly or behind a proxy).
+    cookie_secure: bool = False
     # Sign-in: a code lives 5 minutes, takes 5 tries, may be resent after 60 s;
     # 5 failures in a row lock the account for 15 minutes (an administrator can unlock).
     code_ttl_seconds: int = 300
@@ -54,8 +56,9 @@ class Settings:
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,
-            session_idle_minutes=int(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
-            session_absolute_hours=int(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
+            session_idle_minutes=float(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
+            session_absolute_hours=float(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
+            cookie_secure=env.get("PORTAL_COOKIE_SECURE", "") == "1",
             lockout_failures=int(env.get("PORTAL_LOCKOUT_FAILURES", "5")),
             lockout_minutes=int(env.get("PORTAL_LOCKOUT_MINUTES", "15")),
             login_rate_per_minute=int(env.get("PORTAL_LOGIN_RATE_PER_MINUTE", "20")),
