@@ -34,7 +34,7 @@ class Settings:
     code_attempts: int = 5
     code_resend_seconds: int = 60
     lockout_failures: int = 5
-    lockout_minutes: int = 15
+    lockout_minutes: float = 15
     # Sign-in attempts (password and code) per client address and minute.
     login_rate_per_minute: int = 20
     # All requests per client address and minute.
@@ -60,7 +60,7 @@ class Settings:
             session_absolute_hours=float(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
             cookie_secure=env.get("PORTAL_COOKIE_SECURE", "") == "1",
             lockout_failures=int(env.get("PORTAL_LOCKOUT_FAILURES", "5")),
-            lockout_minutes=int(env.get("PORTAL_LOCKOUT_MINUTES", "15")),
+            lockout_minutes=float(env.get("PORTAL_LOCKOUT_MINUTES", "15")),
             login_rate_per_minute=int(env.get("PORTAL_LOGIN_RATE_PER_MINUTE", "20")),
             request_rate_per_minute=int(env.get("PORTAL_REQUEST_RATE_PER_MINUTE", "1200")),
             debug=env.get("PORTAL_DEBUG", "") == "1",

@@ -179,6 +179,15 @@ async def test_five_failures_lock_the_account(portal: str, outbox: Outbox) -> No
     assert outbox.messages() == []
 
 
+async def test_a_lock_ends_by_itself_after_its_time(portal_with: Callable[..., Any], outbox: Outbox) -> None:
+    async with portal_with(lockout_minutes=0.05) as base, httpx.AsyncClient(base_url=base) as browser:
+        for _ in range(5):
+            await submit_password(browser, "gf1002", "Falsches-Passwort-123")
+        assert (await submit_password(browser, "gf1002")).status_code == 400
+        await asyncio.sleep(3.2)
+        assert (await submit_password(browser, "gf1002")).status_code == 303
+
+
 async def test_a_new_code_only_after_60_seconds(portal: str, outbox: Outbox) -> None:
     async with httpx.AsyncClient(base_url=portal) as browser:
         await submit_password(browser, "gf1001")
