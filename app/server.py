@@ -25,8 +25,8 @@ from litestar.template.config import TemplateConfig
 
 from app.account import routes as account_routes
 from app.account import security_routes
-from app.admin import groups_routes, network_routes, partners_routes  # TEMP-NETWORK-ADMIN
-from app.admin import audit_routes, classes_routes, users_routes
+from app.admin import audit_routes, classes_routes, groups_routes, partners_routes, users_routes
+from app.admin import network_routes as admin_network_routes
 from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
@@ -87,10 +87,11 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     sessions = RotatingSessionConfig(
         store="sessions",
         key="portal_session",
-        max_age=settings.session_idle_minutes * 60,
+        max_age=max(1, int(settings.session_idle_minutes * 60)),
         renew_on_access=True,
         httponly=True,
         samesite="lax",
+        secure=settings.cookie_secure,
         exclude=["^/static/"],
     )
     state = State({"settings": settings})
@@ -118,14 +119,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *users_routes.ROUTES,
             *classes_routes.ROUTES,
             *audit_routes.ROUTES,
+            *partners_routes.ROUTES,
+            *admin_network_routes.ROUTES,
+            *groups_routes.ROUTES,
             *web_routes.ROUTES,
             *entry_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             network_api.list_groups,
-            *partners_routes.ROUTES,  # TEMP-NETWORK-ADMIN
-            *network_routes.ROUTES,  # TEMP-NETWORK-ADMIN
-            *groups_routes.ROUTES,  # TEMP-NETWORK-ADMIN
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         state=state,
@@ -137,7 +138,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         ],
         guards=[password_change_guard],
         plugins=[FlashPlugin(FlashConfig(template_config=templates))],
-        csrf_config=CSRFConfig(secret=secret, cookie_name="portal_csrf", cookie_samesite="lax", exclude=["^/api/"]),
+        csrf_config=CSRFConfig(
+            secret=secret,
+            cookie_name="portal_csrf",
+            cookie_samesite="lax",
+            cookie_secure=settings.cookie_secure,
+            exclude=["^/api/"],
+        ),
         template_config=templates,
         # JSON and YAML only: the browsable schema sites load their scripts from CDNs, and the
         # portal must work on a closed network.

@@ -38,14 +38,22 @@ async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGro
     ).all()
     partners = (await session.scalars(select(Partner).where(Partner.active).order_by(Partner.number))).all()
     paths = await territory_paths(session)
-    return [(group, _members(group, partners, paths)) for group in groups]
+    return [
+        (group, select_members(group.kind, group.rule, {p.id for p in group.listed_partners}, partners, paths))
+        for group in groups
+    ]
 
 
-def _members(group: ComparisonGroup, partners: Sequence[Partner], paths: dict[int, tuple[str, ...]]) -> list[Partner]:
-    if group.kind == "all":
+def select_members(
+    kind: str,
+    rule: dict[str, Any] | None,
+    listed_ids: set[int],
+    partners: Sequence[Partner],
+    paths: dict[int, tuple[str, ...]],
+) -> list[Partner]:
+    """The partners a group of this kind selects; a rule without criteria selects no one."""
+    if kind == "all":
         return list(partners)
-    if group.kind == "list":
-        listed = {p.id for p in group.listed_partners}
-        return [p for p in partners if p.id in listed]
-    rule = group.rule or {}
-    return [p for p in partners if matches_rule(rule, p, paths[p.territory_id])]
+    if kind == "list":
+        return [p for p in partners if p.id in listed_ids]
+    return [p for p in partners if matches_rule(rule, p, paths[p.territory_id])] if rule else []

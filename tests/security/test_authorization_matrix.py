@@ -103,6 +103,27 @@ EXPECTED: dict[tuple[str, str], Any] = {
             ("POST", "/admin/berechtigungen/{class_id:int}"),
             ("POST", "/admin/berechtigungen/{class_id:int}/rechte"),
             ("POST", "/admin/berechtigungen/{class_id:int}/rechte/{grant_id:int}/entfernen"),
+            ("GET", "/admin/partner"),
+            ("GET", "/admin/partner/neu"),
+            ("POST", "/admin/partner/neu"),
+            ("GET", "/admin/partner/{partner_id:int}"),
+            ("POST", "/admin/partner/{partner_id:int}"),
+            ("POST", "/admin/partner/{partner_id:int}/deaktivieren"),
+            ("POST", "/admin/partner/{partner_id:int}/aktivieren"),
+            ("GET", "/admin/gebiete"),
+            ("POST", "/admin/gebiete/neu"),
+            ("GET", "/admin/gebiete/{territory_id:int}"),
+            ("POST", "/admin/gebiete/{territory_id:int}"),
+            ("POST", "/admin/gebiete/{territory_id:int}/deaktivieren"),
+            ("POST", "/admin/gebiete/{territory_id:int}/aktivieren"),
+            ("GET", "/admin/gruppen"),
+            ("GET", "/admin/gruppen/neu"),
+            ("POST", "/admin/gruppen/neu"),
+            ("POST", "/admin/gruppen/vorschau"),
+            ("GET", "/admin/gruppen/{group_id:int}"),
+            ("POST", "/admin/gruppen/{group_id:int}"),
+            ("POST", "/admin/gruppen/{group_id:int}/deaktivieren"),
+            ("POST", "/admin/gruppen/{group_id:int}/aktivieren"),
         )
     },
 }
@@ -123,7 +144,13 @@ def samples(database_url: str) -> dict[str, str]:
         ((target,),) = db.execute("select id from users where username = 'gf1002'").fetchall()
         ((class_id, grant_id),) = db.execute("""select c.id, g.id from permission_classes c join grants g
             on g.class_id = c.id where c.key = 'marketing'""").fetchall()
+        ((partner_id,),) = db.execute("select id from partners where number = 1003").fetchall()
+        ((territory_id,),) = db.execute("select id from territories where code = 'WEST-HR'").fetchall()
+        ((group_id,),) = db.execute("select id from comparison_groups where kind = 'list'").fetchall()
     return {
+        "partner_id": str(partner_id),
+        "territory_id": str(territory_id),
+        "group_id": str(group_id),
         "user_id": str(target),
         "class_id": str(class_id),
         "grant_id": str(grant_id),
