@@ -12,6 +12,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.account.service import own_tokens
 from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.admin.users_service import (
     InvalidForm,
@@ -23,6 +24,7 @@ from app.admin.users_service import (
     load_user,
     reset_password,
     reset_second_factor,
+    revoke_token,
     set_active,
     unlock,
     update_user,
@@ -58,10 +60,11 @@ async def _form_page(
 ) -> Template:
     async with request.app.state.db.read() as session:
         classes = await all_classes(session)
+        tokens = await own_tokens(session, user.id) if user else []
     return Template(
         "admin/users/form.html",
         status_code=status_code,
-        context={"form": form, "account": user, "errors": errors, "classes": classes},
+        context={"form": form, "account": user, "errors": errors, "classes": classes, "tokens": tokens},
     )
 
 
@@ -172,7 +175,23 @@ async def unlock_user(request: AdminRequest, user_id: FromPath[int]) -> Any:
     return await _act(request, user_id, unlock, "„{user}“ ist entsperrt.", False)
 
 
+@post(
+    "/admin/benutzer/{user_id:int}/token/{token_id:int}/widerrufen",
+    guards=ADMIN_ONLY,
+    include_in_schema=False,
+    status_code=200,
+)
+async def revoke_user_token(request: AdminRequest, user_id: FromPath[int], token_id: FromPath[int]) -> Redirect:
+    async with request.app.state.db.transaction() as session:
+        user = await _user_or_404(session, user_id)
+        if not await revoke_token(session, request.user.user_id, user, token_id, client_of(request)):
+            raise NotFoundException("Dieses Token gibt es nicht (mehr).")
+    flash(request, "Token widerrufen.", category="success")
+    return Redirect(f"/admin/benutzer/{user_id}", status_code=303)
+
+
 ROUTES = [
+    revoke_user_token,
     user_list,
     new_user_page,
     new_user_submit,

@@ -14,7 +14,7 @@ from app.account.service import AccountError, normalise_phone
 from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.user_sessions import end_sessions
-from app.models import Partner, PermissionClass, RecoveryCode, User, utcnow
+from app.models import AccessToken, Partner, PermissionClass, RecoveryCode, User, utcnow
 from app.web.forms import text, values
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
@@ -217,3 +217,25 @@ async def all_classes(session: AsyncSession) -> list[PermissionClass]:
     return list(
         await session.scalars(select(PermissionClass).order_by(PermissionClass.for_partner_users, PermissionClass.name))
     )
+
+
+async def revoke_token(session: AsyncSession, actor_id: int, user: User, token_id: int, client: str | None) -> bool:
+    token = await session.scalar(
+        select(AccessToken).where(
+            AccessToken.id == token_id, AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None)
+        )
+    )
+    if token is None:
+        return False
+    token.revoked_at = utcnow()
+    record(
+        session,
+        actor_id,
+        "token.revoked",
+        object_type="user",
+        object_id=user.username,
+        client=client,
+        prefix=token.prefix,
+        by="admin",
+    )
+    return True

@@ -235,3 +235,21 @@ async def test_the_audit_log_shows_sign_ins_and_changes_and_filters_by_user(
     assert "login.ok" in everything.text and "login.failed" in everything.text and "code.sent" in everything.text
     only = await admin.get("/admin/protokoll", params={"benutzer": "gf1001", "ereignis": "login"})
     assert "login.failed" in only.text and "login.ok" not in only.text
+
+
+async def test_an_admin_sees_a_users_tokens_with_last_use_and_revokes_one(
+    admin: httpx.AsyncClient, portal: str, demo_sqlite: str
+) -> None:
+    token = await token_for(demo_sqlite, "gf1001")
+    async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}) as api:
+        assert (await api.get("/api/v1/metrics")).status_code == 200
+        target = user_id(demo_sqlite, "gf1001")
+        page = await admin.get(f"/admin/benutzer/{target}")
+        assert token[:10] in page.text and token not in page.text
+        assert re.search(r"<td>\d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr</td>\s*<td>aktiv</td>", page.text), "last use shown"
+        token_id = re.search(rf'action="/admin/benutzer/{target}/token/(\d+)/widerrufen"', page.text)
+        assert token_id
+        await post_form(
+            admin, f"/admin/benutzer/{target}", f"/admin/benutzer/{target}/token/{token_id.group(1)}/widerrufen"
+        )
+        assert (await api.get("/api/v1/metrics")).status_code == 401

@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/konto/sitzungen/andere-beenden"): ALL,
     ("POST", "/konto/token"): ALL,
     ("POST", "/konto/token/{token_id:int}/widerrufen"): NOBODY,  # another user's token
+    ("POST", "/admin/benutzer/{user_id:int}/token/{token_id:int}/widerrufen"): NOBODY,  # not that user's token
     ("GET", "/konto/passwort"): ALL,
     ("POST", "/konto/passwort"): ALL,
     ("GET", "/konto/telefon"): ALL,
