@@ -14,8 +14,9 @@ amounts = st.floats(min_value=0.0, max_value=1e7, allow_nan=False, allow_infinit
 
 
 @given(st.lists(amounts, min_size=1, max_size=60), st.sampled_from(["higher", "lower", None]))
-def test_quartiles_are_ordered_and_the_best_quarter_is_never_one_partner(values: list[float], better: str | None
-                                                                         ) -> None:
+def test_quartiles_are_ordered_and_the_best_quarter_is_never_one_partner(
+    values: list[float], better: str | None
+) -> None:
     stats = group_stats(np.array(values), better)
     assert stats is not None and stats.n == len(values)
     assert min(values) <= stats.q1 <= stats.median <= stats.q3 <= max(values)
@@ -36,8 +37,9 @@ def test_rank_is_within_one_and_n(values: list[float], data: st.DataObject) -> N
 
 
 @given(st.lists(amounts, min_size=1, max_size=30), st.lists(amounts, min_size=1, max_size=30))
-def test_no_released_figure_has_fewer_than_five_or_a_dominant_contributor(sizes: list[float], other: list[float]
-                                                                         ) -> None:
+def test_no_released_figure_has_fewer_than_five_or_a_dominant_contributor(
+    sizes: list[float], other: list[float]
+) -> None:
     n = min(len(sizes), len(other))
     inputs = {"revenue": np.array(sizes[:n]), "hours": np.array(other[:n])}
     if primary_reason(n, inputs, POLICY) is not None:
