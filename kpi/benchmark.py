@@ -1,0 +1,154 @@
+"""A group's benchmark for one period and span: every KPI's statistics, release decision and own position."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+import numpy as np
+
+from kpi.anonymity import AnonymityPolicy, primary_reason, rounded, secondary_suppression
+from kpi.catalogue_check import CompiledCatalogue
+from kpi.cube import Cube
+from kpi.formula import Vector, additive_terms
+from kpi.periods import Span, prior_year, span_months
+from kpi.stats import GroupStats, Position, change, group_stats, position
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    key: str
+    label: str
+    time_kind: str | None
+    better: str | None
+    summed: bool  # an absolute amount (EUR, hours, units ...) whose shares the dominance rule looks at
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    stats: GroupStats | None  # released figures (rounded), None when hidden or empty
+    hidden: str | None  # why the group figures are hidden
+    own: Position | None
+    own_prior: float
+    change: float  # own value against the prior year, %
+
+
+@dataclass
+class Engine:
+    """Everything about the catalogue that does not change between requests, prepared once."""
+
+    catalogue: CompiledCatalogue
+    metrics: dict[str, MetricInfo]
+    policy: AnonymityPolicy = field(default_factory=AnonymityPolicy)
+
+    def __post_init__(self) -> None:
+        self.time_kinds = {k: m.time_kind or "flow" for k, m in self.metrics.items()}
+        self.relations = [
+            (m.key, [name for _, name in terms])
+            for m in self.catalogue.order
+            if (terms := additive_terms(m.formula)) is not None
+        ]
+        self.dependencies = {key: self.catalogue.dependencies(key) for key in self.catalogue.derived_keys}
+
+    def values(self, cube: Cube, span: Span, period: date) -> dict[str, Vector]:
+        """All metrics, entered and derived, per partner of the cube for the span ending at `period`."""
+        inputs = cube.aggregate(span, period, self.time_kinds)
+        return {**inputs, **self.catalogue.derive(inputs, len(span_months(span, period)))}
+
+    def benchmark(
+        self,
+        cube: Cube,
+        members: Sequence[int],
+        own: int | None,
+        span: Span,
+        period: date,
+        keys: Sequence[str] | None = None,
+    ) -> dict[str, Cell]:
+        """Per KPI: group statistics over `members` (row indices of the cube) and the own partner's place."""
+        current = self.values(cube, span, period)
+        prior = self.values(cube, span, prior_year(period))
+        rows = np.asarray(members, dtype=np.intp)
+        own_row = list(members).index(own) if own is not None and own in members else None
+        wanted = list(keys or current)
+        reasons: dict[str, str] = {}
+        stats: dict[str, GroupStats | None] = {}
+        for key in wanted:
+            group_values = current[key][rows]
+            stats[key] = group_stats(group_values, self.metrics[key].better if key in self.metrics else None)
+            contributing = ~np.isnan(group_values)
+            inputs = {dep: current[dep][rows][contributing] for dep in self._summed_inputs(key)}
+            labels = {k: m.label for k, m in self.metrics.items()}
+            reason = primary_reason(int(contributing.sum()), inputs, self.policy, labels)
+            if reason:
+                reasons[key] = reason
+        relations = [(t, ts) for t, ts in self.relations if t in stats and all(x in stats for x in ts)]
+        reasons = secondary_suppression(reasons, relations, {k: m.label for k, m in self.metrics.items()})
+        cells = {}
+        for key in wanted:
+            better = self.metrics[key].better if key in self.metrics else None
+            own_position = position(current[key][rows], own_row, better) if own_row is not None else None
+            own_prior = float(prior[key][own]) if own_row is not None and own is not None else math.nan
+            released = None if key in reasons or stats[key] is None else _rounded(stats[key])
+            cells[key] = Cell(
+                key,
+                released,
+                reasons.get(key),
+                own_position if own_position else None,
+                own_prior,
+                change(own_position.value, own_prior) if own_position else math.nan,
+            )
+        return cells
+
+    def _summed_inputs(self, key: str) -> list[str]:
+        inputs = self.dependencies.get(key, {key})
+        return sorted(k for k in inputs if k in self.metrics and self.metrics[k].summed)
+
+
+def _rounded(stats: GroupStats | None) -> GroupStats | None:
+    if stats is None:
+        return None
+    return GroupStats(
+        stats.n,
+        rounded(stats.median),
+        rounded(stats.q1),
+        rounded(stats.q3),
+        rounded(stats.best),
+        stats.best_n,
+        rounded(stats.mean),
+    )
+
+
+SUMMED_UNITS = {"EUR", "Stück", "h", "Anzahl", "m²", "VZÄ"}
+
+
+class MetricRecord(Protocol):
+    key: str
+    kind: str
+    unit: str
+    time_kind: str | None
+    formula: str | None
+    better: str | None
+
+
+def engine_for(
+    records: Iterable[MetricRecord], labels: Mapping[str, str] | None = None, policy: AnonymityPolicy | None = None
+) -> Engine:
+    """An engine over a catalogue as stored (the seeded one, or as the Zentrale has edited it)."""
+    items = list(records)
+    base = [r.key for r in items if r.kind != "derived"]
+    formulas = {r.key: r.formula or "" for r in items if r.kind == "derived"}
+    metrics = {
+        r.key: MetricInfo(
+            r.key,
+            (labels or {}).get(r.key, r.key),
+            r.time_kind,
+            r.better,
+            r.kind != "derived" and r.unit in SUMMED_UNITS,
+        )
+        for r in items
+    }
+    return Engine(CompiledCatalogue(base, formulas), metrics, policy or AnonymityPolicy())
