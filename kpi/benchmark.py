@@ -15,7 +15,7 @@ from kpi.catalogue_check import CompiledCatalogue
 from kpi.cube import Cube
 from kpi.formula import Vector, additive_terms
 from kpi.periods import Span, prior_year, span_months
-from kpi.stats import GroupStats, Position, change, group_stats, position
+from kpi.stats import GroupStats, Position, change, group_stats_many, position
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Engine:
             if (terms := additive_terms(m.formula)) is not None
         ]
         self.dependencies = {key: self.catalogue.dependencies(key) for key in self.catalogue.derived_keys}
+        self.labels = {k: m.label for k, m in self.metrics.items()}
 
     def values(self, cube: Cube, span: Span, period: date) -> dict[str, Vector]:
         """All metrics, entered and derived, per partner of the cube for the span ending at `period`."""
@@ -67,41 +68,57 @@ class Engine:
         span: Span,
         period: date,
         keys: Sequence[str] | None = None,
+        values: tuple[dict[str, Vector], dict[str, Vector]] | None = None,
     ) -> dict[str, Cell]:
-        """Per KPI: group statistics over `members` (row indices of the cube) and the own partner's place."""
-        current = self.values(cube, span, period)
-        prior = self.values(cube, span, prior_year(period))
+        """Per KPI: group statistics over `members` (row indices of the cube) and the own partner's place.
+
+        `values` (this span's and the prior year's, from `values()`) may be passed in when
+        several groups are computed for the same span and period.
+        """
+        current, prior = values or (self.values(cube, span, period), self.values(cube, span, prior_year(period)))
         rows = np.asarray(members, dtype=np.intp)
         own_row = list(members).index(own) if own is not None and own in members else None
         wanted = list(keys or current)
+        matrix = np.vstack([current[key][rows] for key in wanted])
+        lower = np.array([self._better(key) == "lower" for key in wanted])
+        many = group_stats_many(matrix, lower)
+        present = ~np.isnan(matrix)
         reasons: dict[str, str] = {}
-        stats: dict[str, GroupStats | None] = {}
-        for key in wanted:
-            group_values = current[key][rows]
-            stats[key] = group_stats(group_values, self.metrics[key].better if key in self.metrics else None)
-            contributing = ~np.isnan(group_values)
-            inputs = {dep: current[dep][rows][contributing] for dep in self._summed_inputs(key)}
-            labels = {k: m.label for k, m in self.metrics.items()}
-            reason = primary_reason(int(contributing.sum()), inputs, self.policy, labels)
+        dominance: dict[tuple[str, bytes], str | None] = {}
+        for i, key in enumerate(wanted):
+            reason = primary_reason(int(many.n[i]), {}, self.policy)
+            for dep in self._summed_inputs(key):
+                if reason:
+                    break
+                mask = present[i]
+                cache_key = (dep, np.packbits(mask).tobytes())
+                if cache_key not in dominance:
+                    dominance[cache_key] = primary_reason(
+                        int(mask.sum()), {dep: current[dep][rows][mask]}, self.policy, self.labels
+                    )
+                reason = dominance[cache_key]
             if reason:
                 reasons[key] = reason
-        relations = [(t, ts) for t, ts in self.relations if t in stats and all(x in stats for x in ts)]
-        reasons = secondary_suppression(reasons, relations, {k: m.label for k, m in self.metrics.items()})
+        relations = [(t, ts) for t, ts in self.relations if t in current and all(x in current for x in ts)]
+        reasons = secondary_suppression(reasons, relations, self.labels)
         cells = {}
-        for key in wanted:
-            better = self.metrics[key].better if key in self.metrics else None
-            own_position = position(current[key][rows], own_row, better) if own_row is not None else None
+        for i, key in enumerate(wanted):
+            own_position = position(matrix[i], own_row, self._better(key)) if own_row is not None else None
             own_prior = float(prior[key][own]) if own_row is not None and own is not None else math.nan
-            released = None if key in reasons or stats[key] is None else _rounded(stats[key])
-            cells[key] = Cell(
-                key,
-                released,
-                reasons.get(key),
-                own_position if own_position else None,
-                own_prior,
-                change(own_position.value, own_prior) if own_position else math.nan,
-            )
+            released = None if key in reasons else _rounded(many.row(i))
+            own_change = change(own_position.value, own_prior) if own_position else math.nan
+            cells[key] = Cell(key, released, reasons.get(key), own_position, own_prior, own_change)
         return cells
+
+    def series(self, cube: Cube, months: Sequence[date]) -> dict[str, np.ndarray]:
+        """Every metric month by month: partners × months matrices, computed in one pass."""
+        columns = [cube.months.index(m) for m in months]
+        block = cube.values[:, columns, :]
+        inputs = {key: block[:, :, k] for k, key in enumerate(cube.keys)}
+        return {**inputs, **self.catalogue.derive(inputs, 1)}
+
+    def _better(self, key: str) -> str | None:
+        return self.metrics[key].better if key in self.metrics else None
 
     def _summed_inputs(self, key: str) -> list[str]:
         inputs = self.dependencies.get(key, {key})

@@ -36,13 +36,7 @@ def group_stats(values: Vector, better: str | None) -> GroupStats | None:
     lower one where lower is better); for metrics without a direction it is taken
     from the top as well.
     """
-    present = np.sort(values[~np.isnan(values)])
-    n = len(present)
-    if n == 0:
-        return None
-    q1, median, q3 = (float(v) for v in np.percentile(present, [25, 50, 75]))
-    best_values = present[present <= q1] if better == "lower" else present[present >= q3]
-    return GroupStats(n, median, q1, q3, float(best_values.mean()), len(best_values), float(present.mean()))
+    return group_stats_many(np.asarray(values, dtype=np.float64)[None, :], np.array([better == "lower"])).row(0)
 
 
 def position(values: Vector, index: int, better: str | None) -> Position | None:
@@ -65,3 +59,60 @@ def change(current: float, prior: float) -> float:
     if math.isnan(current) or math.isnan(prior) or prior == 0:
         return math.nan
     return (current - prior) / abs(prior) * 100
+
+
+@dataclass(frozen=True)
+class ManyStats:
+    """Group statistics of many KPIs at once: row i belongs to KPI i (NaN where n is 0)."""
+
+    n: np.ndarray
+    q1: np.ndarray
+    median: np.ndarray
+    q3: np.ndarray
+    best: np.ndarray
+    best_n: np.ndarray
+    mean: np.ndarray
+
+    def row(self, i: int) -> GroupStats | None:
+        if self.n[i] == 0:
+            return None
+        return GroupStats(
+            int(self.n[i]),
+            float(self.median[i]),
+            float(self.q1[i]),
+            float(self.q3[i]),
+            float(self.best[i]),
+            int(self.best_n[i]),
+            float(self.mean[i]),
+        )
+
+
+def quantiles_many(matrix: np.ndarray, shares: tuple[float, ...]) -> list[np.ndarray]:
+    """Per row, the quantiles of its non-NaN values (linear interpolation); NaN for an empty row."""
+    ordered = np.sort(matrix, axis=1)  # NaN sorts last
+    n = (~np.isnan(matrix)).sum(axis=1)
+    last = np.maximum(n - 1, 0)
+    out = []
+    for share in shares:
+        position = last * share
+        low = np.floor(position).astype(np.intp)
+        high = np.ceil(position).astype(np.intp)
+        below = np.take_along_axis(ordered, low[:, None], axis=1)[:, 0]
+        above = np.take_along_axis(ordered, high[:, None], axis=1)[:, 0]
+        out.append(np.where(n == 0, np.nan, below + (above - below) * (position - low)))
+    return out
+
+
+def group_stats_many(matrix: np.ndarray, lower_is_better: np.ndarray) -> ManyStats:
+    """`group_stats` for every row of a KPIs × partners matrix in one vectorised pass."""
+    n = (~np.isnan(matrix)).sum(axis=1)
+    q1, median, q3 = quantiles_many(matrix, (0.25, 0.5, 0.75))
+    with np.errstate(invalid="ignore"):
+        in_best = np.where(lower_is_better[:, None], matrix <= q1[:, None], matrix >= q3[:, None])
+    best_n = in_best.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        best = np.where(in_best, matrix, 0.0).sum(axis=1) / best_n
+        mean = np.nansum(matrix, axis=1) / n
+    empty = n == 0
+    nan = np.where(empty, np.nan, 0.0)
+    return ManyStats(n, q1 + nan, median + nan, q3 + nan, best + nan, best_n, mean + nan)
