@@ -31,6 +31,7 @@ from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
+from app.benchmark import api as benchmark_api
 from app.db import Database
 from app.entry import routes as entry_routes
 from app.figures import api as figures_api
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *entry_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
+            benchmark_api.benchmark,
             network_api.list_groups,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def secondary_suppression(
 
 
 def may_rerelease(
-    previous: Mapping[int, object] | None, current: Mapping[int, object], policy: AnonymityPolicy
+    previous: Mapping[Any, object] | None, current: Mapping[Any, object], policy: AnonymityPolicy
 ) -> bool:
     """Whether a cell may show new figures, given who contributed what at its last release.
 

@@ -99,8 +99,12 @@ class Engine:
                 reason = dominance[cache_key]
             if reason:
                 reasons[key] = reason
-        relations = [(t, ts) for t, ts in self.relations if t in current and all(x in current for x in ts)]
-        reasons = secondary_suppression(reasons, relations, self.labels)
+        # Only a cell hidden although it has figures needs protecting, and only a relation whose
+        # members all have figures can give it back; a cell without any figures reveals nothing.
+        has_figures = {key for i, key in enumerate(wanted) if many.n[i] > 0}
+        relations = [(t, ts) for t, ts in self.relations if {t, *ts} <= has_figures]
+        protected = {key: reason for key, reason in reasons.items() if key in has_figures}
+        reasons = {**reasons, **secondary_suppression(protected, relations, self.labels)}
         cells = {}
         for i, key in enumerate(wanted):
             own_position = position(matrix[i], own_row, self._better(key)) if own_row is not None else None

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
+from app.benchmark.live import publish_submission
 from app.entry.form import entry_sections, parse_entry
 from app.figures.access import partner_for
-from app.figures.service import InvalidFigures, month_values, store_month
+from app.figures.service import InvalidFigures, store_month
 from app.models import Metric
 from app.network.visibility import visible_partners
 from app.web.forms import FormBody
@@ -105,13 +106,12 @@ async def entry_submit(
                 stored = await store_month(
                     session, partner, month, values, by_user_id=request.user.user_id, source="form", today=date.today()
                 )
-                kpis = await month_values(session, partner, month)
         except InvalidFigures as exc:
             problems = exc.errors
     if problems:
         errors = {e.field: e.message for e in problems}
         return await _page(request, partner_no, period, typed, errors, 400)
-    await request.app.state.publisher.kpi_own(partner.id, partner.number, period, kpis)
+    await publish_submission(request.app.state, partner.id, month)
     changed = len(stored.changed)
     flash(request, f"{format_month(month)} gespeichert: {changed} Wert(e) geändert.", category="success")
     return Redirect(f"/erfassung/{partner_no}/{period}", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -10,15 +11,18 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
+from app.benchmark.data import metric_info
+from app.benchmark.live import engine_of, publish_submission
+from app.benchmark.service import partner_kpis
 from app.db import Database
 from app.figures.access import partner_for
 from app.figures.service import InvalidFigures, month_values, store_month
 from app.models import Metric, Partner
 from kpi.months import format_month, parse_month
-from realtime.publish import Publisher
 
 PartnerRequest = Request[Principal, Any, State]
 
@@ -29,16 +33,25 @@ class InvalidInput(HTTPException):
     status_code = 422
 
 
-def _month(text: str) -> date:
+def month_or_422(text: str) -> date:
     try:
         return parse_month(text)
     except ValueError as exc:
         raise InvalidInput(str(exc), extra=[{"key": "period", "message": str(exc)}]) from exc
 
 
-def _answer(partner: Partner, month: date, values: dict[str, float]) -> dict[str, Any]:
-    # Derived KPIs join "kpis" with the KPI engine; until then it holds the entered metrics.
-    return {"partner": partner.number, "period": format_month(month), "values": values, "kpis": dict(values)}
+def _answer(partner: Partner, month: date, values: dict[str, float], kpis: dict[str, float]) -> dict[str, Any]:
+    return {"partner": partner.number, "period": format_month(month), "values": values, "kpis": kpis}
+
+
+async def _may_see(session: AsyncSession, principal: Principal, partner: Partner) -> Callable[[str], bool]:
+    """Which data domains of this partner the caller may see (entering implies reading back)."""
+    ref = (await partner_refs(session, [partner]))[partner.id]
+    return lambda domain: principal.can(Action.VIEW, ref, domain) or principal.can(Action.ENTER, ref, domain)
+
+
+def _visible(kpis: dict[str, float], metrics: dict[str, Metric], allowed: Callable[[str], bool]) -> dict[str, float]:
+    return {k: v for k, v in kpis.items() if k in metrics and allowed(metrics[k].domain)}
 
 
 @get("/api/v1/metrics", tags=["Kennzahlen"])
@@ -65,25 +78,21 @@ async def list_metrics(request: PartnerRequest) -> list[dict[str, Any]]:
 
 @get("/api/v1/partners/{partner_no:int}/figures/{period:str}", tags=["Zahlen"])
 async def get_figures(request: PartnerRequest, partner_no: FromPath[int], period: FromPath[str]) -> dict[str, Any]:
-    month = _month(period)
+    month = month_or_422(period)
+    engine = await engine_of(request.app.state)
     async with request.app.state.db.read() as session:
-        principal = request.user
-        partner = await partner_for(session, principal, partner_no, Action.VIEW, Action.ENTER)
-        ref = (await partner_refs(session, [partner]))[partner.id]
-        values = await month_values(
-            session,
-            partner,
-            month,
-            lambda domain: principal.can(Action.VIEW, ref, domain) or principal.can(Action.ENTER, ref, domain),
-        )
-    return _answer(partner, month, values)
+        partner = await partner_for(session, request.user, partner_no, Action.VIEW, Action.ENTER)
+        allowed = await _may_see(session, request.user, partner)
+        values = await month_values(session, partner, month, allowed)
+        kpis = _visible(await partner_kpis(session, engine, partner, month), await metric_info(session), allowed)
+    return _answer(partner, month, values, kpis)
 
 
 @put("/api/v1/partners/{partner_no:int}/figures/{period:str}", tags=["Zahlen"])
 async def put_figures(
     request: PartnerRequest, partner_no: FromPath[int], period: FromPath[str], data: JSONBody[dict[str, Any]]
 ) -> dict[str, Any]:
-    month = _month(period)
+    month = month_or_422(period)
     db: Database = request.app.state.db
     try:
         async with db.transaction() as session:
@@ -97,16 +106,16 @@ async def put_figures(
                 source="api",
                 today=date.today(),
             )
-            values = await month_values(session, partner, month)
+            allowed = await _may_see(session, request.user, partner)
+            values = await month_values(session, partner, month, allowed)
+            metrics = await metric_info(session)
     except InvalidFigures as exc:
         raise InvalidInput(
             "Ungültige Werte: " + ", ".join(e.field for e in exc.errors) + " (nichts gespeichert)",
             extra=[{"key": e.field, "message": e.message} for e in exc.errors],
         ) from exc
-    answer = _answer(partner, month, values)
-    publisher: Publisher = request.app.state.publisher
-    await publisher.kpi_own(partner.id, partner.number, answer["period"], answer["kpis"])
-    return answer
+    kpis = await publish_submission(request.app.state, partner.id, month)
+    return _answer(partner, month, values, _visible(kpis, metrics, allowed))
 
 
 ROUTES = [list_metrics, get_figures, put_figures]

@@ -3,7 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
 from app.models.chat import ChatMessage, ChatReadMarker, ChatRoom, room_partners
-from app.models.figures import Figure, FigureRevision, MarketValue, Metric, MonthReport, Target
+from app.models.figures import Figure, FigureRevision, GroupRelease, MarketValue, Metric, MonthReport, Target
 from app.models.network import ComparisonGroup, Partner, Territory, group_members, territory_managers
 from app.models.users import (
     AccessToken,
@@ -27,6 +27,7 @@ __all__ = [
     "Figure",
     "FigureRevision",
     "Grant",
+    "GroupRelease",
     "LoginChallenge",
     "MarketValue",
     "Metric",

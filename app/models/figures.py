@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -105,3 +106,24 @@ class MarketValue(Base):
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(120))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GroupRelease(Base):
+    """What partners were last shown of a group for one period and span (shared/DESIGN.md, anonymity).
+
+    `versions` records whose figures went in (partner id -> their reported months and
+    revisions); a new release needs enough of them to have changed, so that two
+    releases never differ by one partner. `cells` holds the released figures and the
+    reasons of hidden cells.
+    """
+
+    __tablename__ = "group_releases"
+    __table_args__ = (UniqueConstraint("group_id", "period", "span"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("comparison_groups.id", ondelete="CASCADE"), index=True)
+    period: Mapped[date] = mapped_column(Date)
+    span: Mapped[str] = mapped_column(String(10))
+    versions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cells: Mapped[dict[str, Any]] = mapped_column(JSON)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,6 +58,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/konto/wiederherstellung"): ALL,
     ("GET", "/api/v1/metrics"): ALL,
     ("GET", "/api/v1/groups"): ALL,
+    ("GET", "/api/v1/benchmark"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/api/v1/partners/{partner_no:int}/figures/{period:str}"): {
         "1001": {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"},
         "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
@@ -148,10 +149,12 @@ def samples(database_url: str) -> dict[str, str]:
         ((partner_id,),) = db.execute("select id from partners where number = 1003").fetchall()
         ((territory_id,),) = db.execute("select id from territories where code = 'WEST-HR'").fetchall()
         ((group_id,),) = db.execute("select id from comparison_groups where kind = 'list'").fetchall()
+        ((group_all,),) = db.execute("select id from comparison_groups where kind = 'all'").fetchall()
     return {
         "partner_id": str(partner_id),
         "territory_id": str(territory_id),
         "group_id": str(group_id),
+        "group_all": str(group_all),
         "user_id": str(target),
         "class_id": str(class_id),
         "grant_id": str(grant_id),
@@ -163,8 +166,12 @@ def samples(database_url: str) -> dict[str, str]:
     }
 
 
+QUERIES = {"/api/v1/benchmark": "?group={group_all}&period={period}&span=month"}
+
+
 def concrete(path: str, values: dict[str, str]) -> str:
-    return re.sub(r"{(\w+):\w+}", lambda m: values[m.group(1)], path)
+    url = re.sub(r"{(\w+):\w+}", lambda m: values[m.group(1)], path)
+    return url + QUERIES.get(path, "").format(**values)
 
 
 def allowed(answer: httpx.Response) -> bool:

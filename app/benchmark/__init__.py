@@ -1,0 +1,1 @@
+"""The benchmark: partners' KPIs and their groups' released figures, from the database into `kpi/`."""

@@ -1,0 +1,82 @@
+"""`GET /api/v1/benchmark`: a group's released figures and the caller's own place (shared/CONTRACT.md)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from litestar import Request, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery
+
+from app.auth.permissions import Action, Principal
+from app.benchmark.data import metric_info
+from app.benchmark.live import engine_of
+from app.benchmark.service import current_release, own_place, partner_kpis, public_cell
+from app.figures.api import InvalidInput, month_or_422
+from app.models import Partner
+from app.network.groups import groups_with_members
+from app.network.visibility import visible_groups
+from kpi.months import format_month
+from kpi.periods import Span
+
+
+def _span(text: str) -> Span:
+    try:
+        return Span(text)
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in Span)
+        raise InvalidInput(
+            f"Unbekannte Spanne „{text}“ (erlaubt: {allowed}).",
+            extra=[{"key": "span", "message": f"erlaubt: {allowed}"}],
+        ) from exc
+
+
+@get("/api/v1/benchmark", tags=["Betriebsvergleich"])
+async def benchmark(
+    request: Request[Principal, Any, State],
+    group: FromQuery[int],
+    period: FromQuery[str],
+    span: FromQuery[str] = "month",
+) -> dict[str, Any]:
+    """Per KPI the group figures the caller may see (hidden cells say why), and the own value, rank, percentile."""
+    month, chosen = month_or_422(period), _span(span)
+    principal = request.user
+    state = request.app.state
+    engine = await engine_of(state)
+    async with state.db.read() as session:
+        visible = {g.id for g, _ in await visible_groups(session, principal)}
+        members = next((m for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
+        own = await session.get(Partner, principal.partner_id) if principal.partner_id else None
+        own_kpis = await partner_kpis(session, engine, own, month) if own else {}
+        metrics = await metric_info(session)
+    if members is None:
+        raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
+    async with state.db.transaction() as session:
+        group_row = next(g for g, _ in await groups_with_members(session) if g.id == group)
+        release = await current_release(session, engine, group_row, members, month, chosen)
+    action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
+    kpis: dict[str, Any] = {}
+    for key, cell in release.record.cells.items():
+        metric = metrics.get(key)
+        if metric is None or not principal.may(action, metric.domain):
+            continue
+        value = own_kpis.get(key)
+        place = own_place(cell, own.id, value, metric.better) if own else None
+        kpis[key] = {
+            **public_cell(cell),
+            "label": metric.label_de,
+            "unit": metric.unit,
+            "own": value,
+            "rank": place.rank if place else None,
+            "percentile": None if place is None or math.isnan(place.percentile) else round(place.percentile, 1),
+        }
+    return {
+        "group": group,
+        "period": format_month(month),
+        "span": chosen.value,
+        "released_at": release.record.released_at.isoformat(),
+        "partner": own.number if own else None,
+        "kpis": kpis,
+    }

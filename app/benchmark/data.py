@@ -1,0 +1,55 @@
+"""Reading what the KPI engine needs: the catalogue as stored, and figures as a cube."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Figure, MarketValue, Metric, Partner
+from kpi.benchmark import Engine, engine_for
+from kpi.cube import Cube
+
+
+async def load_engine(session: AsyncSession) -> Engine:
+    metrics = list(await session.scalars(select(Metric).where(Metric.active).order_by(Metric.position)))
+    return engine_for(metrics, {m.key: m.label_de for m in metrics})
+
+
+async def metric_info(session: AsyncSession) -> dict[str, Metric]:
+    return {m.key: m for m in await session.scalars(select(Metric).where(Metric.active))}
+
+
+async def load_cube(
+    session: AsyncSession, partners: Sequence[Partner], months: Sequence[date], keys: Sequence[str]
+) -> Cube:
+    """Entered figures of these partners and months; imported market data by postal area and year."""
+    cube = Cube.empty([p.id for p in partners], sorted(set(months)), list(keys))
+    row = {p.id: i for i, p in enumerate(partners)}
+    column = {m: i for i, m in enumerate(cube.months)}
+    layer = {k: i for i, k in enumerate(cube.keys)}
+    metric_ids = {m.id: m.key for m in await session.scalars(select(Metric).where(Metric.key.in_(keys)))}
+    rows = await session.execute(
+        select(Figure.partner_id, Figure.metric_id, Figure.month, Figure.value).where(
+            Figure.partner_id.in_(row), Figure.month.in_(cube.months), Figure.metric_id.in_(metric_ids)
+        )
+    )
+    for partner_id, metric_id, month, value in rows:
+        cube.values[row[partner_id], column[month], layer[metric_ids[metric_id]]] = value
+    market = await session.execute(
+        select(MarketValue.area_code, MarketValue.year, MarketValue.metric_id, MarketValue.value).where(
+            MarketValue.area_kind == "postal", MarketValue.metric_id.in_(metric_ids)
+        )
+    )
+    by_area: dict[tuple[str, int, str], float] = {
+        (area, year, metric_ids[metric_id]): value for area, year, metric_id, value in market
+    }
+    for partner in partners:
+        for month, m in column.items():
+            for key in ("purchasing_power", "sales_potential"):
+                found = by_area.get((partner.postal_code[:2], month.year, key))
+                if found is not None and key in layer:
+                    cube.values[row[partner.id], m, layer[key]] = found
+    return cube

@@ -1,0 +1,69 @@
+"""After a submission is committed: the partner's own KPIs go out at once, group figures when released."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from litestar.datastructures import State
+
+from app.benchmark.data import load_engine
+from app.benchmark.service import current_release, partner_kpis, public_cell
+from app.models import Partner
+from app.network.groups import groups_with_members
+from kpi.benchmark import Engine
+from kpi.months import format_month
+from kpi.periods import Span
+
+logger = logging.getLogger(__name__)
+
+
+async def engine_of(state: State) -> Engine:
+    """The KPI engine of the stored catalogue, compiled once per process."""
+    engine: Engine | None = state.get("kpi_engine")
+    if engine is None:
+        async with state.db.read() as session:
+            engine = await load_engine(session)
+        state.kpi_engine = engine
+    return engine
+
+
+async def publish_submission(state: State, partner_id: int, month: date) -> dict[str, float]:
+    """Emit `kpi:own`, then `kpi:update` for every group of the partner whose figures were re-released.
+
+    Runs after the figures are durable (emit after commit); a client that missed an
+    event re-fetches over HTTP.
+    """
+    engine = await engine_of(state)
+    period = format_month(month)
+    async with state.db.read() as session:
+        partner = await session.get(Partner, partner_id)
+        if partner is None:
+            return {}
+        kpis = await partner_kpis(session, engine, partner, month)
+    await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
+    try:
+        updates = await _release_groups(state, engine, partner, month)
+    except Exception:
+        # The figures are stored; only the group push failed. Dashboards re-fetch, the next
+        # submission releases again, and the submitter must not see an error for a saved month.
+        logger.exception("releasing group figures failed after a submission of partner %s", partner.number)
+        return kpis
+    for group_id, cells in updates:
+        await state.publisher.kpi_update(group_id, period, cells)
+    return kpis
+
+
+async def _release_groups(
+    state: State, engine: Engine, partner: Partner, month: date
+) -> list[tuple[int, dict[str, Any]]]:
+    updates: list[tuple[int, dict[str, Any]]] = []
+    async with state.db.transaction() as session:
+        for group, members in await groups_with_members(session):
+            if partner.id not in {p.id for p in members}:
+                continue
+            release = await current_release(session, engine, group, members, month, Span.MONTH)
+            if release.fresh:
+                updates.append((group.id, {k: public_cell(c) for k, c in release.record.cells.items()}))
+    return updates

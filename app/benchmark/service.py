@@ -1,0 +1,129 @@
+"""A partner's KPIs, and its groups' figures as released under the anonymity rules."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.benchmark.data import load_cube
+from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner, utcnow
+from kpi.anonymity import may_rerelease
+from kpi.benchmark import Engine
+from kpi.months import format_month
+from kpi.periods import Span, prior_year, span_months
+from kpi.stats import Position, position
+
+# Beyond this many contributors the release keeps no sorted values for ranks (the table would grow large).
+RANK_VALUES_LIMIT = 2000
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 6)
+
+
+async def partner_kpis(session: AsyncSession, engine: Engine, partner: Partner, month: date) -> dict[str, float]:
+    """Every metric of the partner for the month, entered and derived; metrics without a value are left out."""
+    cube = await load_cube(session, [partner], [month], sorted(engine.catalogue.base_keys))
+    values = engine.values(cube, Span.MONTH, month)
+    return {key: float(round(v[0], 6)) for key, v in values.items() if not math.isnan(v[0])}
+
+
+async def _versions(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
+    """Who contributes, and with which revisions of their months: partners with every month of the span."""
+    rows = await session.execute(
+        select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
+            MonthReport.partner_id.in_([p.id for p in members]), MonthReport.month.in_(months)
+        )
+    )
+    reported: dict[int, dict[date, int]] = {}
+    for partner_id, month, revision in rows:
+        reported.setdefault(partner_id, {})[month] = revision
+    return {
+        str(pid): ",".join(f"{format_month(m)}:{r}" for m, r in sorted(months_.items()))
+        for pid, months_ in reported.items()
+        if len(months_) == len(months)
+    }
+
+
+@dataclass(frozen=True)
+class Release:
+    record: GroupRelease
+    fresh: bool
+
+
+async def current_release(
+    session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
+) -> Release:
+    """The group's figures partners may see now: re-released only when enough has changed (kpi.anonymity)."""
+    months = span_months(span, period)
+    versions = await _versions(session, members, months)
+    # Create the row if missing (a concurrent creator wins quietly), then lock it: two
+    # submissions at once must neither both insert nor both release.
+    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(GroupRelease)
+        .values(group_id=group.id, period=period, span=span.value, versions={}, cells={}, released_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["group_id", "period", "span"])
+    )
+    record = await session.scalar(
+        select(GroupRelease)
+        .where(GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if record is None:
+        raise RuntimeError("group release row vanished")
+    if record.cells and not may_rerelease(record.versions, versions, engine.policy):
+        return Release(record, False)
+    keys = sorted(engine.catalogue.base_keys)
+    cube = await load_cube(session, members, months + span_months(span, prior_year(period)), keys)
+    current = engine.values(cube, span, period)
+    cells = engine.benchmark(
+        cube,
+        list(range(len(members))),
+        None,
+        span,
+        period,
+        values=(current, engine.values(cube, span, prior_year(period))),
+    )
+    stored: dict[str, Any] = {}
+    for key, cell in cells.items():
+        if cell.hidden or cell.stats is None:
+            stored[key] = {"hidden": cell.hidden or "Noch keine Werte."}
+            continue
+        # Kept server-side for ranks against this release; never sent (see public_cell).
+        by_partner = {str(p.id): float(v) for p, v in zip(members, current[key], strict=True) if not math.isnan(v)}
+        stored[key] = {
+            "n": cell.stats.n,
+            "median": cell.stats.median,
+            "q1": cell.stats.q1,
+            "q3": cell.stats.q3,
+            "best": cell.stats.best,
+            "mean": cell.stats.mean,
+            "values": by_partner if len(by_partner) <= RANK_VALUES_LIMIT else None,
+        }
+    record.versions, record.cells, record.released_at = versions, stored, utcnow()
+    await session.flush()
+    return Release(record, True)
+
+
+def own_place(cell: dict[str, Any], partner_id: int, own: float | None, better: str | None) -> Position | None:
+    """Rank and percentile of the own current value among the others' released values, never unreleased ones."""
+    values = cell.get("values")
+    if own is None or not values:
+        return None
+    others = [v for pid, v in values.items() if pid != str(partner_id)]
+    return position(np.array([*others, own]), len(others), better)
+
+
+def public_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """What leaves the server of a released cell: never the contributors' values."""
+    return {k: v for k, v in cell.items() if k != "values"}

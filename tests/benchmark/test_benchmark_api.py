@@ -1,0 +1,123 @@
+"""KPIs of a submission, and group figures released to the group's sockets and over the API."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import statistics
+from datetime import date
+
+import httpx
+import socketio
+
+from kpi.months import add_months, format_month, month_of
+from tests.support.tokens import token_for
+
+MONTH = format_month(month_of(date.today()))
+LAST_MONTH = format_month(add_months(month_of(date.today()), -1))
+
+
+def group_id(database_url: str, name: str) -> int:
+    with sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///")) as db:
+        return int(db.execute("select id from comparison_groups where name = ?", (name,)).fetchone()[0])
+
+
+async def api_as(portal: str, database_url: str, username: str) -> httpx.AsyncClient:
+    token = await token_for(database_url, username)
+    return httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+async def test_a_submission_answers_with_derived_kpis(portal: str, demo_sqlite: str) -> None:
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        answer = await api.put(
+            f"/api/v1/partners/1001/figures/{MONTH}",
+            json={
+                "revenue_new": 600_000,
+                "revenue_used": 150_000,
+                "revenue_parts": 120_000,
+                "revenue_workshop": 100_000,
+                "revenue_other": 30_000,
+                "cogs": 780_000,
+                "hours_attendance": 2000,
+                "hours_productive": 1600,
+            },
+        )
+        again = await api.get(f"/api/v1/partners/1001/figures/{MONTH}")
+    kpis = answer.json()["kpis"]
+    assert kpis["revenue_total"] == 1_000_000 and kpis["gross_margin"] == 22.0 and kpis["utilisation"] == 80.0
+    assert "dso" not in kpis, "no receivables entered: no value, not 0"
+    assert again.json()["kpis"] == kpis
+
+
+async def test_group_figures_reach_the_groups_sockets_once_enough_partners_reported(
+    portal: str, demo_sqlite: str
+) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    updates: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    listener = socketio.AsyncClient(reconnection=False)
+    listener.on("kpi:update", updates.put_nowait)
+    await listener.connect(
+        portal, auth={"token": await token_for(demo_sqlite, "gf1002")}, transports=["websocket"], wait_timeout=5
+    )
+    revenues = [100_000.0 + 1_000 * i for i in range(7)]
+    try:
+        async with await api_as(portal, demo_sqlite, "admin") as api:
+            for i, revenue in enumerate(revenues):
+                answer = await api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
+                assert answer.status_code == 200
+        released = []
+        while True:
+            try:
+                event = await asyncio.wait_for(updates.get(), timeout=2)
+            except TimeoutError:
+                break
+            if event["group"] == everyone:
+                released.append(event)
+    finally:
+        await listener.disconnect()
+    # Releases at the 1st, 4th and 7th submission: never two that differ by one partner.
+    assert [e["kpis"]["revenue_new"].get("n") for e in released] == [None, None, 7]  # type: ignore[index]
+    assert "n = 1" in released[0]["kpis"]["revenue_new"]["hidden"]  # type: ignore[index]
+    final = released[-1]["kpis"]["revenue_new"]  # type: ignore[index]
+    assert final["median"] == statistics.median(revenues) and "values" not in final
+
+
+async def test_the_benchmark_api_shows_released_figures_and_the_own_place(portal: str, demo_sqlite: str) -> None:
+    everyone, small = group_id(demo_sqlite, "Alle Partner"), group_id(demo_sqlite, "ERFA-Kreis Werkstatt")
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        answer = await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH, "span": "month"})
+        tiny = await api.get("/api/v1/benchmark", params={"group": small, "period": LAST_MONTH, "span": "ytd"})
+        bad = await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH, "span": "week"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["partner"] == 1001 and body["span"] == "month"
+    utilisation = body["kpis"]["utilisation"]
+    assert utilisation["n"] >= 35 and utilisation["q1"] <= utilisation["median"] <= utilisation["q3"]
+    assert utilisation["own"] is not None and 1 <= utilisation["rank"] <= utilisation["n"]
+    assert all("values" not in cell for cell in body["kpis"].values())
+    assert all("n = 4" in cell["hidden"] for cell in tiny.json()["kpis"].values())
+    assert bad.status_code == 422 and "span" in bad.text
+
+
+async def test_functional_staff_get_their_domain_and_the_accountant_no_benchmark(portal: str, demo_sqlite: str) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    params = {"group": everyone, "period": LAST_MONTH, "span": "month"}
+    async with await api_as(portal, demo_sqlite, "debitoren") as staff:
+        receivables = (await staff.get("/api/v1/benchmark", params=params)).json()
+    async with await api_as(portal, demo_sqlite, "bh1001") as accountant:
+        refused = await accountant.get("/api/v1/benchmark", params=params)
+    assert set(receivables["kpis"]) == {"receivables", "receivables_overdue", "dso", "overdue_share"}
+    assert receivables["partner"] is None
+    assert refused.status_code == 404
+
+
+async def test_one_more_submission_does_not_change_what_the_group_sees(portal: str, demo_sqlite: str) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    params = {"group": everyone, "period": LAST_MONTH, "span": "month"}
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        before = (await api.get("/api/v1/benchmark", params=params)).json()
+        await api.put(f"/api/v1/partners/1001/figures/{LAST_MONTH}", json={"revenue_new": 1.0})
+        after = (await api.get("/api/v1/benchmark", params=params)).json()
+    assert after["released_at"] == before["released_at"]
+    assert after["kpis"]["revenue_new"]["median"] == before["kpis"]["revenue_new"]["median"]
+    assert after["kpis"]["revenue_new"]["own"] == 1.0, "the own value is live"
