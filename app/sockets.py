@@ -33,9 +33,12 @@ async def rooms_for(session: AsyncSession, principal: Principal) -> frozenset[st
     rooms.update(partner_room(pid) for pid, ref in refs.items() if principal.can(Action.VIEW, ref, ALL_DOMAINS))
     for group, group_partners in groups:
         if principal.is_partner_user:
-            joins = principal.may(Action.BENCHMARK) and principal.partner_id in {p.id for p in group_partners}
+            joins = principal.may(Action.BENCHMARK, ALL_DOMAINS) and principal.partner_id in {
+                p.id for p in group_partners
+            }
         else:
-            joins = principal.may(Action.VIEW)
+            # kpi:update carries every domain's group figures.
+            joins = principal.may(Action.VIEW, ALL_DOMAINS)
         if joins:
             rooms.add(group_room(group.id))
     return frozenset(rooms)
