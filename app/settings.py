@@ -35,6 +35,8 @@ class Settings:
     code_resend_seconds: int = 60
     lockout_failures: int = 5
     lockout_minutes: float = 15
+    # How many past months partners may still correct (the current month is always open).
+    correction_months: int = 12
     # Sign-in attempts (password and code) per client address and minute.
     login_rate_per_minute: int = 20
     # All requests per client address and minute.
@@ -59,6 +61,7 @@ class Settings:
             session_idle_minutes=float(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=float(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
             cookie_secure=env.get("PORTAL_COOKIE_SECURE", "") == "1",
+            correction_months=int(env.get("PORTAL_CORRECTION_MONTHS", "12")),
             lockout_failures=int(env.get("PORTAL_LOCKOUT_FAILURES", "5")),
             lockout_minutes=float(env.get("PORTAL_LOCKOUT_MINUTES", "15")),
             login_rate_per_minute=int(env.get("PORTAL_LOGIN_RATE_PER_MINUTE", "20")),

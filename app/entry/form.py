@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,10 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.benchmark.data import load_cube
 from app.figures.service import FieldError, month_values
 from app.models import Metric, Partner
 from app.web.numbers import parse_de
+from kpi.benchmark import Engine
 from kpi.months import add_months
+from kpi.periods import Span
 
 DOMAIN_TITLES = {
     "sales": "Vertrieb",
@@ -30,6 +34,7 @@ class Field:
     metric: Metric
     current: float | None
     previous: float | None
+    prior_year: float | None
     typed: str
 
 
@@ -47,10 +52,13 @@ async def entry_sections(
     ).all()
     current = await month_values(session, partner, month)
     previous = await month_values(session, partner, add_months(month, -1))
+    prior_year = await month_values(session, partner, add_months(month, -12))
     sections: dict[str, list[Field]] = {}
     for m in metrics:
         shown = typed.get(m.key, "") if typed is not None else _format(current.get(m.key), m.decimals)
-        sections.setdefault(m.domain, []).append(Field(m, current.get(m.key), previous.get(m.key), shown))
+        sections.setdefault(m.domain, []).append(
+            Field(m, current.get(m.key), previous.get(m.key), prior_year.get(m.key), shown)
+        )
     return [Section(DOMAIN_TITLES.get(domain, domain), fields) for domain, fields in sections.items()]
 
 
@@ -74,3 +82,34 @@ def parse_entry(form: dict[str, Any], keys: list[str]) -> tuple[dict[str, object
         except ValueError as exc:
             errors.append(FieldError(key, str(exc)))
     return values, errors
+
+
+@dataclass(frozen=True)
+class PreviewKpi:
+    label: str
+    unit: str
+    decimals: int
+    value: float | None
+
+
+async def preview_kpis(
+    session: AsyncSession, engine: Engine, partner: Partner, month: date, typed: dict[str, object]
+) -> list[PreviewKpi]:
+    """Derived KPIs of the month from the stored values overlaid with what is typed (nothing is saved)."""
+    keys = sorted(engine.catalogue.base_keys)
+    cube = await load_cube(session, [partner], [month], keys)
+    for key, value in typed.items():
+        if key in keys and isinstance(value, float):
+            cube.values[0, 0, keys.index(key)] = value
+    values = engine.values(cube, Span.MONTH, month)
+    metrics = {
+        m.key: m
+        for m in await session.scalars(
+            select(Metric).where(Metric.kind == "derived", Metric.active).order_by(Metric.position)
+        )
+    }
+    return [
+        PreviewKpi(m.label_de, m.unit, m.decimals, None if math.isnan(values[key][0]) else float(values[key][0]))
+        for key, m in metrics.items()
+        if key in values
+    ]

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
-from app.benchmark.live import publish_submission
-from app.entry.form import entry_sections, parse_entry
+from app.benchmark.live import engine_of, publish_submission
+from app.entry.form import entry_sections, parse_entry, preview_kpis
 from app.figures.access import partner_for
-from app.figures.service import InvalidFigures, store_month
+from app.figures.service import InvalidFigures, NeedsConfirmation, store_month
 from app.models import Metric
 from app.network.visibility import visible_partners
 from app.web.forms import FormBody
@@ -57,8 +57,10 @@ async def _page(
     request: EntryRequest,
     partner_no: int,
     period: str,
+    *,
     typed: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    warnings: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
     month = _month(period)
@@ -75,6 +77,7 @@ async def _page(
             "period": period,
             "sections": sections,
             "errors": errors or {},
+            "warnings": warnings or {},
             "months": months,
         },
     )
@@ -85,6 +88,11 @@ async def entry_page(request: EntryRequest, partner_no: FromPath[int], period: F
     return await _page(request, partner_no, period)
 
 
+async def _entered_keys(request: EntryRequest) -> list[str]:
+    async with request.app.state.db.read() as session:
+        return list(await session.scalars(select(Metric.key).where(Metric.kind == "entered", Metric.active)))
+
+
 @post(
     "/erfassung/{partner_no:int}/{period:str}", guards=[requires(may_enter)], include_in_schema=False, status_code=200
 )
@@ -92,29 +100,75 @@ async def entry_submit(
     request: EntryRequest, partner_no: FromPath[int], period: FromPath[str], data: FormBody
 ) -> Template | Redirect:
     month = _month(period)
-    db = request.app.state.db
-    async with db.read() as session:
-        keys = list(await session.scalars(select(Metric.key).where(Metric.kind == "entered", Metric.active)))
+    keys = await _entered_keys(request)
     values, problems = parse_entry(data, keys)
     typed = {key: str(data.get(key, ""))[:40] for key in keys}
     if not values and not problems:
-        return await _page(request, partner_no, period, typed, {"": "Bitte mindestens einen Wert eintragen."}, 400)
+        return await _page(
+            request,
+            partner_no,
+            period,
+            typed=typed,
+            errors={"": "Bitte mindestens einen Wert eintragen."},
+            status_code=400,
+        )
     if not problems:
         try:
-            async with db.transaction() as session:
+            async with request.app.state.db.transaction() as session:
                 partner = await partner_for(session, request.user, partner_no, Action.ENTER)
                 stored = await store_month(
-                    session, partner, month, values, by_user_id=request.user.user_id, source="form", today=date.today()
+                    session,
+                    partner,
+                    month,
+                    values,
+                    by_user_id=request.user.user_id,
+                    source="form",
+                    today=date.today(),
+                    correction_months=request.app.state.settings.correction_months,
+                    confirmed=data.get("bestaetigt") == "1",
                 )
         except InvalidFigures as exc:
             problems = exc.errors
+        except NeedsConfirmation as exc:
+            return await _page(
+                request,
+                partner_no,
+                period,
+                typed=typed,
+                status_code=409,
+                warnings={w.field: w.message for w in exc.warnings},
+            )
     if problems:
-        errors = {e.field: e.message for e in problems}
-        return await _page(request, partner_no, period, typed, errors, 400)
+        return await _page(
+            request, partner_no, period, typed=typed, errors={e.field: e.message for e in problems}, status_code=400
+        )
     await publish_submission(request.app.state, partner.id, month)
-    changed = len(stored.changed)
-    flash(request, f"{format_month(month)} gespeichert: {changed} Wert(e) geändert.", category="success")
+    flash(
+        request,
+        f"{format_month(month)} gespeichert und als gemeldet markiert: {len(stored.changed)} Wert(e) geändert.",
+        category="success",
+    )
     return Redirect(f"/erfassung/{partner_no}/{period}", status_code=303)
 
 
-ROUTES = [entry_start, entry_page, entry_submit]
+@post(
+    "/erfassung/{partner_no:int}/{period:str}/vorschau",
+    guards=[requires(may_enter)],
+    include_in_schema=False,
+    status_code=200,
+)
+async def entry_preview(
+    request: EntryRequest, partner_no: FromPath[int], period: FromPath[str], data: FormBody
+) -> Template:
+    """The derived KPIs as they would be with what is typed so far (HTMX, while typing)."""
+    month = _month(period)
+    keys = await _entered_keys(request)
+    values, problems = parse_entry(data, keys)
+    engine = await engine_of(request.app.state)
+    async with request.app.state.db.read() as session:
+        partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+        kpis = await preview_kpis(session, engine, partner, month, values)
+    return Template("entry/_preview.html", context={"kpis": kpis, "problems": problems})
+
+
+ROUTES = [entry_start, entry_page, entry_submit, entry_preview]

@@ -97,7 +97,7 @@ async def put_figures(
     try:
         async with db.transaction() as session:
             partner = await partner_for(session, request.user, partner_no, Action.ENTER)
-            await store_month(
+            stored = await store_month(
                 session,
                 partner,
                 month,
@@ -105,6 +105,7 @@ async def put_figures(
                 by_user_id=request.user.user_id,
                 source="api",
                 today=date.today(),
+                correction_months=request.app.state.settings.correction_months,
             )
             allowed = await _may_see(session, request.user, partner)
             values = await month_values(session, partner, month, allowed)
@@ -115,7 +116,9 @@ async def put_figures(
             extra=[{"key": e.field, "message": e.message} for e in exc.errors],
         ) from exc
     kpis = await publish_submission(request.app.state, partner.id, month)
-    return _answer(partner, month, values, _visible(kpis, metrics, allowed))
+    # Programs cannot tick a box: unusual values are stored and come back as warnings.
+    warnings = [{"key": w.field, "message": w.message} for w in stored.warnings]
+    return {**_answer(partner, month, values, _visible(kpis, metrics, allowed)), "warnings": warnings}
 
 
 ROUTES = [list_metrics, get_figures, put_figures]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuditEvent, Figure, FigureRevision, Metric, MonthReport, Partner, utcnow
-from kpi.months import format_month, month_of
+from kpi.months import add_months, format_month, month_of
 
 MAX_VALUE = 1e12
 # Entered metrics that may be negative, with their allowed range.
@@ -30,6 +30,14 @@ class InvalidFigures(ValueError):
         self.errors = errors
 
 
+class NeedsConfirmation(Exception):
+    """Plausible-looking errors: the values are unusual, and the user must confirm them."""
+
+    def __init__(self, warnings: list[FieldError]) -> None:
+        super().__init__("; ".join(w.message for w in warnings))
+        self.warnings = warnings
+
+
 @dataclass(frozen=True)
 class StoredMonth:
     partner_id: int
@@ -37,6 +45,45 @@ class StoredMonth:
     month: date
     changed: tuple[str, ...]
     values: dict[str, float]
+    warnings: tuple[FieldError, ...] = ()
+
+
+# A part may not exceed its whole (hard errors, checked on the month as it will be stored).
+PARTS_OF_WHOLES = (
+    ("hours_productive", "hours_attendance", "Produktive Stunden können nicht über den Anwesenheitsstunden liegen."),
+    ("receivables_overdue", "receivables", "Die überfälligen Forderungen können nicht über den Forderungen liegen."),
+    ("warranty_approved", "warranty_claims", "Es können nicht mehr Anträge anerkannt als eingereicht sein."),
+    ("fte_service", "fte", "Die Werkstatt kann nicht mehr Mitarbeiter haben als der Betrieb."),
+)
+# Beyond this change against the same month a year earlier, a value needs confirming.
+PLAUSIBLE_CHANGE = 0.5
+
+
+def consistency_errors(month_values: dict[str, float]) -> list[FieldError]:
+    return [
+        FieldError(part, message)
+        for part, whole, message in PARTS_OF_WHOLES
+        if part in month_values and whole in month_values and month_values[part] > month_values[whole]
+    ]
+
+
+def plausibility_warnings(
+    values: dict[str, float], prior: dict[str, float], prior_month: date, labels: dict[str, str]
+) -> list[FieldError]:
+    warnings = []
+    for key, value in values.items():
+        before = prior.get(key)
+        if before is None or before == 0:
+            continue
+        change = (value - before) / abs(before)
+        if abs(change) > PLAUSIBLE_CHANGE:
+            shown = f"{before:,.0f}".replace(",", ".")
+            warnings.append(
+                FieldError(
+                    key, f"{labels.get(key, key)}: {change:+.0%} gegenüber {prior_month:%m/%Y} ({shown}). Bitte prüfen."
+                )
+            )
+    return warnings
 
 
 async def entered_metrics(session: AsyncSession) -> dict[str, Metric]:
@@ -76,10 +123,39 @@ async def store_month(
     by_user_id: int | None,
     source: str,
     today: date,
+    correction_months: int | None = None,
+    confirmed: bool = True,
 ) -> StoredMonth:
-    """Store entered values of one month; a changed value keeps its predecessor as a revision."""
+    """Store entered values of one month; a changed value keeps its predecessor as a revision.
+
+    Refuses (InvalidFigures) what cannot be right, and, unless `confirmed`, asks
+    (NeedsConfirmation) about values far from the same month a year earlier.
+    """
     metrics = await entered_metrics(session)
     values = check_values(metrics, raw, month, today)
+    if correction_months is not None and month < add_months(month_of(today), -correction_months):
+        raise InvalidFigures(
+            [
+                FieldError(
+                    "period",
+                    f"{format_month(month)} ist abgeschlossen: Korrekturen sind "
+                    f"nur für die letzten {correction_months} Monate möglich.",
+                )
+            ]
+        )
+    stored_now = await month_values(session, partner, month)
+    errors = consistency_errors({**stored_now, **values})
+    if errors:
+        raise InvalidFigures(errors)
+    prior_month = add_months(month, -12)
+    warnings = plausibility_warnings(
+        values,
+        await month_values(session, partner, prior_month),
+        prior_month,
+        {k: m.label_de for k, m in metrics.items()},
+    )
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
     # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
     # already serialises writers), so the revision count and history never lose an update.
     await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
@@ -138,7 +214,7 @@ async def store_month(
         )
     )
     await session.flush()
-    return StoredMonth(partner.id, partner.number, month, tuple(changed), values)
+    return StoredMonth(partner.id, partner.number, month, tuple(changed), values, tuple(warnings))
 
 
 async def month_values(

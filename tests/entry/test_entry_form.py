@@ -59,10 +59,11 @@ async def test_the_accountant_lands_on_the_own_form_and_saves_german_numbers(
         assert start.headers["location"] == f"/erfassung/1001/{THIS_MONTH}"
         page = await browser.get(start.headers["location"])
         assert "Umsatz Neumaschinen" in page.text and "Vormonat:" in page.text and "Forderungen" in page.text
-        saved = await browser.post(
-            f"/erfassung/1001/{THIS_MONTH}",
-            data={"_csrf_token": csrf_field(page.text), "revenue_new": "1.234.567,89", "units_new": "12"},
-        )
+        form = {"_csrf_token": csrf_field(page.text), "revenue_new": "1.234.567,89", "units_new": "12"}
+        asked = await browser.post(f"/erfassung/1001/{THIS_MONTH}", data=form)
+        assert asked.status_code == 409 and "Ungewöhnliche Werte" in asked.text and "gegenüber" in asked.text
+        assert stored(demo_sqlite, 1001, THIS_MONTH) == {}, "nothing is stored before the confirmation"
+        saved = await browser.post(f"/erfassung/1001/{THIS_MONTH}", data={**form, "bestaetigt": "1"})
         assert saved.status_code == 303
         again = await browser.get(saved.headers["location"])
     assert "gespeichert" in again.text and 'value="1.234.567,89"' in again.text
@@ -100,3 +101,46 @@ async def test_the_zentrale_chooses_the_partner_it_types_in_for(sign_in: SignIn,
         form = await browser.get(f"/erfassung/1017/{LAST_MONTH}")
     assert chooser.status_code == 200 and chooser.text.count('<option value="10') == 40
     assert form.status_code == 200 and "Partner 1017" in form.text
+
+
+async def test_parts_above_their_whole_are_refused(sign_in: SignIn, portal: str, demo_sqlite: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gf1001")
+        page = await browser.get(f"/erfassung/1001/{THIS_MONTH}")
+        answer = await browser.post(
+            f"/erfassung/1001/{THIS_MONTH}",
+            data={
+                "_csrf_token": csrf_field(page.text),
+                "hours_attendance": "100",
+                "hours_productive": "120",
+                "receivables": "50",
+                "receivables_overdue": "60",
+            },
+        )
+    assert answer.status_code == 400
+    assert "Anwesenheitsstunden" in answer.text and "überfälligen Forderungen" in answer.text
+    assert stored(demo_sqlite, 1001, THIS_MONTH) == {}
+
+
+async def test_months_beyond_the_correction_window_are_closed(sign_in: SignIn, portal: str) -> None:
+    old = format_month(add_months(month_of(date.today()), -13))
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gf1001")
+        page = await browser.get(f"/erfassung/1001/{THIS_MONTH}")
+        answer = await browser.post(
+            f"/erfassung/1001/{old}", data={"_csrf_token": csrf_field(page.text), "units_new": "3"}
+        )
+    assert answer.status_code == 400 and "ist abgeschlossen" in answer.text
+
+
+async def test_the_preview_shows_derived_kpis_while_typing(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "bh1001")
+        page = await browser.get(f"/erfassung/1001/{THIS_MONTH}")
+        preview = await browser.post(
+            f"/erfassung/1001/{THIS_MONTH}/vorschau",
+            headers={"HX-Request": "true"},
+            data={"_csrf_token": csrf_field(page.text), "hours_attendance": "2.000", "hours_productive": "1.600"},
+        )
+    assert preview.status_code == 200 and "<html" not in preview.text
+    assert "Werkstattauslastung %" in preview.text and "80,0 %" in preview.text

@@ -41,6 +41,10 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1001": {"admin", "gf1001", "bh1001"},
         "1002": {"admin", "gf1002"},
     },
+    ("POST", "/erfassung/{partner_no:int}/{period:str}/vorschau"): {
+        "1001": {"admin", "gf1001", "bh1001"},
+        "1002": {"admin", "gf1002"},
+    },
     ("GET", "/konto"): ALL,
     ("POST", "/konto/sitzungen/{session_id:int}/beenden"): NOBODY,  # another user's session
     ("POST", "/konto/sitzungen/andere-beenden"): ALL,
