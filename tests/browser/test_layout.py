@@ -11,7 +11,9 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-async def signed_in(browser: Browser, portal: str, outbox: Outbox, username: str, viewport: dict[str, int]) -> Page:
+async def signed_in(
+    browser: Browser, portal: str, outbox: Outbox, username: str, viewport: dict[str, int], landing: str = "/"
+) -> Page:
     page = await browser.new_page(viewport=viewport, base_url=portal)  # type: ignore[arg-type]
     await page.goto("/login")
     await page.fill("#username", username)
@@ -20,7 +22,7 @@ async def signed_in(browser: Browser, portal: str, outbox: Outbox, username: str
     await page.wait_for_url(f"{portal}/login/code")
     await page.fill("#code", outbox.last_code())
     await page.click("form[action='/login/code'] button[type=submit]")
-    await page.wait_for_url(f"{portal}/")
+    await page.wait_for_url(f"{portal}{landing}**")
     return page
 
 
