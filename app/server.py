@@ -35,6 +35,7 @@ from app.benchmark import api as benchmark_api
 from app.db import Database
 from app.entry import routes as entry_routes
 from app.figures import api as figures_api
+from app.imports import routes as import_routes
 from app.network import api as network_api
 from app.network import routes as network_routes
 from app.settings import Settings
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *groups_routes.ROUTES,
             *web_routes.ROUTES,
             *entry_routes.ROUTES,
+            *import_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             benchmark_api.benchmark,

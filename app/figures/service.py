@@ -133,7 +133,13 @@ async def store_month(
     """
     metrics = await entered_metrics(session)
     values = check_values(metrics, raw, month, today)
-    if correction_months is not None and month < add_months(month_of(today), -correction_months):
+    # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
+    # already serialises writers), so the revision count and history never lose an update.
+    await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+    stored_now = await month_values(session, partner, month)
+    new_values = {key: value for key, value in values.items() if stored_now.get(key) != value}
+    # A closed month may come again unchanged (a whole year's questionnaire); only changes are refused.
+    if new_values and correction_months is not None and month < add_months(month_of(today), -correction_months):
         raise InvalidFigures(
             [
                 FieldError(
@@ -143,22 +149,14 @@ async def store_month(
                 )
             ]
         )
-    stored_now = await month_values(session, partner, month)
     errors = consistency_errors({**stored_now, **values})
     if errors:
         raise InvalidFigures(errors)
     prior_month = add_months(month, -12)
-    warnings = plausibility_warnings(
-        values,
-        await month_values(session, partner, prior_month),
-        prior_month,
-        {k: m.label_de for k, m in metrics.items()},
-    )
+    labels = {k: m.label_de for k, m in metrics.items()}
+    warnings = plausibility_warnings(new_values, await month_values(session, partner, prior_month), prior_month, labels)
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
-    # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
-    # already serialises writers), so the revision count and history never lose an update.
-    await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
     existing = {
         f.metric_id: f
         for f in await session.scalars(select(Figure).where(Figure.partner_id == partner.id, Figure.month == month))
@@ -199,6 +197,9 @@ async def store_month(
     report = await session.scalar(
         select(MonthReport).where(MonthReport.partner_id == partner.id, MonthReport.month == month)
     )
+    if report is not None and not changed:
+        # The same values again (e.g. a re-imported file): nothing changes, not even the revision.
+        return StoredMonth(partner.id, partner.number, month, (), values, tuple(warnings))
     if report is None:
         session.add(MonthReport(partner_id=partner.id, month=month, submitted_by_id=by_user_id, submitted_at=now))
     else:

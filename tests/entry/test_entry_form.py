@@ -128,7 +128,7 @@ async def test_months_beyond_the_correction_window_are_closed(sign_in: SignIn, p
         await sign_in(browser, "gf1001")
         page = await browser.get(f"/erfassung/1001/{THIS_MONTH}")
         answer = await browser.post(
-            f"/erfassung/1001/{old}", data={"_csrf_token": csrf_field(page.text), "units_new": "3"}
+            f"/erfassung/1001/{old}", data={"_csrf_token": csrf_field(page.text), "units_new": "77"}
         )
     assert answer.status_code == 400 and "ist abgeschlossen" in answer.text
 

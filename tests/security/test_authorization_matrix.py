@@ -45,6 +45,13 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1001": {"admin", "gf1001", "bh1001"},
         "1002": {"admin", "gf1002"},
     },
+    ("GET", "/import"): {"admin", "gf1001", "gf1002", "bh1001"},
+    ("POST", "/import/pruefen"): {"admin", "gf1001", "gf1002", "bh1001"},
+    ("POST", "/import/uebernehmen"): {"admin", "gf1001", "gf1002", "bh1001"},
+    ("GET", "/erfassung/{partner_no:int}/vorlage/{year:int}"): {
+        "1001": {"admin", "gf1001", "bh1001"},
+        "1002": {"admin", "gf1002"},
+    },
     ("GET", "/konto"): ALL,
     ("POST", "/konto/sitzungen/{session_id:int}/beenden"): NOBODY,  # another user's session
     ("POST", "/konto/sitzungen/andere-beenden"): ALL,
@@ -165,6 +172,7 @@ def samples(database_url: str) -> dict[str, str]:
         "session_id": "999999",
         "token_id": "999999",
         "period": PERIOD,
+        "year": PERIOD[:4],
         "file_path": "css/portal.css",
         "path": "openapi.json",
     }

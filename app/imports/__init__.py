@@ -1,0 +1,1 @@
+"""Figures and market data from files (CSV, XLSX), checked in a dry run before anything is stored."""

@@ -1,0 +1,130 @@
+"""`/import`: upload, dry run, import; `/erfassung/{nr}/vorlage/{jahr}`: the questionnaire template."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Template
+
+from app.audit import record
+from app.auth.middleware import requires
+from app.auth.permissions import Action, Principal
+from app.benchmark.live import publish_submission
+from app.entry.routes import may_enter
+from app.figures.access import partner_for
+from app.figures.service import entered_metrics
+from app.imports.figures_file import parse_figures
+from app.imports.reading import UnreadableFile, read_table
+from app.imports.service import apply, dry_run, template
+from app.web.forms import client_of
+
+ImportRequest = Request[Principal, Any, State]
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+GUARD = [requires(may_enter)]
+
+
+def _uploads(request: ImportRequest) -> Path:
+    folder: Path = request.app.state.settings.var_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@get("/import", guards=GUARD, include_in_schema=False)
+async def import_page(request: ImportRequest) -> Template:
+    return Template("imports/upload.html", context={"error": None, "year": date.today().year})
+
+
+async def _report(request: ImportRequest, filename: str, content: bytes) -> Any:
+    state = request.app.state
+    async with state.db.read() as session:
+        parsed = parse_figures(read_table(filename, content), await entered_metrics(session))
+        return await dry_run(session, request.user, parsed, date.today(), state.settings.correction_months)
+
+
+@post("/import/pruefen", guards=GUARD, include_in_schema=False, status_code=200)
+async def import_check(
+    request: ImportRequest, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> Template:
+    upload = data.get("datei")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return Template(
+            "imports/upload.html",
+            status_code=400,
+            context={"error": "Bitte eine Datei auswählen.", "year": date.today().year},
+        )
+    content = await upload.read()
+    if len(content) > MAX_UPLOAD_BYTES:
+        return Template(
+            "imports/upload.html",
+            status_code=400,
+            context={"error": "Die Datei ist größer als 5 MB.", "year": date.today().year},
+        )
+    try:
+        report = await _report(request, upload.filename, content)
+    except UnreadableFile as exc:
+        return Template("imports/upload.html", status_code=400, context={"error": str(exc), "year": date.today().year})
+    token = secrets.token_urlsafe(16)
+    (_uploads(request) / token).write_bytes(content)
+    request.session["import"] = {"token": token, "filename": upload.filename}
+    return Template("imports/report.html", context={"report": report, "filename": upload.filename, "done": None})
+
+
+@post("/import/uebernehmen", guards=GUARD, include_in_schema=False, status_code=200)
+async def import_apply(request: ImportRequest) -> Template:
+    pending = request.session.get("import") or {}
+    path = _uploads(request) / str(pending.get("token", "-"))
+    if not pending or not path.exists():
+        return Template(
+            "imports/upload.html",
+            status_code=400,
+            context={
+                "error": "Die geprüfte Datei liegt nicht mehr vor; bitte erneut hochladen.",
+                "year": date.today().year,
+            },
+        )
+    content, filename = path.read_bytes(), str(pending["filename"])
+    report = await _report(request, filename, content)
+    if not report.importable:
+        return Template(
+            "imports/report.html", status_code=400, context={"report": report, "filename": filename, "done": None}
+        )
+    state = request.app.state
+    async with state.db.transaction() as session:
+        changed = await apply(session, request.user, report.parsed, date.today(), state.settings.correction_months)
+        record(
+            session,
+            request.user.user_id,
+            "figures.imported",
+            object_type="file",
+            object_id=filename[:60],
+            client=client_of(request),
+            rows=len(report.parsed.rows),
+            months_changed=len(changed),
+        )
+    path.unlink(missing_ok=True)
+    request.session.pop("import", None)
+    for partner_id, month in changed:
+        await publish_submission(state, partner_id, month)
+    return Template("imports/report.html", context={"report": report, "filename": filename, "done": len(changed)})
+
+
+@get("/erfassung/{partner_no:int}/vorlage/{year:int}", guards=GUARD, include_in_schema=False)
+async def download_template(request: ImportRequest, partner_no: FromPath[int], year: FromPath[int]) -> Response[bytes]:
+    async with request.app.state.db.read() as session:
+        partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+        content = await template(session, partner, year)
+    return Response(
+        content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="betriebsvergleich-{partner_no}-{year}.xlsx"'},
+    )
+
+
+ROUTES = [import_page, import_check, import_apply, download_template]
