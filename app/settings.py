@@ -35,6 +35,11 @@ class Settings:
     code_resend_seconds: int = 60
     lockout_failures: int = 5
     lockout_minutes: float = 15
+    # Anonymity of group figures (kpi.anonymity): the Zentrale may only tighten the defaults.
+    min_contributors: int = 5
+    max_share: float = 0.33
+    max_top2_share: float = 0.60
+    min_new_contributions: int = 3
     # How many past months partners may still correct (the current month is always open).
     correction_months: int = 12
     # Sign-in attempts (password and code) per client address and minute.
@@ -61,6 +66,10 @@ class Settings:
             session_idle_minutes=float(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=float(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
             cookie_secure=env.get("PORTAL_COOKIE_SECURE", "") == "1",
+            min_contributors=max(5, int(env.get("PORTAL_MIN_CONTRIBUTORS", "5"))),
+            max_share=min(0.33, float(env.get("PORTAL_MAX_SHARE", "0.33"))),
+            max_top2_share=min(0.60, float(env.get("PORTAL_MAX_TOP2_SHARE", "0.60"))),
+            min_new_contributions=max(3, int(env.get("PORTAL_MIN_NEW_CONTRIBUTIONS", "3"))),
             correction_months=int(env.get("PORTAL_CORRECTION_MONTHS", "12")),
             lockout_failures=int(env.get("PORTAL_LOCKOUT_FAILURES", "5")),
             lockout_minutes=float(env.get("PORTAL_LOCKOUT_MINUTES", "15")),

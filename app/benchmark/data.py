@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Figure, MarketValue, Metric, Partner
+from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine, engine_for
 from kpi.cube import Cube
 
 
-async def load_engine(session: AsyncSession) -> Engine:
+async def load_engine(session: AsyncSession, policy: AnonymityPolicy | None = None) -> Engine:
     metrics = list(await session.scalars(select(Metric).where(Metric.active).order_by(Metric.position)))
-    return engine_for(metrics, {m.key: m.label_de for m in metrics})
+    return engine_for(metrics, {m.key: m.label_de for m in metrics}, policy)
 
 
 async def metric_info(session: AsyncSession) -> dict[str, Metric]:

@@ -12,6 +12,7 @@ from app.benchmark.data import load_engine
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.models import Partner
 from app.network.groups import groups_with_members
+from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
 from kpi.months import format_month
 from kpi.periods import Span
@@ -23,8 +24,12 @@ async def engine_of(state: State) -> Engine:
     """The KPI engine of the stored catalogue, compiled once per process."""
     engine: Engine | None = state.get("kpi_engine")
     if engine is None:
+        settings = state.settings
+        policy = AnonymityPolicy(
+            settings.min_contributors, settings.max_share, settings.max_top2_share, settings.min_new_contributions
+        )
         async with state.db.read() as session:
-            engine = await load_engine(session)
+            engine = await load_engine(session, policy)
         state.kpi_engine = engine
     return engine
 

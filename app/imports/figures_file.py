@@ -62,7 +62,7 @@ def _column_keys(header: list[Cell], metrics: dict[str, Metric]) -> dict[int, st
     return {i: by_name[str(h).strip().lower()] for i, h in enumerate(header) if h and str(h).strip().lower() in by_name}
 
 
-def _letter(index: int) -> str:
+def column_letter(index: int) -> str:
     letters = ""
     index += 1
     while index:
@@ -108,7 +108,7 @@ def _parse_rows(table: list[list[Cell]], metrics: dict[str, Metric]) -> Parsed:
         return parsed
     for i, h in enumerate(table[0]):
         if h and i not in keys and i not in (partner_col, month_col):
-            parsed.warnings.append(Problem(1, _letter(i), f"Spalte „{h}“ ist keine Kennzahl und wird ignoriert."))
+            parsed.warnings.append(Problem(1, column_letter(i), f"Spalte „{h}“ ist keine Kennzahl und wird ignoriert."))
     for number_in_file, cells in enumerate(table[1:], start=2):
         cells = cells + [None] * (len(table[0]) - len(cells))
         if all(c in (None, "") for c in cells):
@@ -118,17 +118,17 @@ def _parse_rows(table: list[list[Cell]], metrics: dict[str, Metric]) -> Parsed:
             partner_no = int(number(cells[partner_col]))
         except (ValueError, TypeError):
             parsed.errors.append(
-                Problem(number_in_file, _letter(partner_col), f"„{cells[partner_col]}“ ist keine Partnernummer.")
+                Problem(number_in_file, column_letter(partner_col), f"„{cells[partner_col]}“ ist keine Partnernummer.")
             )
             continue
         try:
             month = month_cell(cells[month_col])
         except ValueError as exc:
-            parsed.errors.append(Problem(number_in_file, _letter(month_col), str(exc)))
+            parsed.errors.append(Problem(number_in_file, column_letter(month_col), str(exc)))
             continue
         values = {}
         for i, key in keys.items():
-            value = _value(parsed, number_in_file, _letter(i), cells[i])
+            value = _value(parsed, number_in_file, column_letter(i), cells[i])
             if value is not None:
                 values[key] = value
         if len(parsed.errors) == errors_before and values:
@@ -159,7 +159,7 @@ def _parse_template(table: list[list[Cell]], metrics: dict[str, Metric]) -> Pars
                 parsed.warnings.append(Problem(number_in_file, "B", f"„{key}“ ist keine Kennzahl; Zeile ignoriert."))
             continue
         for i, month in months.items():
-            value = _value(parsed, number_in_file, _letter(i), cells[i] if i < len(cells) else None)
+            value = _value(parsed, number_in_file, column_letter(i), cells[i] if i < len(cells) else None)
             if value is not None:
                 by_month[month][key] = value
     parsed.rows = [FigureRow(5, partner_no, month, values) for month, values in by_month.items() if values]

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
+from app.admin.common import may_administer
 from app.audit import record
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
@@ -21,12 +23,14 @@ from app.entry.routes import may_enter
 from app.figures.access import partner_for
 from app.figures.service import entered_metrics
 from app.imports.figures_file import parse_figures
+from app.imports.market import apply_market, check_market
 from app.imports.reading import UnreadableFile, read_table
 from app.imports.service import apply, dry_run, template
 from app.web.forms import client_of
 
 ImportRequest = Request[Principal, Any, State]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+FIGURES, MARKET = "zahlen", "markt"
 GUARD = [requires(may_enter)]
 
 
@@ -41,10 +45,15 @@ async def import_page(request: ImportRequest) -> Template:
     return Template("imports/upload.html", context={"error": None, "year": date.today().year})
 
 
-async def _report(request: ImportRequest, filename: str, content: bytes) -> Any:
+async def _report(request: ImportRequest, kind: str, filename: str, content: bytes) -> Any:
     state = request.app.state
+    table = read_table(filename, content)
     async with state.db.read() as session:
-        parsed = parse_figures(read_table(filename, content), await entered_metrics(session))
+        if kind == MARKET:
+            if not may_administer(request.user):
+                raise PermissionDeniedException("Marktdaten importiert die Administration der Zentrale.")
+            return await check_market(session, table)
+        parsed = parse_figures(table, await entered_metrics(session))
         return await dry_run(session, request.user, parsed, date.today(), state.settings.correction_months)
 
 
@@ -66,13 +75,14 @@ async def import_check(
             status_code=400,
             context={"error": "Die Datei ist größer als 5 MB.", "year": date.today().year},
         )
+    kind = MARKET if data.get("art") == MARKET else FIGURES
     try:
-        report = await _report(request, upload.filename, content)
+        report = await _report(request, kind, upload.filename, content)
     except UnreadableFile as exc:
         return Template("imports/upload.html", status_code=400, context={"error": str(exc), "year": date.today().year})
     token = secrets.token_urlsafe(16)
     (_uploads(request) / token).write_bytes(content)
-    request.session["import"] = {"token": token, "filename": upload.filename}
+    request.session["import"] = {"token": token, "filename": upload.filename, "kind": kind}
     return Template("imports/report.html", context={"report": report, "filename": upload.filename, "done": None})
 
 
@@ -89,13 +99,30 @@ async def import_apply(request: ImportRequest) -> Template:
                 "year": date.today().year,
             },
         )
-    content, filename = path.read_bytes(), str(pending["filename"])
-    report = await _report(request, filename, content)
+    content, filename, kind = path.read_bytes(), str(pending["filename"]), str(pending.get("kind", FIGURES))
+    report = await _report(request, kind, filename, content)
     if not report.importable:
         return Template(
             "imports/report.html", status_code=400, context={"report": report, "filename": filename, "done": None}
         )
     state = request.app.state
+    if kind == MARKET:
+        async with state.db.transaction() as session:
+            changed_values = await apply_market(session, report, f"Import {filename}"[:120])
+            record(
+                session,
+                request.user.user_id,
+                "market.imported",
+                object_type="file",
+                object_id=filename[:60],
+                client=client_of(request),
+                rows=len(report.rows),
+                values_changed=changed_values,
+            )
+        path.unlink(missing_ok=True)
+        request.session.pop("import", None)
+        state.kpi_engine = None  # market data feed KPIs such as market exhaustion; recompile lazily
+        return Template("imports/report.html", context={"report": report, "filename": filename, "done": changed_values})
     async with state.db.transaction() as session:
         changed = await apply(session, request.user, report.parsed, date.today(), state.settings.correction_months)
         record(

@@ -126,3 +126,40 @@ async def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(sign_in: SignIn, p
         broken = await upload(admin, "kaputt.xlsx", b"not a zip")
     assert answer.status_code == 400 and "CSV- oder XLSX" in answer.text
     assert broken.status_code == 400 and "lässt sich nicht lesen" in broken.text
+
+
+MARKET = b"PLZ-Bereich;Jahr;Kaufkraftindex;Absatzpotenzial Neumaschinen p. a.\n24;2026;101,5;12.000.000\n84;2026;97;\n"
+
+
+async def test_market_data_is_imported_by_the_zentrale_only(sign_in: SignIn, portal: str, demo_sqlite: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as admin:
+        await sign_in(admin, "admin")
+        page = await admin.get("/import")
+        report = await admin.post(
+            "/import/pruefen",
+            data={"_csrf_token": csrf_field(page.text), "art": "markt"},
+            files={"datei": ("markt.csv", MARKET)},
+        )
+        assert "2 Zeile(n) in Ordnung, 0 Fehler" in report.text
+        done = await confirm(admin, report)
+        assert "Import abgeschlossen" in done.text
+        again = await admin.post(
+            "/import/pruefen",
+            data={"_csrf_token": csrf_field(page.text), "art": "markt"},
+            files={"datei": ("markt.csv", MARKET)},
+        )
+        assert "0 Wert(e) würden sich ändern, 3 sind schon so gespeichert" in again.text
+    assert db(
+        demo_sqlite,
+        """select v.value from market_values v join metrics m on m.id = v.metric_id
+        where v.area_code = '24' and v.year = 2026 and m.key = 'purchasing_power'""",
+    ) == [(101.5,)]
+    async with httpx.AsyncClient(base_url=portal) as owner:
+        await sign_in(owner, "gf1001")
+        page = await owner.get("/import")
+        refused = await owner.post(
+            "/import/pruefen",
+            data={"_csrf_token": csrf_field(page.text), "art": "markt"},
+            files={"datei": ("markt.csv", MARKET)},
+        )
+    assert refused.status_code == 403
