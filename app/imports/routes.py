@@ -121,7 +121,6 @@ async def import_apply(request: ImportRequest) -> Template:
             )
         path.unlink(missing_ok=True)
         request.session.pop("import", None)
-        state.kpi_engine = None  # market data feed KPIs such as market exhaustion; recompile lazily
         return Template("imports/report.html", context={"report": report, "filename": filename, "done": changed_values})
     async with state.db.transaction() as session:
         changed = await apply(session, request.user, report.parsed, date.today(), state.settings.correction_months)

@@ -121,3 +121,37 @@ async def test_one_more_submission_does_not_change_what_the_group_sees(portal: s
     assert after["released_at"] == before["released_at"]
     assert after["kpis"]["revenue_new"]["median"] == before["kpis"]["revenue_new"]["median"]
     assert after["kpis"]["revenue_new"]["own"] == 1.0, "the own value is live"
+
+
+async def test_an_entry_through_the_form_reaches_the_kpis_and_the_socket(
+    sign_in: object, portal: str, demo_sqlite: str
+) -> None:
+    from tests.support.personas import csrf_field
+
+    own: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    listener = socketio.AsyncClient(reconnection=False)
+    listener.on("kpi:own", own.put_nowait)
+    await listener.connect(
+        portal, auth={"token": await token_for(demo_sqlite, "gf1001")}, transports=["websocket"], wait_timeout=5
+    )
+    try:
+        async with httpx.AsyncClient(base_url=portal) as browser:
+            await sign_in(browser, "bh1001")  # type: ignore[operator]
+            page = await browser.get(f"/erfassung/1001/{MONTH}")
+            saved = await browser.post(
+                f"/erfassung/1001/{MONTH}",
+                data={
+                    "_csrf_token": csrf_field(page.text),
+                    "hours_attendance": "1.000",
+                    "hours_productive": "850",
+                    "bestaetigt": "1",
+                },
+            )
+            assert saved.status_code == 303
+        event = await asyncio.wait_for(own.get(), timeout=5)
+    finally:
+        await listener.disconnect()
+    assert event["kpis"]["utilisation"] == 85.0  # type: ignore[index]
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        kpis = (await api.get(f"/api/v1/partners/1001/figures/{MONTH}")).json()["kpis"]
+    assert kpis["utilisation"] == 85.0
