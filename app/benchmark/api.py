@@ -13,13 +13,14 @@ from litestar.params import FromQuery
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import metric_info
 from app.benchmark.live import engine_of
-from app.benchmark.service import current_release, own_place, partner_kpis, public_cell
+from app.benchmark.service import current_release, own_place, partner_kpis_with_prior, public_cell
 from app.figures.api import InvalidInput, month_or_422
 from app.models import Partner
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
 from kpi.months import format_month
 from kpi.periods import Span
+from kpi.stats import change
 
 
 def _span(text: str) -> Span:
@@ -49,7 +50,7 @@ async def benchmark(
         visible = {g.id for g, _ in await visible_groups(session, principal)}
         members = next((m for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
         own = await session.get(Partner, principal.partner_id) if principal.partner_id else None
-        own_kpis = await partner_kpis(session, engine, own, month) if own else {}
+        own_kpis, own_prior = await partner_kpis_with_prior(session, engine, own, month, chosen) if own else ({}, {})
         metrics = await metric_info(session)
     if members is None:
         raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
@@ -62,8 +63,9 @@ async def benchmark(
         metric = metrics.get(key)
         if metric is None or not principal.may(action, metric.domain):
             continue
-        value = own_kpis.get(key)
+        value, before = own_kpis.get(key), own_prior.get(key)
         place = own_place(cell, own.id, value, metric.better) if own else None
+        growth = change(value, before) if value is not None and before is not None else math.nan
         kpis[key] = {
             **public_cell(cell),
             "label": metric.label_de,
@@ -71,6 +73,8 @@ async def benchmark(
             "own": value,
             "rank": place.rank if place else None,
             "percentile": None if place is None or math.isnan(place.percentile) else round(place.percentile, 1),
+            "own_prior_year": before,
+            "change": None if math.isnan(growth) else round(growth, 2),
         }
     return {
         "group": group,

@@ -29,11 +29,27 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 6)
 
 
-async def partner_kpis(session: AsyncSession, engine: Engine, partner: Partner, month: date) -> dict[str, float]:
-    """Every metric of the partner for the month, entered and derived; metrics without a value are left out."""
-    cube = await load_cube(session, [partner], [month], sorted(engine.catalogue.base_keys))
-    values = engine.values(cube, Span.MONTH, month)
-    return {key: float(round(v[0], 6)) for key, v in values.items() if not math.isnan(v[0])}
+async def partner_kpis(
+    session: AsyncSession, engine: Engine, partner: Partner, month: date, span: Span = Span.MONTH
+) -> dict[str, float]:
+    """Every metric of the partner for the span ending with `month`, entered and derived; no value: left out."""
+    current, _prior = await partner_kpis_with_prior(session, engine, partner, month, span)
+    return current
+
+
+async def partner_kpis_with_prior(
+    session: AsyncSession, engine: Engine, partner: Partner, month: date, span: Span
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The partner's KPIs for the span and for the same span a year earlier."""
+    earlier = prior_year(month)
+    cube = await load_cube(
+        session, [partner], span_months(span, month) + span_months(span, earlier), sorted(engine.catalogue.base_keys)
+    )
+
+    def clean(values: dict[str, np.ndarray]) -> dict[str, float]:
+        return {key: float(round(v[0], 6)) for key, v in values.items() if not math.isnan(v[0])}
+
+    return clean(engine.values(cube, span, month)), clean(engine.values(cube, span, earlier))
 
 
 async def _versions(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:

@@ -203,7 +203,7 @@ async def test_a_new_class_with_a_scoped_grant_limits_what_its_user_sees(
     async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}) as api:
         north = await api.get("/api/v1/partners/1001/figures/2026-01")
         south = await api.get("/api/v1/partners/1005/figures/2026-01")
-    assert north.status_code == 404
+    assert north.status_code == 403
     assert south.status_code == 200 and set(south.json()["values"]) == {
         "warranty_claims",
         "warranty_approved",

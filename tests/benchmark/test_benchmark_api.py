@@ -155,3 +155,30 @@ async def test_an_entry_through_the_form_reaches_the_kpis_and_the_socket(
     async with await api_as(portal, demo_sqlite, "gf1001") as api:
         kpis = (await api.get(f"/api/v1/partners/1001/figures/{MONTH}")).json()["kpis"]
     assert kpis["utilisation"] == 85.0
+
+
+async def test_the_own_value_follows_the_span_with_its_change_against_the_prior_year(
+    portal: str, demo_sqlite: str
+) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    last = add_months(month_of(date.today()), -1)
+    with sqlite3.connect(demo_sqlite.removeprefix("sqlite+aiosqlite:///")) as db:
+
+        def total(year: int) -> float:
+            return float(
+                db.execute(
+                    """select sum(f.value) from figures f join metrics m on m.id = f.metric_id
+                join partners p on p.id = f.partner_id where p.number = 1001 and m.key = 'revenue_new'
+                and f.month between ? and ?""",
+                    (f"{year}-01-01", f"{year}-{last.month:02d}-01"),
+                ).fetchone()[0]
+            )
+
+        this_year, year_before = total(last.year), total(last.year - 1)
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        body = (
+            await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH, "span": "ytd"})
+        ).json()
+    cell = body["kpis"]["revenue_new"]
+    assert cell["own"] == round(this_year, 6) and cell["own_prior_year"] == round(year_before, 6)
+    assert cell["change"] == round((this_year - year_before) / year_before * 100, 2)

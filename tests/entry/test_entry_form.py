@@ -91,7 +91,7 @@ async def test_nobody_reaches_another_partners_form(sign_in: SignIn, portal: str
         post = await browser.post(
             f"/erfassung/1002/{THIS_MONTH}", data={"_csrf_token": csrf_field(page.text), "units_new": "1"}
         )
-    assert other.status_code == 404 and post.status_code == 404
+    assert other.status_code == 403 and post.status_code == 403
 
 
 async def test_the_zentrale_chooses_the_partner_it_types_in_for(sign_in: SignIn, portal: str) -> None:
