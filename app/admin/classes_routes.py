@@ -24,9 +24,8 @@ from app.admin.classes_service import (
     scope_choices,
 )
 from app.admin.common import ADMIN_ONLY, AdminRequest
-from app.admin.users_service import InvalidForm
 from app.models import PermissionClass
-from app.web.forms import FormBody, client_of, text
+from app.web.forms import FormBody, InvalidForm, client_of, text
 
 
 @get("/admin/berechtigungen", guards=ADMIN_ONLY, include_in_schema=False)

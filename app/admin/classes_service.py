@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.admin.users_service import InvalidForm
 from app.audit import record
 from app.auth.permissions import ALL_DOMAINS, Action
 from app.models import Grant, PermissionClass, Territory, User, user_classes
+from app.web.forms import InvalidForm
 from kpi.catalogue import Domain
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")

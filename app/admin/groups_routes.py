@@ -22,9 +22,9 @@ from app.admin.groups_service import (
     update_group,
 )
 from app.admin.network_routes import reconnect
-from app.admin.network_service import InvalidForm, as_id
+from app.admin.network_service import as_id
 from app.models import ComparisonGroup
-from app.web.forms import FormBody, client_of, text
+from app.web.forms import FormBody, InvalidForm, client_of, text
 
 
 @get("/admin/gruppen", guards=ADMIN_ONLY, include_in_schema=False)

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.admin.network_service import InvalidForm, as_id, users_of_partners
+from app.admin.network_service import as_id, users_of_partners
 from app.admin.partners_service import SIZE_CLASSES, partner_types
 from app.audit import record
 from app.auth.principals import territory_paths
 from app.models import ComparisonGroup, Partner, Territory
 from app.network.groups import RULE_FIELDS, select_members
-from app.web.forms import text, values
+from app.web.forms import InvalidForm, text, values
 
 KINDS = {"all": "alle Partner", "list": "Liste", "rule": "Regel"}
 EDITABLE_KINDS = ("list", "rule")  # "Alle Partner" exists exactly once, from the start

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.admin.network_service import (
     LEVEL_NAMES,
-    InvalidForm,
     TerritoryForm,
     create_territory,
     parent_choices,
@@ -21,7 +20,7 @@ from app.admin.network_service import (
     territory_tree,
 )
 from app.models import Territory
-from app.web.forms import FormBody, client_of, text
+from app.web.forms import FormBody, InvalidForm, client_of, text
 
 
 async def reconnect(request: AdminRequest, user_ids: list[int]) -> None:

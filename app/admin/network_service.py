@@ -11,19 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import record
 from app.models import Partner, Territory, User
-from app.web.forms import text
+from app.web.forms import InvalidForm, text
 
 CHILD_LEVEL = {"network": "region", "region": "territory"}
 LEVEL_NAMES = {"network": "Netzwerk", "region": "Region", "territory": "Gebiet"}
 TERRITORY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
-
-
-class InvalidForm(Exception):
-    """Input refused, per form field; every message names its field and is safe to show."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 def as_id(value: str) -> int | None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.admin.network_routes import reconnect
-from app.admin.network_service import InvalidForm, as_id, leaf_choices, territory_tree
+from app.admin.network_service import as_id, leaf_choices, territory_tree
 from app.admin.partners_service import (
     SIZE_CLASSES,
     PartnerFilter,
@@ -23,7 +23,7 @@ from app.admin.partners_service import (
     update_partner,
 )
 from app.models import Partner
-from app.web.forms import FormBody, client_of
+from app.web.forms import FormBody, InvalidForm, client_of
 
 
 @get("/admin/partner", guards=ADMIN_ONLY, include_in_schema=False)

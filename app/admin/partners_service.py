@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.admin.network_service import InvalidForm, as_id, users_of_partners
+from app.admin.network_service import as_id, users_of_partners
 from app.audit import record
 from app.auth.principals import territory_paths
 from app.models import Partner, Territory
-from app.web.forms import text
+from app.web.forms import InvalidForm, text
 
 SIZE_CLASSES = ("klein", "mittel", "groß")
 POSTAL_CODE = re.compile(r"^\d{5}$")

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.account.service import own_tokens
 from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.admin.users_service import (
-    InvalidForm,
     UserFilter,
     UserForm,
     all_classes,
@@ -30,7 +29,7 @@ from app.admin.users_service import (
     update_user,
 )
 from app.models import User
-from app.web.forms import FormBody, client_of
+from app.web.forms import FormBody, InvalidForm, client_of
 
 
 @get("/admin/benutzer", guards=ADMIN_ONLY, include_in_schema=False)

@@ -15,15 +15,9 @@ from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.user_sessions import end_sessions
 from app.models import AccessToken, Partner, PermissionClass, RecoveryCode, User, utcnow
-from app.web.forms import text, values
+from app.web.forms import InvalidForm, text, values
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
-
-
-class InvalidForm(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import record
 from app.auth.codes import code_digest, code_matches, new_code, new_handle
 from app.auth.passwords import verify_password
 from app.auth.second_factor import totp_step, use_recovery_code
 from app.auth.sms import SmsGateway
-from app.models import AuditEvent, LoginChallenge, User, utcnow
+from app.models import LoginChallenge, User, utcnow
 from app.settings import Settings
 
 RECOVERY_CODE = re.compile(r"^[a-z0-9]{5}-?[a-z0-9]{5}$", re.I)
@@ -47,15 +48,15 @@ def masked(phone: str | None) -> str | None:
 
 
 def audit(session: AsyncSession, action: str, user: User | None, client: str | None, **detail: object) -> None:
-    session.add(
-        AuditEvent(
-            actor_id=user.id if user else None,
-            action=action,
-            client=client,
-            detail=detail,
-            object_type="user",
-            object_id=user.username if user else None,
-        )
+    """An event about a user's own account, by that user."""
+    record(
+        session,
+        user.id if user else None,
+        action,
+        object_type="user",
+        object_id=user.username if user else None,
+        client=client,
+        **detail,
     )
 
 

@@ -27,3 +27,11 @@ def values(form: dict[str, Any], name: str) -> list[str]:
 
 def client_of(request: Request[Any, Any, State]) -> str | None:
     return request.client.host if request.client else None
+
+
+class InvalidForm(Exception):
+    """Input refused, per form field; every message names its field and is safe to show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
