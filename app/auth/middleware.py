@@ -17,8 +17,6 @@ from app.auth.user_sessions import live_session
 from app.db import Database
 from app.settings import Settings
 
-PUBLIC_PATHS = {"/login", "/static", "/schema", "/healthz", "/favicon.ico"}
-
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = connection.headers.get("authorization", "")
@@ -31,11 +29,12 @@ class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         db: Database = connection.app.state.db
         settings: Settings = connection.app.state.settings
         token = bearer_token(connection)
-        if token:
+        if connection.scope["path"].startswith("/api/"):
+            # The API takes tokens only (a session cookie there would need CSRF protection too),
+            # and a token opens the API only: a leaked ERP token is no browser session.
+            if not token:
+                raise NotAuthorizedException("Für die API ist ein persönliches Zugriffstoken nötig.")
             user_id = await authenticate_token(db, token)
-        elif connection.scope["path"].startswith("/api/"):
-            # The API takes tokens only: a session cookie there would need CSRF protection too.
-            raise NotAuthorizedException("Für die API ist ein persönliches Zugriffstoken nötig.")
         else:
             user_id = await live_session(db, connection.session, settings)
         if user_id is None:

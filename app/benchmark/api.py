@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 
 from app.auth.permissions import Action, Principal
-from app.benchmark.data import metric_info
+from app.benchmark.data import exposures, metric_info
 from app.benchmark.live import engine_of
 from app.benchmark.service import current_release, own_place, partner_kpis_with_prior, public_cell
 from app.figures.api import InvalidInput, month_or_422
@@ -58,16 +58,19 @@ async def benchmark(
         group_row = next(g for g, _ in await groups_with_members(session) if g.id == group)
         release = await current_release(session, engine, group_row, members, month, chosen)
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
+    exposure = exposures(engine, metrics)
     kpis: dict[str, Any] = {}
     for key, cell in release.record.cells.items():
         metric = metrics.get(key)
-        if metric is None or not principal.may(action, metric.domain):
+        # A KPI shows what it is computed from: every input's domain must be visible (DSO reveals revenue).
+        if metric is None or not all(principal.may(action, d) for d in exposure[key].domains):
             continue
+        sensitive = exposure[key].sensitive
         value, before = own_kpis.get(key), own_prior.get(key)
-        place = own_place(cell, own.id, value, metric.better) if own else None
+        place = own_place(cell, own.id, metric.better) if own and not sensitive else None
         growth = change(value, before) if value is not None and before is not None else math.nan
         kpis[key] = {
-            **public_cell(cell),
+            **public_cell(cell, sensitive),
             "label": metric.label_de,
             "unit": metric.unit,
             "own": value,

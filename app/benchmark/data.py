@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -54,3 +55,21 @@ async def load_cube(
                 if found is not None and key in layer:
                     cube.values[row[partner.id], m, layer[key]] = found
     return cube
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What showing a KPI reveals: the data domains of everything it is computed from, and
+    whether any of it is forward-looking (sensitive)."""
+
+    domains: frozenset[str]
+    sensitive: bool
+
+
+def exposures(engine: Engine, metrics: dict[str, Metric]) -> dict[str, Exposure]:
+    result = {}
+    for key in metrics:
+        inputs = engine.dependencies.get(key, set()) | {key}
+        known = [metrics[k] for k in inputs if k in metrics]
+        result[key] = Exposure(frozenset(m.domain for m in known), any(m.sensitive for m in known))
+    return result

@@ -25,10 +25,6 @@ from kpi.stats import Position, position
 RANK_VALUES_LIMIT = 2000
 
 
-def _number(value: float) -> float | None:
-    return None if math.isnan(value) else round(value, 6)
-
-
 async def partner_kpis(
     session: AsyncSession, engine: Engine, partner: Partner, month: date, span: Span = Span.MONTH
 ) -> dict[str, float]:
@@ -131,15 +127,25 @@ async def current_release(
     return Release(record, True)
 
 
-def own_place(cell: dict[str, Any], partner_id: int, own: float | None, better: str | None) -> Position | None:
-    """Rank and percentile of the own current value among the others' released values, never unreleased ones."""
-    values = cell.get("values")
-    if own is None or not values:
+def own_place(cell: dict[str, Any], partner_id: int, better: str | None) -> Position | None:
+    """The partner's rank and percentile as of the release: its released value among the released values.
+
+    Never the live own value against the stored ones: changing one's own figures and
+    watching the rank move would reveal the others' exact values.
+    """
+    values: dict[str, float] = cell.get("values") or {}
+    own = values.get(str(partner_id))
+    if own is None or cell.get("hidden") or "n" not in cell:
         return None
     others = [v for pid, v in values.items() if pid != str(partner_id)]
     return position(np.array([*others, own]), len(others), better)
 
 
-def public_cell(cell: dict[str, Any]) -> dict[str, Any]:
-    """What leaves the server of a released cell: never the contributors' values."""
-    return {k: v for k, v in cell.items() if k != "values"}
+SENSITIVE_FIELDS = ("q1", "q3", "best")
+
+
+def public_cell(cell: dict[str, Any], sensitive: bool = False) -> dict[str, Any]:
+    """What leaves the server of a cell: never the contributors' values; of sensitive
+    (forward-looking) metrics only the aggregate n, median and mean (shared/DESIGN.md)."""
+    hidden = ("values", *SENSITIVE_FIELDS) if sensitive else ("values",)
+    return {k: v for k, v in cell.items() if k not in hidden}

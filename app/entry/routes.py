@@ -17,7 +17,7 @@ from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.live import engine_of, publish_submission
 from app.entry.form import entry_sections, parse_entry, preview_kpis
-from app.figures.access import partner_for
+from app.figures.access import entering_allowed, partner_for
 from app.figures.service import InvalidFigures, NeedsConfirmation, store_month
 from app.models import Metric
 from app.network.visibility import visible_partners
@@ -126,6 +126,7 @@ async def entry_submit(
                     today=date.today(),
                     correction_months=request.app.state.settings.correction_months,
                     confirmed=data.get("bestaetigt") == "1",
+                    domains=await entering_allowed(session, request.user, partner),
                 )
         except InvalidFigures as exc:
             problems = exc.errors

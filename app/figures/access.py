@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,3 +25,9 @@ async def partner_for(session: AsyncSession, principal: Principal, number: int, 
 
 
 _VERBS: dict[str, str] = {Action.VIEW: "sehen", Action.ENTER: "erfassen"}
+
+
+async def entering_allowed(session: AsyncSession, principal: Principal, partner: Partner) -> Callable[[str], bool]:
+    """The data domains in which this principal may enter this partner's figures."""
+    ref = (await partner_refs(session, [partner]))[partner.id]
+    return lambda domain: principal.can(Action.ENTER, ref, domain)

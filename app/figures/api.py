@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
-from app.benchmark.data import metric_info
+from app.benchmark.data import Exposure, exposures, metric_info
 from app.benchmark.live import engine_of, publish_submission
 from app.benchmark.service import partner_kpis
 from app.db import Database
-from app.figures.access import partner_for
+from app.figures.access import entering_allowed, partner_for
 from app.figures.service import InvalidFigures, month_values, store_month
 from app.models import Metric, Partner
 from kpi.months import format_month, parse_month
@@ -50,8 +50,9 @@ async def _may_see(session: AsyncSession, principal: Principal, partner: Partner
     return lambda domain: principal.can(Action.VIEW, ref, domain) or principal.can(Action.ENTER, ref, domain)
 
 
-def _visible(kpis: dict[str, float], metrics: dict[str, Metric], allowed: Callable[[str], bool]) -> dict[str, float]:
-    return {k: v for k, v in kpis.items() if k in metrics and allowed(metrics[k].domain)}
+def _visible(kpis: dict[str, float], exposure: dict[str, Exposure], allowed: Callable[[str], bool]) -> dict[str, float]:
+    """KPIs whose every input domain the caller may see (a DSO would otherwise reveal revenue)."""
+    return {k: v for k, v in kpis.items() if k in exposure and all(allowed(d) for d in exposure[k].domains)}
 
 
 @get("/api/v1/metrics", tags=["Kennzahlen"])
@@ -84,7 +85,8 @@ async def get_figures(request: PartnerRequest, partner_no: FromPath[int], period
         partner = await partner_for(session, request.user, partner_no, Action.VIEW, Action.ENTER)
         allowed = await _may_see(session, request.user, partner)
         values = await month_values(session, partner, month, allowed)
-        kpis = _visible(await partner_kpis(session, engine, partner, month), await metric_info(session), allowed)
+        exposure = exposures(engine, await metric_info(session))
+        kpis = _visible(await partner_kpis(session, engine, partner, month), exposure, allowed)
     return _answer(partner, month, values, kpis)
 
 
@@ -106,6 +108,7 @@ async def put_figures(
                 source="api",
                 today=date.today(),
                 correction_months=request.app.state.settings.correction_months,
+                domains=await entering_allowed(session, request.user, partner),
             )
             allowed = await _may_see(session, request.user, partner)
             values = await month_values(session, partner, month, allowed)
@@ -118,7 +121,8 @@ async def put_figures(
     kpis = await publish_submission(request.app.state, partner.id, month)
     # Programs cannot tick a box: unusual values are stored and come back as warnings.
     warnings = [{"key": w.field, "message": w.message} for w in stored.warnings]
-    return {**_answer(partner, month, values, _visible(kpis, metrics, allowed)), "warnings": warnings}
+    visible = _visible(kpis, exposures(await engine_of(request.app.state), metrics), allowed)
+    return {**_answer(partner, month, values, visible), "warnings": warnings}
 
 
 ROUTES = [list_metrics, get_figures, put_figures]

@@ -125,6 +125,7 @@ async def store_month(
     today: date,
     correction_months: int | None = None,
     confirmed: bool = True,
+    domains: Callable[[str], bool] | None = None,
 ) -> StoredMonth:
     """Store entered values of one month; a changed value keeps its predecessor as a revision.
 
@@ -133,6 +134,11 @@ async def store_month(
     """
     metrics = await entered_metrics(session)
     values = check_values(metrics, raw, month, today)
+    refused = [key for key in values if domains is not None and not domains(metrics[key].domain)]
+    if refused:
+        raise InvalidFigures(
+            [FieldError(key, "Für diesen Bereich dürfen Sie keine Zahlen erfassen.") for key in refused]
+        )
     # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
     # already serialises writers), so the revision count and history never lose an update.
     await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())

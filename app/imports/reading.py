@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from openpyxl import load_workbook
@@ -13,6 +14,7 @@ from app.web.numbers import parse_de
 
 Cell = str | float | date | None
 MAX_ROWS = 100_000
+MAX_COLUMNS = 200
 
 
 class UnreadableFile(ValueError):
@@ -41,7 +43,10 @@ def _xlsx(content: bytes) -> list[list[Cell]]:
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise UnreadableFile("Die XLSX-Datei lässt sich nicht lesen.") from exc
     sheet = book.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    # Bounded: a small file can declare a huge sheet, and openpyxl pads every row to it.
+    rows = [
+        [_cell(v) for v in row] for row in sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True)
+    ]
     book.close()
     return rows
 
@@ -70,11 +75,11 @@ def _csv(content: bytes) -> list[list[Cell]]:
     else:
         raise UnreadableFile("Die CSV-Datei ist weder UTF-8 noch Windows-1252.")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=";,\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";"
-    return [[cell.strip() or None for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+        delimiter = ";"  # the German default
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return [[cell.strip()[:200] or None for cell in row[:MAX_COLUMNS]] for row in islice(rows, MAX_ROWS + 1)]
 
 
 def number(cell: Cell) -> float:

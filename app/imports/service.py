@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, PartnerRef, Principal
 from app.auth.principals import partner_refs
+from app.figures.access import entering_allowed
 from app.figures.service import (
     InvalidFigures,
     check_values,
@@ -108,6 +109,9 @@ async def _row_problems(
         check_values(metrics, dict(row.values), row.month, today)
     except InvalidFigures as exc:
         return [Problem(row.row, labels.get(e.field, e.field), e.message) for e in exc.errors]
+    refused = [k for k in row.values if not principal.can(Action.ENTER, ref, metrics[k].domain)]
+    if refused:
+        return [Problem(row.row, labels[k], "Für diesen Bereich dürfen Sie keine Zahlen erfassen.") for k in refused]
     stored = await month_values(session, partner, row.month)
     changes = any(stored.get(k) != v for k, v in row.values.items())
     if changes and row.month < add_months(month_of(today), -correction_months):
@@ -140,6 +144,7 @@ async def apply(
             source="import",
             today=today,
             correction_months=correction_months,
+            domains=await entering_allowed(session, principal, partners[row.partner_no]),
         )
         if stored.changed:
             changed.append((partners[row.partner_no].id, row.month))

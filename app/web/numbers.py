@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$")
-_PLAIN = re.compile(r"^\d+([.,]\d+)?$")
+# ASCII digits only (str.isdigit would take "²"); a thousands group never starts with 0.
+_GROUPED = re.compile(r"^[1-9][0-9]{0,2}(\.[0-9]{3})+$")
+_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_DIGITS = re.compile(r"^[0-9]+$")
 
 
 def parse_de(text: str) -> float:
@@ -15,7 +17,7 @@ def parse_de(text: str) -> float:
     body = raw[1:] if negative else raw
     if "," in body:
         whole, _, fraction = body.rpartition(",")
-        if (whole and not (_GROUPED.match(whole) or whole.isdigit())) or not fraction.isdigit():
+        if (whole and not (_GROUPED.match(whole) or _DIGITS.match(whole))) or not _DIGITS.match(fraction):
             raise ValueError(f"„{text.strip()}“ ist keine Zahl (Beispiel: 1.234,56).")
         value = float(whole.replace(".", "") + "." + fraction) if whole else float("0." + fraction)
     elif _GROUPED.match(body):

@@ -38,13 +38,14 @@ def stored(database_url: str, partner: int, period: str) -> dict[str, float]:
         ("-1", -1.0),
         ("−0,5", -0.5),
         ("1234", 1234.0),
+        ("0.750", 0.75),
     ],
 )
 def test_german_numbers_are_read_as_meant(typed: str, value: float) -> None:
     assert parse_de(typed) == value
 
 
-@pytest.mark.parametrize("typed", ["viel", "1,2,3", "1.23.4", "1e6", "12,", ",", "--1"])
+@pytest.mark.parametrize("typed", ["viel", "1,2,3", "1.23.4", "1e6", "12,", ",", "--1", "1,²", "²", "0.750.000"])
 def test_what_is_no_number_says_so(typed: str) -> None:
     with pytest.raises(ValueError, match="keine Zahl"):
         parse_de(typed)
