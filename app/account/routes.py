@@ -47,6 +47,7 @@ async def end_one_session(request: AccountRequest, session_id: FromPath[int]) ->
             audit(session, "session.ended", await session.get(User, request.user.user_id), None, id=session_id)
     if not ended:
         raise NotFoundException("Diese Sitzung gibt es nicht (mehr).")
+    await request.app.state.publisher.disconnect_user(request.user.user_id)  # they rejoin if still signed in
     flash(request, "Die Sitzung wurde beendet.", category="success")
     return Redirect("/konto", status_code=303)
 
@@ -57,6 +58,7 @@ async def end_other_sessions(request: AccountRequest) -> Redirect:
         ended = await end_sessions(
             session, request.user.user_id, "ended_by_user", keep_handle=str(request.session.get("sid", ""))
         )
+    await request.app.state.publisher.disconnect_user(request.user.user_id)  # they rejoin if still signed in
     flash(request, f"{ended} andere Sitzung(en) beendet.", category="success")
     return Redirect("/konto", status_code=303)
 

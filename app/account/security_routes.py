@@ -53,6 +53,8 @@ async def password_submit(request: AccountRequest, data: FormBody) -> Template |
             status_code=400,
             context={"error": error, "min_length": MIN_LENGTH, "forced": request.user.must_change_password},
         )
+    # Sockets were opened under the old sessions; they reconnect, and only live sessions get back in.
+    await request.app.state.publisher.disconnect_user(request.user.user_id)
     flash(request, "Ihr Passwort wurde geändert; andere Sitzungen wurden beendet.", category="success")
     return Redirect("/konto", status_code=303)
 
@@ -130,7 +132,7 @@ async def app_confirm(request: AccountRequest, data: FormBody) -> Template:
     async with request.app.state.db.transaction() as session:
         ctx = await context_for(request, session)
         try:
-            codes = await confirm_app(session, ctx, secret, data.get("code", ""))
+            codes = await confirm_app(session, ctx, secret, data.get("code", ""), data.get("password", ""))
         except AccountError as exc:
             uri = provisioning_uri(secret, request.user.username)
             return Template(

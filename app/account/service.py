@@ -120,8 +120,10 @@ async def confirm_phone_change(
     return new
 
 
-async def confirm_app(session: AsyncSession, ctx: Context, secret: str, code: str) -> list[str]:
-    """Switch on the authenticator app once it shows a right code; returns fresh recovery codes."""
+async def confirm_app(session: AsyncSession, ctx: Context, secret: str, code: str, password: str) -> list[str]:
+    """Switch on the authenticator app once it shows a right code and the password is confirmed;
+    returns fresh recovery codes (a hijacked session alone cannot take over the second factor)."""
+    _confirm_password(session, ctx, password)
     step = totp_step(secret, code, None)
     if step is None:
         raise AccountError("Der Code aus der App stimmt nicht. Bitte prüfen Sie die Uhrzeit des Telefons.")

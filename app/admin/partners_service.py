@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.admin.network_service import as_id, users_of_partners
 from app.audit import record
 from app.auth.principals import territory_paths
-from app.models import Partner, Territory
+from app.models import Partner, Territory, territory_managers
 from app.web.forms import InvalidForm, text
 
 SIZE_CLASSES = ("klein", "mittel", "groß")
@@ -154,7 +154,11 @@ async def update_partner(
     record(session, actor_id, "partner.changed", object_type="partner", object_id=partner.id, client=client, **changes)
     if not set(changes) & set(MEMBERSHIP_FIELDS):
         return []
-    return await users_of_partners(session, {partner.id})
+    reconnecting = await users_of_partners(session, {partner.id})
+    if "territory_id" in changes:
+        # Territory managers joined the partner's room by territory; old and new ones must rejoin.
+        reconnecting += list(await session.scalars(select(territory_managers.c.user_id).distinct()))
+    return reconnecting
 
 
 async def set_partner_active(

@@ -132,7 +132,9 @@ async def enrol_app(browser: httpx.AsyncClient) -> tuple[pyotp.TOTP, list[str]]:
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text)
     assert secret
     totp = pyotp.TOTP(secret.group(1))
-    done = await browser.post("/konto/app", data={"code": totp.now(), "_csrf_token": csrf_field(page.text)})
+    done = await browser.post(
+        "/konto/app", data={"code": totp.now(), "password": PASSWORD, "_csrf_token": csrf_field(page.text)}
+    )
     codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", done.text)
     return totp, codes
 

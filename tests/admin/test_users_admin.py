@@ -148,7 +148,12 @@ async def test_reset_password_unlock_and_second_factor(
         secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', app_page.text)
         assert secret
         await owner.post(
-            "/konto/app", data={"code": pyotp.TOTP(secret.group(1)).now(), "_csrf_token": csrf_field(app_page.text)}
+            "/konto/app",
+            data={
+                "code": pyotp.TOTP(secret.group(1)).now(),
+                "password": PASSWORD,
+                "_csrf_token": csrf_field(app_page.text),
+            },
         )
     sent = len(outbox.messages())
     async with httpx.AsyncClient(base_url=portal) as with_app:
