@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from litestar import Request, get
@@ -13,12 +14,19 @@ from litestar.params import FromQuery
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import exposures, metric_info
 from app.benchmark.live import engine_of
-from app.benchmark.service import current_release, own_place, partner_kpis_with_prior, public_cell
+from app.benchmark.service import (
+    current_release,
+    own_place,
+    partner_kpis_with_prior,
+    public_cell,
+    release_is_due,
+    stored_release,
+)
 from app.figures.api import InvalidInput, month_or_422
 from app.models import Partner
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
-from kpi.months import format_month
+from kpi.months import format_month, month_of
 from kpi.periods import Span
 from kpi.stats import change
 
@@ -54,13 +62,22 @@ async def benchmark(
         metrics = await metric_info(session)
     if members is None:
         raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
-    async with state.db.transaction() as session:
+    if month > month_of(date.today()):
+        raise InvalidInput(
+            f"{format_month(month)} liegt in der Zukunft.", extra=[{"key": "period", "message": "Zukunft"}]
+        )
+    async with state.db.read() as session:
         group_row = next(g for g, _ in await groups_with_members(session) if g.id == group)
-        release = await current_release(session, engine, group_row, members, month, chosen)
+        due = await release_is_due(session, engine, group_row, members, month, chosen)
+        record = None if due else await stored_release(session, group, month, chosen)
+    if record is None:
+        # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
+        async with state.db.transaction() as session:
+            record = (await current_release(session, engine, group_row, members, month, chosen)).record
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
     kpis: dict[str, Any] = {}
-    for key, cell in release.record.cells.items():
+    for key, cell in record.cells.items():
         metric = metrics.get(key)
         # A KPI shows what it is computed from: every input's domain must be visible (DSO reveals revenue).
         if metric is None or not all(principal.may(action, d) for d in exposure[key].domains):
@@ -83,7 +100,7 @@ async def benchmark(
         "group": group,
         "period": format_month(month),
         "span": chosen.value,
-        "released_at": release.record.released_at.isoformat(),
+        "released_at": record.released_at.isoformat(),
         "partner": own.number if own else None,
         "kpis": kpis,
     }

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.datastructures import State
 
-from app.benchmark.data import load_engine
+from app.benchmark.data import exposures, load_engine, metric_info
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.models import Partner
 from app.network.groups import groups_with_members
@@ -70,5 +70,10 @@ async def _release_groups(
                 continue
             release = await current_release(session, engine, group, members, month, Span.MONTH)
             if release.fresh:
-                updates.append((group.id, {k: public_cell(c) for k, c in release.record.cells.items()}))
+                exposure = exposures(engine, await metric_info(session))
+                cells = {
+                    k: public_cell(c, exposure[k].sensitive if k in exposure else True)
+                    for k, c in release.record.cells.items()
+                }
+                updates.append((group.id, cells))
     return updates

@@ -71,14 +71,41 @@ class Release:
     fresh: bool
 
 
+async def release_is_due(
+    session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
+) -> bool:
+    """Whether a (re-)release could happen now; read-only, so that most requests never write."""
+    record = await session.scalar(
+        select(GroupRelease).where(
+            GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value
+        )
+    )
+    if record is None or not record.cells:
+        return True
+    return may_rerelease(record.versions, await _versions(session, members, span_months(span, period)), engine.policy)
+
+
+async def stored_release(session: AsyncSession, group_id: int, period: date, span: Span) -> GroupRelease | None:
+    return await session.scalar(
+        select(GroupRelease).where(
+            GroupRelease.group_id == group_id, GroupRelease.period == period, GroupRelease.span == span.value
+        )
+    )
+
+
 async def current_release(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
 ) -> Release:
-    """The group's figures partners may see now: re-released only when enough has changed (kpi.anonymity)."""
+    """The group's figures partners may see now, re-released cell by cell when enough has changed.
+
+    A cell (one KPI) shows new figures only when at least `min_new_contributions`
+    partners joined, left or changed their value for that KPI since the cell was last
+    shown; otherwise it keeps its last figures (kpi.anonymity.may_rerelease).
+    """
     months = span_months(span, period)
-    versions = await _versions(session, members, months)
-    # Create the row if missing (a concurrent creator wins quietly), then lock it: two
-    # submissions at once must neither both insert nor both release.
+    # Create the row if missing (a concurrent creator wins quietly), then lock it, and only
+    # then read who contributed: two submissions at once must neither both insert nor both
+    # release, and the versions must belong to the figures released with them.
     insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(GroupRelease)
@@ -93,6 +120,7 @@ async def current_release(
     )
     if record is None:
         raise RuntimeError("group release row vanished")
+    versions = await _versions(session, members, months)
     if record.cells and not may_rerelease(record.versions, versions, engine.policy):
         return Release(record, False)
     keys = sorted(engine.catalogue.base_keys)
@@ -108,23 +136,32 @@ async def current_release(
     )
     stored: dict[str, Any] = {}
     for key, cell in cells.items():
-        if cell.hidden or cell.stats is None:
-            stored[key] = {"hidden": cell.hidden or "Noch keine Werte."}
-            continue
-        # Kept server-side for ranks against this release; never sent (see public_cell).
+        # Kept server-side for ranks and for counting changes per cell; never sent (see public_cell).
         by_partner = {str(p.id): float(v) for p, v in zip(members, current[key], strict=True) if not math.isnan(v)}
-        stored[key] = {
-            "n": cell.stats.n,
-            "median": cell.stats.median,
-            "q1": cell.stats.q1,
-            "q3": cell.stats.q3,
-            "best": cell.stats.best,
-            "mean": cell.stats.mean,
-            "values": by_partner if len(by_partner) <= RANK_VALUES_LIMIT else None,
-        }
-    record.versions, record.cells, record.released_at = versions, stored, utcnow()
+        fresh: dict[str, Any] = {"values": by_partner if len(by_partner) <= RANK_VALUES_LIMIT else None}
+        if cell.hidden or cell.stats is None:
+            fresh["hidden"] = cell.hidden or "Noch keine Werte."
+        else:
+            fresh.update(
+                n=cell.stats.n,
+                median=cell.stats.median,
+                q1=cell.stats.q1,
+                q3=cell.stats.q3,
+                best=cell.stats.best,
+                mean=cell.stats.mean,
+            )
+        before = record.cells.get(key)
+        previous_values = before.get("values") if before else None
+        if previous_values is not None and by_partner and not may_rerelease(previous_values, by_partner, engine.policy):
+            stored[key] = before  # fewer than three partners changed this KPI: keep what was shown
+        else:
+            stored[key] = fresh
+    changed = stored != record.cells
+    record.versions, record.cells = versions, stored
+    if changed:
+        record.released_at = utcnow()
     await session.flush()
-    return Release(record, True)
+    return Release(record, changed)
 
 
 def own_place(cell: dict[str, Any], partner_id: int, better: str | None) -> Position | None:

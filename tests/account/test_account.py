@@ -207,3 +207,22 @@ async def test_a_token_made_on_the_account_page_works_until_revoked(
             assert token_id
             await post_form(browser, "/konto", f"/konto/token/{token_id.group(1)}/widerrufen")
             assert (await api.get("/api/v1/metrics")).status_code == 401
+
+
+async def test_switching_on_the_app_needs_the_password(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gf1002")
+        page = await browser.get("/konto/app")
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text)
+        assert secret
+        refused = await browser.post(
+            "/konto/app",
+            data={
+                "code": pyotp.TOTP(secret.group(1)).now(),
+                "password": "falsch-falsch-1",
+                "_csrf_token": csrf_field(page.text),
+            },
+        )
+        overview = await browser.get("/konto")
+    assert refused.status_code == 400 and "Passwort" in refused.text
+    assert "nicht eingerichtet" in overview.text

@@ -106,7 +106,8 @@ async def test_functional_staff_get_their_domain_and_the_accountant_no_benchmark
         receivables = (await staff.get("/api/v1/benchmark", params=params)).json()
     async with await api_as(portal, demo_sqlite, "bh1001") as accountant:
         refused = await accountant.get("/api/v1/benchmark", params=params)
-    assert set(receivables["kpis"]) == {"receivables", "receivables_overdue", "dso", "overdue_share"}
+    # DSO is computed from revenue, which receivables staff may not see.
+    assert set(receivables["kpis"]) == {"receivables", "receivables_overdue", "overdue_share"}
     assert receivables["partner"] is None
     assert refused.status_code == 404
 
@@ -182,3 +183,31 @@ async def test_the_own_value_follows_the_span_with_its_change_against_the_prior_
     cell = body["kpis"]["revenue_new"]
     assert cell["own"] == round(this_year, 6) and cell["own_prior_year"] == round(year_before, 6)
     assert cell["change"] == round((this_year - year_before) / year_before * 100, 2)
+
+
+async def test_changing_the_own_value_does_not_move_the_rank_until_the_next_release(
+    portal: str, demo_sqlite: str
+) -> None:
+    """Otherwise a partner could probe the stored values of the others by bisection."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    params = {"group": everyone, "period": LAST_MONTH, "span": "month"}
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        before = (await api.get("/api/v1/benchmark", params=params)).json()["kpis"]["revenue_new"]
+        ranks = set()
+        for probe in (1.0, 10_000_000.0, 500_000.0):
+            await api.put(f"/api/v1/partners/1001/figures/{LAST_MONTH}", json={"revenue_new": probe})
+            cell = (await api.get("/api/v1/benchmark", params=params)).json()["kpis"]["revenue_new"]
+            ranks.add((cell["rank"], cell["percentile"]))
+            assert cell["own"] == probe, "the own value itself is live"
+    assert ranks == {(before["rank"], before["percentile"])}
+
+
+async def test_sensitive_metrics_show_only_aggregates(portal: str, demo_sqlite: str) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        kpis = (
+            await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH, "span": "month"})
+        ).json()["kpis"]
+    for key in ("order_backlog", "backlog_months", "expectation"):
+        cell = kpis[key]
+        assert "q1" not in cell and "best" not in cell and cell["rank"] is None, key

@@ -125,3 +125,32 @@ async def test_functional_staff_see_only_their_data_domain(portal: str, demo_sql
         answer = await api.get(f"/api/v1/partners/1001/figures/{last_month}")
     assert answer.status_code == 200
     assert set(answer.json()["values"]) == {"receivables", "receivables_overdue"}
+
+
+async def test_a_token_opens_the_api_but_not_the_pages(portal: str, demo_sqlite: str) -> None:
+    async with await api_as(portal, demo_sqlite, "admin") as api:
+        assert (await api.get("/api/v1/metrics")).status_code == 200
+        page = await api.get("/admin/benutzer")
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+
+
+async def test_entering_is_limited_to_the_granted_data_domains(portal: str, demo_sqlite: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(demo_sqlite.removeprefix("sqlite+aiosqlite:///")) as db:
+        db.execute(
+            "insert into permission_classes (key, name, description, for_partner_users) "
+            "values ('debitoren_erfassung', 'Forderungen erfassen', '', 0)"
+        )
+        class_id = db.execute("select id from permission_classes where key = 'debitoren_erfassung'").fetchone()[0]
+        db.execute(
+            "insert into grants (class_id, action, domain, scope) values (?, 'enter', 'receivables', 'all')",
+            (class_id,),
+        )
+        user_id = db.execute("select id from users where username = 'debitoren'").fetchone()[0]
+        db.execute("insert into user_permission_classes (user_id, class_id) values (?, ?)", (user_id, class_id))
+    async with await api_as(portal, demo_sqlite, "debitoren") as api:
+        allowed = await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"receivables": 1000})
+        refused = await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"revenue_new": 1000})
+    assert allowed.status_code == 200
+    assert refused.status_code == 422 and "revenue_new" in refused.text and "Bereich" in refused.text
