@@ -15,7 +15,7 @@ from app.admin.partners_service import SIZE_CLASSES, partner_types
 from app.audit import record
 from app.auth.principals import territory_paths
 from app.models import ComparisonGroup, Partner, Territory
-from app.network.groups import RULE_FIELDS, select_members
+from app.network.groups import RULE_FIELDS, groups_with_members, select_members
 from app.web.forms import InvalidForm, text, values
 
 KINDS = {"all": "alle Partner", "list": "Liste", "rule": "Regel"}
@@ -170,9 +170,34 @@ async def _checked(session: AsyncSession, form: GroupForm, existing: ComparisonG
                 errors[name] = f"{label}: Unbekannt ist {', '.join(unknown)}."
         if not form.rule():
             errors["rule"] = "Regel: Bitte mindestens ein Kriterium wählen (Größenklasse, Region oder Partnertyp)."
+    if not errors:
+        near = await _near_twin(session, form, existing)
+        if near:
+            errors["members"] = (
+                f"Mitglieder: Die Gruppe unterscheidet sich von „{near}“ in weniger als "
+                f"{NEAR_TWIN_LIMIT} Partnern; aus beiden Gruppenwerten ließen sich die Werte "
+                "dieser Partner zurückrechnen."
+            )
     if errors:
         raise InvalidForm(errors)
     return listed
+
+
+# Two groups whose members differ in fewer partners than this let the difference be computed
+# from their two released means (n·mean − n'·mean'); the anonymity minimum applies to it too.
+NEAR_TWIN_LIMIT = 5
+
+
+async def _near_twin(session: AsyncSession, form: GroupForm, existing: ComparisonGroup | None) -> str | None:
+    partners, paths = await _partners_and_paths(session)
+    mine = {p.id for p in members_of(form, partners, paths)}
+    for group, members in await groups_with_members(session):
+        if group is existing or (existing is not None and group.id == existing.id):
+            continue
+        difference = len(mine ^ {p.id for p in members})
+        if 0 < difference < NEAR_TWIN_LIMIT:
+            return group.name
+    return None
 
 
 def _apply(group: ComparisonGroup, form: GroupForm, listed: list[Partner]) -> None:

@@ -373,3 +373,16 @@ async def test_a_membership_change_reconnects_the_sockets_of_the_partners_it_mov
         for socket in sockets.values():
             if socket.connected:
                 await socket.disconnect()
+
+
+async def test_a_group_nearly_equal_to_another_is_refused(admin: httpx.AsyncClient, demo_sqlite: str) -> None:
+    """'All partners but one' next to 'Alle Partner' would give that one partner's values by subtraction."""
+    all_but_one = [str(partner_id(demo_sqlite, n)) for n in range(1002, 1041)]
+    answer = await post_form(
+        admin,
+        "/admin/gruppen/neu",
+        "/admin/gruppen/neu",
+        {"name": "Fast alle", "description": "", "kind": "list", "partner": all_but_one},
+    )
+    assert answer.status_code == 400 and "„Alle Partner“" in answer.text and "zurückrechnen" in answer.text
+    assert db_rows(demo_sqlite, "select 1 from comparison_groups where name = 'Fast alle'") == []
