@@ -13,13 +13,14 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.tokens import create_token, revoke_tokens
 from app.db import Database
 from app.demo.builder import NotEmpty, build_demo, has_network
 from app.demo.people import DEMO_PASSWORD, ZENTRALE_USERS, partner_users
 from app.migrate import downgrade, schema_is_current, upgrade
-from app.models import AuditEvent, PermissionClass, User
+from app.models import PermissionClass, User
 from app.seed import seed_reference_data
 from app.settings import Settings
 
@@ -133,14 +134,7 @@ async def _create_admin(session: AsyncSession, username: str, phone: str) -> str
     )
     session.add(user)
     await session.flush()
-    session.add(
-        AuditEvent(
-            action="user.created",
-            object_type="user",
-            object_id=username,
-            detail={"via": "cli", "classes": ["administrator"]},
-        )
-    )
+    record(session, None, "user.created", object_type="user", object_id=username, via="cli", classes=["administrator"])
     return password
 
 
@@ -168,28 +162,22 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
         if not user.active:
             raise CliError(f"Benutzer „{args.username}“ ist deaktiviert.")
         token = await create_token(session, user, args.name)
-        session.add(
-            AuditEvent(
-                actor_id=None,
-                action="token.created",
-                object_type="user",
-                object_id=user.username,
-                detail={"name": args.name, "prefix": token[:10], "via": "cli"},
-            )
+        record(
+            session,
+            None,
+            "token.created",
+            object_type="user",
+            object_id=user.username,
+            name=args.name,
+            prefix=token[:10],
+            via="cli",
         )
         return token
 
     async def revoke(session: AsyncSession) -> int:
         user = await _user(session, args.username)
         count = await revoke_tokens(session, user, None if args.all else args.prefix)
-        session.add(
-            AuditEvent(
-                action="token.revoked",
-                object_type="user",
-                object_id=user.username,
-                detail={"count": count, "via": "cli"},
-            )
-        )
+        record(session, None, "token.revoked", object_type="user", object_id=user.username, count=count, via="cli")
         return count
 
     _require_current_schema(settings)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.account.service import Context
 from app.auth.permissions import Principal
 from app.models import User
 
-FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AccountRequest = Request[Principal, Any, State]
 
 

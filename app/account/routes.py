@@ -9,13 +9,14 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
-from app.account.common import AccountRequest, FormBody, context_for
+from app.account.common import AccountRequest, context_for
 from app.account.service import own_tokens
 from app.auth.second_factor import recovery_codes_left
 from app.auth.service import audit
 from app.auth.tokens import create_token
 from app.auth.user_sessions import end_sessions, open_sessions
 from app.models import AccessToken, User, utcnow
+from app.web.forms import FormBody
 
 
 @get("/konto", name="account", include_in_schema=False)

@@ -6,7 +6,7 @@ from litestar import get, post
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
-from app.account.common import AccountRequest, FormBody, context_for
+from app.account.common import AccountRequest, context_for
 from app.account.service import (
     AccountError,
     change_password,
@@ -20,6 +20,7 @@ from app.auth.password_policy import MIN_LENGTH
 from app.auth.second_factor import new_totp_secret, provisioning_uri, qr_svg
 from app.auth.sms import SmsFailed
 from app.models import User
+from app.web.forms import FormBody
 
 
 @get("/konto/passwort", include_in_schema=False)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from app.audit import record
 from app.auth.demo_hint import demo_hint
 from app.auth.service import (
     CodeStep,
@@ -25,16 +24,11 @@ from app.auth.sessions import rotate_session
 from app.auth.sms import SmsFailed
 from app.auth.user_sessions import end_sessions, live_session, open_session, pending_session, signed_in_session
 from app.db import Database
-from app.models import AuditEvent
+from app.web.forms import FormBody, client_of
 
-FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AnyRequest = Request[Any, Any, State]
 CODE_OVER = "Der Code wurde zu oft falsch eingegeben oder ist abgelaufen. Bitte melden Sie sich erneut an."
 WRONG = "Benutzername oder Passwort ist falsch, oder das Konto ist vorübergehend gesperrt."
-
-
-def client_of(request: AnyRequest) -> str | None:
-    return request.client.host if request.client else None
 
 
 async def _login_page(
@@ -73,14 +67,14 @@ async def login_submit(request: AnyRequest, data: FormBody) -> Template | Redire
                 step = None
     except SmsFailed as exc:
         async with db.transaction() as session:
-            session.add(
-                AuditEvent(
-                    action="code.sms_failed",
-                    client=client_of(request),
-                    detail={"error": str(exc)},
-                    object_type="user",
-                    object_id=credentials.username,
-                )
+            record(
+                session,
+                None,
+                "code.sms_failed",
+                object_type="user",
+                object_id=credentials.username,
+                client=client_of(request),
+                error=str(exc),
             )
         return await _login_page(
             request,
@@ -158,7 +152,7 @@ async def logout(request: AnyRequest) -> Redirect:
     if isinstance(uid, int) and isinstance(handle, str):
         async with request.app.state.db.transaction() as session:
             await end_sessions(session, uid, "signed_out", handle=handle)
-            session.add(AuditEvent(actor_id=uid, action="logout", client=client_of(request)))
+            record(session, uid, "logout", client=client_of(request))
         await request.app.state.publisher.disconnect_user(uid)
     return Redirect("/login", status_code=303)
 

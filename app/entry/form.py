@@ -14,6 +14,7 @@ from app.benchmark.data import load_cube
 from app.figures.service import FieldError, month_values
 from app.models import Metric, Partner
 from app.web.numbers import parse_de
+from app.web.templating import number_de
 from kpi.benchmark import Engine
 from kpi.months import add_months
 from kpi.periods import Span
@@ -63,10 +64,8 @@ async def entry_sections(
 
 
 def _format(value: float | None, decimals: int) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.{max(decimals, 2) if value % 1 else decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    """A stored value as the form shows it: German notation, cents only where there are any."""
+    return "" if value is None else number_de(value, max(decimals, 2) if value % 1 else decimals)
 
 
 def parse_entry(form: dict[str, Any], keys: list[str]) -> tuple[dict[str, object], list[FieldError]]:

@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuditEvent, Figure, FigureRevision, Metric, MonthReport, Partner, utcnow
+from app.audit import record
+from app.models import Figure, FigureRevision, Metric, MonthReport, Partner, utcnow
 from kpi.months import add_months, format_month, month_of
 
 MAX_VALUE = 1e12
@@ -211,14 +212,15 @@ async def store_month(
     else:
         report.revision += 1
         report.submitted_by_id, report.submitted_at = by_user_id, now
-    session.add(
-        AuditEvent(
-            actor_id=by_user_id,
-            action="figures.saved",
-            object_type="partner",
-            object_id=str(partner.number),
-            detail={"month": format_month(month), "changed": changed, "source": source},
-        )
+    record(
+        session,
+        by_user_id,
+        "figures.saved",
+        object_type="partner",
+        object_id=partner.number,
+        month=format_month(month),
+        changed=changed,
+        source=source,
     )
     await session.flush()
     return StoredMonth(partner.id, partner.number, month, tuple(changed), values, tuple(warnings))

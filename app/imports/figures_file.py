@@ -148,9 +148,12 @@ def _parse_template(table: list[list[Cell]], metrics: dict[str, Metric]) -> Pars
     months: dict[int, date] = {}
     for i, cell in enumerate(header[3:], start=3):
         try:
-            months[i] = month_cell(cell)
+            month = month_cell(cell)
         except ValueError:
             continue
+        if month in months.values():
+            parsed.errors.append(Problem(4, column_letter(i), f"Der Monat {cell} steht zweimal in Zeile 4."))
+        months[i] = month
     by_month: dict[date, dict[str, float]] = {m: {} for m in months.values()}
     for number_in_file, cells in enumerate(table[4:], start=5):
         key = str(cells[1]).strip() if len(cells) > 1 and cells[1] else ""
@@ -162,5 +165,6 @@ def _parse_template(table: list[list[Cell]], metrics: dict[str, Metric]) -> Pars
             value = _value(parsed, number_in_file, column_letter(i), cells[i] if i < len(cells) else None)
             if value is not None:
                 by_month[month][key] = value
-    parsed.rows = [FigureRow(5, partner_no, month, values) for month, values in by_month.items() if values]
+    # Row 4 carries the months; a problem with a whole month is reported there.
+    parsed.rows = [FigureRow(4, partner_no, month, values) for month, values in by_month.items() if values]
     return parsed
