@@ -27,6 +27,7 @@ from app.account import routes as account_routes
 from app.account import security_routes
 from app.admin import audit_routes, classes_routes, groups_routes, partners_routes, users_routes
 from app.admin import network_routes as admin_network_routes
+from app.analysis import routes as analysis_routes
 from app.auth import routes as auth_routes
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *groups_routes.ROUTES,
             *web_routes.ROUTES,
             *entry_routes.ROUTES,
+            *analysis_routes.ROUTES,
             *import_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.admin.common import may_administer
+from app.analysis.routes import may_analyse
 from app.auth.permissions import Principal
 from app.entry.routes import enters_only, may_enter
 from app.network.directory import may_browse_partners
@@ -20,6 +21,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Übersicht", "/", lambda p: not enters_only(p)),
+    NavItem("Betriebsvergleich", "/analyse", may_analyse),
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Administration", "/admin", may_administer),

@@ -48,7 +48,13 @@ def datetime_de(moment: datetime | None) -> str:
     return "–" if moment is None else moment.astimezone(LOCAL).strftime("%d.%m.%Y, %H:%M Uhr")
 
 
+def iso_de(text: str | None) -> str:
+    return "–" if not text else datetime_de(datetime.fromisoformat(text))
+
+
 def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> None:
     env.globals["nav_for"] = nav_for
     env.globals["now"] = utcnow
-    env.filters.update(number_de=number_de, month_de=month_de, month_short=month_short, datetime_de=datetime_de)
+    env.filters.update(
+        number_de=number_de, month_de=month_de, month_short=month_short, datetime_de=datetime_de, iso_de=iso_de
+    )

@@ -1,6 +1,41 @@
-// The page's own small script: the live connection and its status badge.
+// The page's own small script: the live connection and its badge, sortable tables, live analysis updates.
 (function () {
   "use strict";
+
+  function sortTable(th) {
+    var table = th.closest("table");
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var numeric = th.dataset.sort === "number";
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th[aria-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[index] ? a.cells[index].dataset.value : "", y = b.cells[index] ? b.cells[index].dataset.value : "";
+      if (numeric) {
+        // Rows without a value stay at the end either way.
+        if (x === "" || x === undefined) return 1;
+        if (y === "" || y === undefined) return -1;
+        return ascending ? x - y : y - x;
+      }
+      return ascending ? String(x).localeCompare(y, "de") : String(y).localeCompare(x, "de");
+    });
+    rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var th = event.target.closest && event.target.closest("table.sortable th[data-sort]");
+    if (th) sortTable(th);
+  });
+  document.addEventListener("keydown", function (event) {
+    var th = event.target.closest && event.target.closest("table.sortable th[data-sort]");
+    if (th && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); sortTable(th); }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) { th.tabIndex = 0; });
+  });
+  document.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) { th.tabIndex = 0; });
+
   var badge = document.getElementById("live-status");
   if (!badge || typeof io === "undefined") return;
 
@@ -9,10 +44,38 @@
     badge.textContent = text;
   }
 
+  function refreshAnalysis() {
+    var target = document.getElementById("analysis");
+    if (!target || typeof htmx === "undefined") return;
+    htmx.ajax("GET", window.location.pathname + window.location.search, {target: "#analysis", swap: "innerHTML"})
+      .then(function () {
+        var note = document.getElementById("updated-note");
+        if (note) {
+          note.hidden = false;
+          note.textContent = "aktualisiert " + new Date().toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"});
+        }
+      });
+  }
+
+  function concerns(event) {
+    var meta = document.getElementById("analysis-meta");
+    if (!meta) return false;
+    if (event.period !== meta.dataset.period) return false;
+    return String(event.group) === meta.dataset.group || String(event.partner) === meta.dataset.partner;
+  }
+
   // Websocket only: with several workers, long-polling would need sticky sessions (PITFALLS 11).
   var socket = io({ transports: ["websocket"] });
-  socket.on("connect", function () { show("online", "live"); });
+  var connectedBefore = false;
+  socket.on("connect", function () {
+    show("online", "live");
+    // After a lost connection, fetch what may have changed meanwhile.
+    if (connectedBefore) refreshAnalysis();
+    connectedBefore = true;
+  });
   socket.on("disconnect", function () { show("offline", "offline"); });
   socket.on("connect_error", function () { show("offline", "offline"); });
+  socket.on("kpi:own", function (event) { if (concerns(event)) refreshAnalysis(); });
+  socket.on("kpi:update", function (event) { if (concerns(event)) refreshAnalysis(); });
   window.portalSocket = socket;
 })();

@@ -52,6 +52,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1001": {"admin", "gf1001", "bh1001"},
         "1002": {"admin", "gf1002"},
     },
+    ("GET", "/analyse"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
+    ("GET", "/analyse/export/{fmt:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/konto"): ALL,
     ("POST", "/konto/sitzungen/{session_id:int}/beenden"): NOBODY,  # another user's session
     ("POST", "/konto/sitzungen/andere-beenden"): ALL,
@@ -173,6 +175,7 @@ def samples(database_url: str) -> dict[str, str]:
         "token_id": "999999",
         "period": PERIOD,
         "year": PERIOD[:4],
+        "fmt": "csv",
         "file_path": "css/portal.css",
         "path": "openapi.json",
     }

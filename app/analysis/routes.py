@@ -1,0 +1,128 @@
+"""`/analyse`: the KPI overview of the own business against a comparison group, live and exportable."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from openpyxl import Workbook
+
+from app.analysis.table import HEADERS, export_rows, rows_of
+from app.auth.middleware import requires
+from app.auth.permissions import Action, Principal
+from app.benchmark.data import metric_info
+from app.benchmark.view import FuturePeriod, benchmark_for
+from app.network.visibility import visible_groups
+from kpi.months import add_months, format_month, month_of, months_back, parse_month
+from kpi.periods import SPAN_LABELS, Span
+
+AnalysisRequest = Request[Principal, Any, State]
+
+
+def may_analyse(principal: Principal) -> bool:
+    return principal.may(Action.BENCHMARK) if principal.is_partner_user else principal.may(Action.VIEW)
+
+
+GUARD = [requires(may_analyse)]
+
+
+async def _selection(
+    request: AnalysisRequest, gruppe: int | None, monat: str, spanne: str
+) -> tuple[list[Any], int, date, Span]:
+    async with request.app.state.db.read() as session:
+        groups = [g for g, _ in await visible_groups(session, request.user)]
+    if not groups:
+        raise NotFoundException("Sie sind in keiner Vergleichsgruppe.")
+    group = gruppe if gruppe in {g.id for g in groups} else groups[0].id
+    try:
+        month = parse_month(monat) if monat else add_months(month_of(date.today()), -1)
+    except ValueError:
+        month = add_months(month_of(date.today()), -1)
+    span = Span(spanne) if spanne in {s.value for s in Span} else Span.MONTH
+    return groups, group, month, span
+
+
+async def _rows(request: AnalysisRequest, group: int, month: date, span: Span) -> tuple[dict[str, Any], list[Any]]:
+    try:
+        benchmark = await benchmark_for(request.app.state, request.user, group, month, span)
+    except FuturePeriod as exc:
+        raise NotFoundException(str(exc)) from exc
+    async with request.app.state.db.read() as session:
+        metrics = await metric_info(session)
+    return benchmark, rows_of(benchmark, metrics)
+
+
+@get("/analyse", guards=GUARD, include_in_schema=False)
+async def analysis_page(
+    request: AnalysisRequest,
+    gruppe: FromQuery[int | None] = None,
+    monat: FromQuery[str] = "",
+    spanne: FromQuery[str] = "",
+) -> Template:
+    groups, group, month, span = await _selection(request, gruppe, monat, spanne)
+    benchmark, rows = await _rows(request, group, month, span)
+    context = {
+        "groups": groups,
+        "group": group,
+        "month": month,
+        "period": format_month(month),
+        "span": span,
+        "spans": SPAN_LABELS,
+        "months": [format_month(m) for m in months_back(month_of(date.today()), 36)][::-1],
+        "benchmark": benchmark,
+        "rows": rows,
+    }
+    partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
+    return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)
+
+
+@get("/analyse/export/{fmt:str}", guards=GUARD, include_in_schema=False)
+async def analysis_export(
+    request: AnalysisRequest,
+    fmt: FromPath[str],
+    gruppe: FromQuery[int | None] = None,
+    monat: FromQuery[str] = "",
+    spanne: FromQuery[str] = "",
+) -> Response[bytes]:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFoundException("Export als CSV oder XLSX.")
+    _, group, month, span = await _selection(request, gruppe, monat, spanne)
+    benchmark, rows = await _rows(request, group, month, span)
+    name = f"betriebsvergleich-{benchmark['group']}-{benchmark['period']}-{span.value}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(HEADERS)
+        for line in export_rows(rows):
+            writer.writerow(
+                ["" if v is None else str(v).replace(".", ",") if isinstance(v, float) else v for v in line]
+            )
+        return Response(
+            ("\ufeff" + buffer.getvalue()).encode(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Betriebsvergleich"
+    sheet.append([f"{benchmark['group_name']} · {SPAN_LABELS[span]} bis {format_month(month)}"])
+    sheet.append(list(HEADERS))
+    for line in export_rows(rows):
+        sheet.append(line)
+    data = io.BytesIO()
+    book.save(data)
+    return Response(
+        data.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+ROUTES = [analysis_page, analysis_export]

@@ -1,0 +1,106 @@
+"""One group's benchmark as a user sees it: released figures, own value, place, change and target."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+
+from app.auth.permissions import Action, Principal
+from app.benchmark.data import exposures, metric_info
+from app.benchmark.live import engine_of
+from app.benchmark.service import (
+    current_release,
+    own_place,
+    partner_kpis_with_prior,
+    public_cell,
+    release_is_due,
+    stored_release,
+)
+from app.models import Metric, Partner, Target
+from app.network.groups import groups_with_members
+from app.network.visibility import visible_groups
+from kpi.months import format_month, month_of
+from kpi.periods import Span, span_months
+from kpi.stats import change
+
+
+class FuturePeriod(ValueError):
+    pass
+
+
+async def _targets(state: State, partner: Partner, month: date, span: Span) -> dict[str, float]:
+    """The partner's planned values summed over the span (targets are monthly)."""
+    months = span_months(span, month)
+    async with state.db.read() as session:
+        rows = await session.execute(
+            select(Metric.key, Target.month, Target.value)
+            .join(Metric, Metric.id == Target.metric_id)
+            .where(Target.partner_id == partner.id, Target.month.in_(months))
+        )
+        by_key: dict[str, dict[date, float]] = {}
+        for key, target_month, value in rows:
+            by_key.setdefault(key, {})[target_month] = value
+    # Only where every month of the span has a target; a partial sum would flatter the attainment.
+    return {key: sum(values.values()) for key, values in by_key.items() if len(values) == len(months)}
+
+
+async def benchmark_for(state: State, principal: Principal, group: int, month: date, span: Span) -> dict[str, Any]:
+    """Per KPI the group figures the caller may see (hidden cells say why), and the own value, rank, percentile."""
+    if month > month_of(date.today()):
+        raise FuturePeriod(f"{format_month(month)} liegt in der Zukunft.")
+    engine = await engine_of(state)
+    async with state.db.read() as session:
+        visible = {g.id for g, _ in await visible_groups(session, principal)}
+        found = next(((g, m) for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
+        own = await session.get(Partner, principal.partner_id) if principal.partner_id else None
+        own_kpis, own_prior = await partner_kpis_with_prior(session, engine, own, month, span) if own else ({}, {})
+        metrics = await metric_info(session)
+        if found is None:
+            raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
+        group_row, members = found
+        due = await release_is_due(session, engine, group_row, members, month, span)
+        record = None if due else await stored_release(session, group, month, span)
+    if record is None:
+        # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
+        async with state.db.transaction() as session:
+            record = (await current_release(session, engine, group_row, members, month, span)).record
+    targets = await _targets(state, own, month, span) if own else {}
+    action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
+    exposure = exposures(engine, metrics)
+    kpis: dict[str, Any] = {}
+    for key, cell in record.cells.items():
+        metric = metrics.get(key)
+        # A KPI shows what it is computed from: every input's domain must be visible (DSO reveals revenue).
+        if metric is None or not all(principal.may(action, d) for d in exposure[key].domains):
+            continue
+        sensitive = exposure[key].sensitive
+        value, before = own_kpis.get(key), own_prior.get(key)
+        place = own_place(cell, own.id, metric.better) if own and not sensitive else None
+        growth = change(value, before) if value is not None and before is not None else math.nan
+        target = targets.get(key)
+        kpis[key] = {
+            **public_cell(cell, sensitive),
+            "label": metric.label_de,
+            "unit": metric.unit,
+            "own": value,
+            "rank": place.rank if place else None,
+            "percentile": None if place is None or math.isnan(place.percentile) else round(place.percentile, 1),
+            "own_prior_year": before,
+            "change": None if math.isnan(growth) else round(growth, 2),
+            "target": target,
+            "attainment": round(value / target * 100, 1) if value is not None and target else None,
+        }
+    return {
+        "group": group,
+        "group_name": group_row.name,
+        "period": format_month(month),
+        "span": span.value,
+        "released_at": record.released_at.isoformat(),
+        "partner": own.number if own else None,
+        "kpis": kpis,
+    }

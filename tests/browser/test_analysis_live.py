@@ -1,0 +1,45 @@
+"""The analysis in a real browser: a submission elsewhere updates the table in place; headers sort."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from playwright.async_api import Browser, expect
+
+from kpi.months import format_month, month_of
+from tests.browser.test_layout import DESKTOP, PHONE, signed_in
+from tests.support.personas import Outbox
+from tests.support.tokens import token_for
+
+THIS_MONTH = format_month(month_of(date.today()))
+
+
+async def test_a_submission_updates_the_open_analysis_without_reload(
+    browser: Browser, portal: str, outbox: Outbox, demo_sqlite: str
+) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", DESKTOP)
+    await page.goto(f"/analyse?monat={THIS_MONTH}&spanne=month")
+    await expect(page.locator("#live-status")).to_have_text("live", timeout=10_000)
+    await page.evaluate("window.__marker = 'still the same page'")
+    row = page.locator('tr[data-key="units_new"] td').nth(1)
+    token = await token_for(demo_sqlite, "admin")
+    async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}) as api:
+        answer = await api.put(f"/api/v1/partners/1001/figures/{THIS_MONTH}", json={"units_new": 42})
+        assert answer.status_code == 200
+    await expect(row).to_have_text("42", timeout=10_000)
+    await expect(page.locator("#updated-note")).to_contain_text("aktualisiert")
+    assert await page.evaluate("window.__marker") == "still the same page"
+
+
+async def test_headers_sort_the_table_and_it_fits_a_phone(browser: Browser, portal: str, outbox: Outbox) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", PHONE)
+    await page.goto("/analyse?spanne=ytd")
+    header = page.locator("th", has_text="Eigener Wert")
+    await header.click()
+    await expect(header).to_have_attribute("aria-sort", "ascending")
+    values = await page.locator("tbody tr td:nth-child(2)").evaluate_all(
+        "cells => cells.map(c => c.dataset.value).filter(v => v !== '').map(Number)"
+    )
+    assert values == sorted(values)
+    assert not await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
