@@ -14,7 +14,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from openpyxl import Workbook
 
+from app.analysis.charts import profile, trend
 from app.analysis.table import HEADERS, export_rows, rows_of
+from app.analysis.trend import course
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import metric_info
@@ -78,6 +80,7 @@ async def analysis_page(
         "months": [format_month(m) for m in months_back(month_of(date.today()), 36)][::-1],
         "benchmark": benchmark,
         "rows": rows,
+        "profile": profile(rows),
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
     return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)
@@ -125,4 +128,22 @@ async def analysis_export(
     )
 
 
-ROUTES = [analysis_page, analysis_export]
+@get("/analyse/verlauf", guards=GUARD, include_in_schema=False)
+async def analysis_course(
+    request: AnalysisRequest,
+    gruppe: FromQuery[int | None] = None,
+    monat: FromQuery[str] = "",
+    kennzahl: FromQuery[str] = "revenue_total",
+) -> Template:
+    """The course chart, loaded after the page (it needs a release per month)."""
+    _, group, month, _ = await _selection(request, gruppe, monat, "month")
+    async with request.app.state.db.read() as session:
+        metrics = await metric_info(session)
+    metric = metrics.get(kennzahl) or metrics["revenue_total"]
+    months, own, medians = await course(request.app.state, request.user, group, month, metric.key)
+    return Template(
+        "analysis/_chart.html", context={"chart": trend(metric.label_de, months, own, medians, metric.decimals)}
+    )
+
+
+ROUTES = [analysis_page, analysis_export, analysis_course]

@@ -43,3 +43,25 @@ async def test_headers_sort_the_table_and_it_fits_a_phone(browser: Browser, port
     )
     assert values == sorted(values)
     assert not await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+async def test_charts_render_and_a_hidden_series_stays_hidden_after_a_live_update(
+    browser: Browser, portal: str, outbox: Outbox, demo_sqlite: str
+) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", DESKTOP)
+    await page.goto(f"/analyse?monat={THIS_MONTH}&spanne=month")
+    await expect(page.locator("#chart-trend .chart svg")).to_be_visible(timeout=15_000)
+    await expect(page.locator("#chart-profile .chart svg")).to_be_visible()
+    selected = "el => echarts.getInstanceByDom(el).getOption().legend[0].selected['Median der Gruppe']"
+    trend = page.locator("#chart-trend .chart")
+    await page.evaluate("""() => {
+        const chart = echarts.getInstanceByDom(document.querySelector('#chart-trend .chart'));
+        chart.dispatchAction({type: 'legendUnSelect', name: 'Median der Gruppe'});
+    }""")
+    assert await trend.evaluate(selected) is False
+    token = await token_for(demo_sqlite, "admin")
+    async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}) as api:
+        await api.put(f"/api/v1/partners/1001/figures/{THIS_MONTH}", json={"units_new": 41})
+    await expect(page.locator("#updated-note")).to_contain_text("aktualisiert", timeout=10_000)
+    await expect(page.locator("#chart-trend .chart svg")).to_be_visible(timeout=15_000)
+    assert await page.locator("#chart-trend .chart").evaluate(selected) is False
