@@ -22,6 +22,7 @@ class Chart:
     option: dict[str, Any]
     table_head: list[str]
     table_rows: list[list[str]]
+    height_rem: float = 22
 
 
 def _number(value: float | None, decimals: int = 1) -> str:

@@ -3,11 +3,23 @@
 (function () {
   "use strict";
   var hiddenSeries = {};  // chart id -> {series name: false}
+  var german = function (value) {
+    return typeof value === "number" ? value.toLocaleString("de-DE", {maximumFractionDigits: 1}) : value;
+  };
+
+  // German numbers on value axes and in tooltips (functions cannot travel in the JSON option).
+  function localise(option) {
+    [].concat(option.xAxis || [], option.yAxis || []).forEach(function (axis) {
+      if (axis.type === "value") axis.axisLabel = Object.assign({}, axis.axisLabel, {formatter: german});
+    });
+    if (option.tooltip) option.tooltip.valueFormatter = german;
+    return option;
+  }
 
   function draw(element) {
     if (typeof echarts === "undefined") return;
     var id = element.dataset.chartId;
-    var option = JSON.parse(element.dataset.option);
+    var option = localise(JSON.parse(element.dataset.option));
     if (option.legend && hiddenSeries[id]) option.legend.selected = hiddenSeries[id];
     var existing = echarts.getInstanceByDom(element);
     if (existing) existing.dispose();
