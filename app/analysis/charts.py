@@ -92,3 +92,142 @@ def trend(label: str, months: list[str], own: list[float | None], median: list[f
             for m, o, g in zip(months, own, median, strict=True)
         ],
     )
+
+
+def comparison(chart_id: str, title: str, keys: list[str], rows: list[Row], benchmark: dict[str, Any]) -> Chart:
+    """Own value against the group median and the best quarter, KPI by KPI (hidden cells stay empty)."""
+    by_key = {r.key: r for r in rows}
+    shown = [by_key[k] for k in keys if k in by_key]
+    cells = benchmark["kpis"]
+
+    def series(name: str, colour: str, values: list[float | None]) -> dict[str, Any]:
+        return {"type": "bar", "name": name, "color": colour, "data": values, "barMaxWidth": 28}
+
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
+        "legend": {"top": 0},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {
+            "type": "category",
+            "data": [r.label for r in shown],
+            "axisLabel": {"interval": 0, "width": 110, "overflow": "break"},
+        },
+        "yAxis": {"type": "value"},
+        "series": [
+            series("Eigener Betrieb", OWN_COLOUR, [r.own for r in shown]),
+            series("Median der Gruppe", GROUP_COLOUR, [r.median for r in shown]),
+            series("Beste 25 % (Ø)", BEST_COLOUR, [cells[r.key].get("best") for r in shown]),
+        ],
+    }
+    return Chart(
+        chart_id,
+        title,
+        option,
+        ["Kennzahl", "Eigener Betrieb", "Median der Gruppe", "Beste 25 % (Ø)"],
+        [
+            [
+                r.label,
+                _number(r.own, r.decimals),
+                r.hidden or _number(r.median, r.decimals),
+                _number(cells[r.key].get("best"), r.decimals),
+            ]
+            for r in shown
+        ],
+    )
+
+
+REVENUE_SEGMENTS = ["revenue_new", "revenue_used", "revenue_parts", "revenue_workshop", "revenue_other"]
+
+
+def revenue_mix(rows: list[Row]) -> Chart:
+    """The own revenue split by segment against the split of the group medians, in % of the total."""
+    by_key = {r.key: r for r in rows}
+    segments = [by_key[k] for k in REVENUE_SEGMENTS if k in by_key]
+
+    def shares(values: list[float | None]) -> list[float | None]:
+        total = sum(v for v in values if v is not None)
+        return [None if v is None or not total else round(v / total * 100, 1) for v in values]
+
+    own = shares([r.own for r in segments])
+    group = shares([r.median for r in segments])
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
+        "legend": {"top": 0},
+        "tooltip": {"trigger": "item"},
+        "xAxis": {"type": "value", "max": 100, "name": "%"},
+        "yAxis": {"type": "category", "data": ["Eigener Betrieb", "Median der Gruppe"]},
+        "series": [
+            {"type": "bar", "stack": "mix", "name": r.label, "data": [own[i], group[i]]} for i, r in enumerate(segments)
+        ],
+    }
+    return Chart(
+        "mix",
+        "Umsatzmix nach Sparten (Anteil am Gesamtumsatz %)",
+        option,
+        ["Sparte", "Eigener Betrieb %", "Median der Gruppe %"],
+        [[r.label, _number(own[i]), _number(group[i])] for i, r in enumerate(segments)],
+        height_rem=16,
+    )
+
+
+def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
+    """Actual against target where the Zentrale set targets."""
+    planned = [(r, benchmark["kpis"][r.key].get("target")) for r in rows if benchmark["kpis"][r.key].get("target")]
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
+        "legend": {"top": 0},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {
+            "type": "category",
+            "data": [r.label for r, _ in planned],
+            "axisLabel": {"interval": 0, "width": 110, "overflow": "break"},
+        },
+        "yAxis": {"type": "value"},
+        "series": [
+            {"type": "bar", "name": "Ist", "color": OWN_COLOUR, "data": [r.own for r, _ in planned]},
+            {"type": "bar", "name": "Ziel", "color": "#c9d2cb", "data": [t for _, t in planned]},
+        ],
+    }
+    return Chart(
+        "targets",
+        "Ziel und Ist",
+        option,
+        ["Kennzahl", "Ist", "Ziel", "Erreichung %"],
+        [[r.label, _number(r.own, r.decimals), _number(t, r.decimals), _number(r.attainment)] for r, t in planned],
+    )
+
+
+COMPARISONS: list[tuple[str, str, list[str]]] = [
+    (
+        "margins",
+        "Rohertrag und Kostenquoten (%)",
+        ["gross_margin", "personnel_ratio", "marketing_ratio", "result_ratio"],
+    ),
+    ("aftersales", "Service und Teile: Anteil am Umsatz (%)", ["aftersales_share"]),
+    ("workshop", "Werkstattauslastung (%)", ["utilisation"]),
+    ("rate", "Werkstatterlös je produktive Stunde (EUR)", ["rate_per_hour"]),
+    ("stock", "Lagerumschlag p. a.", ["stock_turnover"]),
+    ("backlog", "Auftragsreichweite (Monate, nur Gruppenwerte)", ["backlog_months"]),
+    ("warranty", "Garantie: Anerkennungsquote und Anteil am Werkstattumsatz (%)", ["warranty_rate", "warranty_share"]),
+    ("receivables", "Forderungen: Laufzeit (Tage)", ["dso"]),
+    ("overdue", "Überfälligkeitsquote (%)", ["overdue_share"]),
+    ("productivity", "Umsatz je Mitarbeiter und je aktivem Kunden (EUR)", ["revenue_per_fte", "revenue_per_customer"]),
+    ("area", "Umsatz je m² Fläche (EUR)", ["revenue_per_m2"]),
+    ("market", "Marktausschöpfung (%)", ["market_share"]),
+]
+
+
+def all_charts(rows: list[Row], benchmark: dict[str, Any]) -> list[Chart]:
+    """The charts of the analysis page in reading order (the course chart loads separately)."""
+    keys = {r.key for r in rows}
+    charts = [profile(rows)]
+    if set(REVENUE_SEGMENTS) & keys:
+        charts.append(revenue_mix(rows))
+    charts += [
+        comparison(chart_id, title, wanted, rows, benchmark)
+        for chart_id, title, wanted in COMPARISONS
+        if set(wanted) & keys
+    ]
+    if any(benchmark["kpis"][r.key].get("target") for r in rows):
+        charts.append(attainment(rows, benchmark))
+    return charts

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from openpyxl import Workbook
 
-from app.analysis.charts import profile, trend
+from app.analysis.charts import all_charts, trend
 from app.analysis.table import HEADERS, export_rows, rows_of
 from app.analysis.trend import course
 from app.auth.middleware import requires
@@ -80,7 +80,7 @@ async def analysis_page(
         "months": [format_month(m) for m in months_back(month_of(date.today()), 36)][::-1],
         "benchmark": benchmark,
         "rows": rows,
-        "profile": profile(rows),
+        "charts": all_charts(rows, benchmark),
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
     return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)

@@ -65,3 +65,14 @@ async def test_charts_render_and_a_hidden_series_stays_hidden_after_a_live_updat
     await expect(page.locator("#updated-note")).to_contain_text("aktualisiert", timeout=10_000)
     await expect(page.locator("#chart-trend .chart svg")).to_be_visible(timeout=15_000)
     assert await page.locator("#chart-trend .chart").evaluate(selected) is False
+
+
+async def test_the_analysis_draws_at_least_fifteen_charts_each_with_its_table(
+    browser: Browser, portal: str, outbox: Outbox
+) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", DESKTOP)
+    await page.goto("/analyse?spanne=ytd")
+    await expect(page.locator("#chart-trend .chart svg")).to_be_visible(timeout=15_000)
+    drawn = await page.locator(".chart svg").count()
+    tables = await page.locator(".chart-card details table").count()
+    assert drawn >= 15 and tables == drawn
