@@ -110,7 +110,7 @@ def comparison(chart_id: str, title: str, keys: list[str], rows: list[Row], benc
         "xAxis": {
             "type": "category",
             "data": [r.label for r in shown],
-            "axisLabel": {"interval": 0, "width": 110, "overflow": "break"},
+            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
         },
         "yAxis": {"type": "value"},
         "series": [
@@ -172,7 +172,12 @@ def revenue_mix(rows: list[Row]) -> Chart:
 
 def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
     """Actual against target where the Zentrale set targets."""
-    planned = [(r, benchmark["kpis"][r.key].get("target")) for r in rows if benchmark["kpis"][r.key].get("target")]
+    # Amounts in EUR only: machine counts on the same axis would vanish next to revenue.
+    planned = [
+        (r, benchmark["kpis"][r.key].get("target"))
+        for r in rows
+        if benchmark["kpis"][r.key].get("target") and r.unit == "EUR"
+    ]
     option = {
         "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
         "legend": {"top": 0},
@@ -180,7 +185,7 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
         "xAxis": {
             "type": "category",
             "data": [r.label for r, _ in planned],
-            "axisLabel": {"interval": 0, "width": 110, "overflow": "break"},
+            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
         },
         "yAxis": {"type": "value"},
         "series": [
