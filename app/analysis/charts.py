@@ -222,12 +222,17 @@ COMPARISONS: list[tuple[str, str, list[str]]] = [
 ]
 
 
-def all_charts(rows: list[Row], benchmark: dict[str, Any]) -> list[Chart]:
+def all_charts(rows: list[Row], benchmark: dict[str, Any], status: list[tuple[str, int, int]]) -> list[Chart]:
     """The charts of the analysis page in reading order (the course chart loads separately)."""
     keys = {r.key for r in rows}
-    charts = [profile(rows)]
+    charts = [profile(rows), reporting(status)]
     if set(REVENUE_SEGMENTS) & keys:
-        charts.append(revenue_mix(rows))
+        charts += [revenue_mix(rows), segment_change(rows)]
+    if set(PERCENT_KEYS) & keys:
+        charts.append(distribution(rows, benchmark))
+    outlook = expectations(rows)
+    if outlook is not None:
+        charts.append(outlook)
     charts += [
         comparison(chart_id, title, wanted, rows, benchmark)
         for chart_id, title, wanted in COMPARISONS
@@ -236,3 +241,154 @@ def all_charts(rows: list[Row], benchmark: dict[str, Any]) -> list[Chart]:
     if any(benchmark["kpis"][r.key].get("target") for r in rows):
         charts.append(attainment(rows, benchmark))
     return charts
+
+
+def segment_change(rows: list[Row]) -> Chart:
+    """The own change against the same span a year earlier, per revenue segment."""
+    by_key = {r.key: r for r in rows}
+    segments = [by_key[k] for k in REVENUE_SEGMENTS if k in by_key]
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 24, "containLabel": True},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {
+            "type": "category",
+            "data": [r.label for r in segments],
+            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
+        },
+        "yAxis": {"type": "value", "name": "%"},
+        "series": [
+            {
+                "type": "bar",
+                "name": "Veränderung zum Vorjahr %",
+                "data": [
+                    {"value": r.change, "itemStyle": {"color": OWN_COLOUR if (r.change or 0) >= 0 else BEST_COLOUR}}
+                    for r in segments
+                ],
+            }
+        ],
+    }
+    return Chart(
+        "segment-change",
+        "Veränderung zum Vorjahr nach Sparten (eigener Betrieb, %)",
+        option,
+        ["Sparte", "Veränderung %"],
+        [[r.label, _number(r.change)] for r in segments],
+        height_rem=16,
+    )
+
+
+PERCENT_KEYS = [
+    "gross_margin",
+    "personnel_ratio",
+    "result_ratio",
+    "aftersales_share",
+    "utilisation",
+    "overdue_share",
+    "warranty_rate",
+]
+
+
+def distribution(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
+    """Where the own value sits in the group's middle half (quartiles and median), for the %-ratios.
+
+    No minimum or maximum: those would be single partners' values.
+    """
+    shown = [r for r in rows if r.key in PERCENT_KEYS and r.q1 is not None]
+    cells = benchmark["kpis"]
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
+        "legend": {"top": 0},
+        "tooltip": {"trigger": "item"},
+        "xAxis": {
+            "type": "category",
+            "data": [r.label for r in shown],
+            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
+        },
+        "yAxis": {"type": "value", "name": "%"},
+        "series": [
+            {
+                "type": "boxplot",
+                "name": "Mittlere Hälfte der Gruppe",
+                "color": GROUP_COLOUR,
+                "data": [[r.q1, r.q1, r.median, r.q3, r.q3] for r in shown],
+            },
+            {
+                "type": "scatter",
+                "name": "Eigener Betrieb",
+                "color": OWN_COLOUR,
+                "symbolSize": 12,
+                "data": [[i, r.own] for i, r in enumerate(shown)],
+            },
+            {
+                "type": "scatter",
+                "name": "Beste 25 % (Ø)",
+                "color": BEST_COLOUR,
+                "symbol": "diamond",
+                "data": [[i, cells[r.key].get("best")] for i, r in enumerate(shown)],
+            },
+        ],
+    }
+    return Chart(
+        "distribution",
+        "Verteilung der Quoten: mittlere Hälfte der Gruppe und eigener Wert",
+        option,
+        ["Kennzahl", "Unteres Quartil", "Median", "Oberes Quartil", "Eigener Wert"],
+        [[r.label, _number(r.q1), _number(r.median), _number(r.q3), _number(r.own)] for r in shown],
+    )
+
+
+def expectations(rows: list[Row]) -> Chart | None:
+    """The group's business expectation for the next six months (−1 to +1), aggregated only."""
+    row = next((r for r in rows if r.key == "expectation"), None)
+    if row is None:
+        return None
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 24, "containLabel": True},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "value", "min": -1, "max": 1},
+        "yAxis": {"type": "category", "data": ["Median der Gruppe", "Eigene Einschätzung"]},
+        "series": [{"type": "bar", "name": "Erwartung", "data": [row.median, row.own], "color": GROUP_COLOUR}],
+    }
+    return Chart(
+        "expectations",
+        "Geschäftserwartung nächste 6 Monate (−1 schlechter, +1 besser)",
+        option,
+        ["", "Wert"],
+        [["Median der Gruppe", row.hidden or _number(row.median, 2)], ["Eigene Einschätzung", _number(row.own, 2)]],
+        height_rem=12,
+    )
+
+
+def reporting(status: list[tuple[str, int, int]]) -> Chart:
+    """How many partners of the group have reported, month by month (counts only, never who)."""
+    option = {
+        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
+        "legend": {"top": 0},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "category", "data": [m for m, _, _ in status]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {
+                "type": "bar",
+                "stack": "status",
+                "name": "gemeldet",
+                "color": OWN_COLOUR,
+                "data": [done for _, done, _ in status],
+            },
+            {
+                "type": "bar",
+                "stack": "status",
+                "name": "offen",
+                "color": "#c9d2cb",
+                "data": [total - done for _, done, total in status],
+            },
+        ],
+    }
+    return Chart(
+        "reporting",
+        "Meldestand der Gruppe",
+        option,
+        ["Monat", "gemeldet", "von"],
+        [[m, str(done), str(total)] for m, done, total in status],
+        height_rem=14,
+    )

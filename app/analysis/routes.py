@@ -15,6 +15,7 @@ from litestar.response import Template
 from openpyxl import Workbook
 
 from app.analysis.charts import all_charts, trend
+from app.analysis.status import reporting_status
 from app.analysis.table import HEADERS, export_rows, rows_of
 from app.analysis.trend import course
 from app.auth.middleware import requires
@@ -70,6 +71,8 @@ async def analysis_page(
 ) -> Template:
     groups, group, month, span = await _selection(request, gruppe, monat, spanne)
     benchmark, rows = await _rows(request, group, month, span)
+    async with request.app.state.db.read() as session:
+        status = await reporting_status(session, group, month_of(date.today()))
     context = {
         "groups": groups,
         "group": group,
@@ -80,7 +83,7 @@ async def analysis_page(
         "months": [format_month(m) for m in months_back(month_of(date.today()), 36)][::-1],
         "benchmark": benchmark,
         "rows": rows,
-        "charts": all_charts(rows, benchmark),
+        "charts": all_charts(rows, benchmark, status),
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
     return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)

@@ -35,7 +35,7 @@ async def test_a_submission_updates_the_open_analysis_without_reload(
 async def test_headers_sort_the_table_and_it_fits_a_phone(browser: Browser, portal: str, outbox: Outbox) -> None:
     page = await signed_in(browser, portal, outbox, "gf1001", PHONE)
     await page.goto("/analyse?spanne=ytd")
-    header = page.locator("th", has_text="Eigener Wert")
+    header = page.locator("table.kpi-table th", has_text="Eigener Wert")
     await header.click()
     await expect(header).to_have_attribute("aria-sort", "ascending")
     values = await page.locator("tbody tr td:nth-child(2)").evaluate_all(
