@@ -76,3 +76,24 @@ async def test_the_analysis_draws_at_least_fifteen_charts_each_with_its_table(
     drawn = await page.locator(".chart svg").count()
     tables = await page.locator(".chart-card details table").count()
     assert drawn >= 15 and tables == drawn
+
+
+async def test_an_entry_in_a_second_browser_updates_the_first_without_reload(
+    browser: Browser, portal: str, outbox: Outbox
+) -> None:
+    director = await signed_in(browser, portal, outbox, "gf1001", DESKTOP)
+    await director.goto(f"/analyse?monat={THIS_MONTH}&spanne=month")
+    await expect(director.locator("#live-status")).to_have_text("live", timeout=10_000)
+    await director.evaluate("window.__marker = 'no reload'")
+    accountant = await signed_in(browser, portal, outbox, "bh1001", PHONE, landing="/erfassung/")
+    await accountant.fill("#hours_attendance", "1.000")
+    await accountant.fill("#hours_productive", "870")
+    await accountant.click("form#entry-form button[type=submit]")
+    confirm = accountant.locator("input[name=bestaetigt]")
+    if await confirm.count():
+        await confirm.check()
+        await accountant.click("form#entry-form button[type=submit]")
+    await expect(accountant.locator(".flash")).to_contain_text("gespeichert")
+    row = director.locator('tr[data-key="utilisation"] td').nth(1)
+    await expect(row).to_have_text("87,0", timeout=10_000)
+    assert await director.evaluate("window.__marker") == "no reload"
