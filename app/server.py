@@ -41,6 +41,7 @@ from app.network import api as network_api
 from app.network import routes as network_routes
 from app.settings import Settings
 from app.sockets import socket_authenticator
+from app.steering import routes as steering_routes
 from app.web import routes as web_routes
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import nav_for
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *web_routes.ROUTES,
             *entry_routes.ROUTES,
             *analysis_routes.ROUTES,
+            *steering_routes.ROUTES,
             *import_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,

@@ -1,0 +1,1 @@
+"""The Zentrale's steering views: actuals against targets, rolled up over the territory tree."""

@@ -1,0 +1,52 @@
+"""Actual against target, rolled up over the territory tree, limited to what the user may see."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.support.personas import SignIn
+
+
+def numbers(text: str) -> float:
+    return float(text.replace(".", "").replace(",", ".").replace(" %", "") or "nan")
+
+
+def tree(html: str) -> dict[str, list[str]]:
+    return {
+        code: re.findall(r'<td class="num">([^<]*)</td>', row)
+        for code, row in re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S)
+    }
+
+
+async def test_sales_management_sees_network_regions_territories_adding_up(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "vertrieb")
+        page = await browser.get("/zentrale/ziele", params={"kennzahl": "revenue_new", "spanne": "ytd"})
+    assert page.status_code == 200
+    rows = tree(page.text)
+    assert {"NETZ", "NORD", "OST", "SUED", "WEST", "SUED-BY"} <= set(rows)
+    regions = sum(numbers(rows[code][0]) for code in ("NORD", "OST", "SUED", "WEST"))
+    assert numbers(rows["NETZ"][0]) == pytest.approx(regions, abs=4)
+    attainment = numbers(rows["NETZ"][2])
+    assert 80 < attainment < 130
+    assert len(re.findall(r'<tr data-partner="\d+">', page.text)) >= 35
+
+
+async def test_the_territory_manager_sees_only_sued(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gebiet-sued")
+        page = await browser.get("/zentrale/ziele")
+    rows = tree(page.text)
+    assert set(rows) == {"NETZ", "SUED", "SUED-BY", "SUED-BW"}
+    assert rows["NETZ"][0] == rows["SUED"][0], "the network row holds only what the manager may see"
+    assert len(re.findall(r'<tr data-partner="\d+">', page.text)) == 10
+
+
+@pytest.mark.parametrize("username", ["gf1001", "bh1001", "moderator", "debitoren"])
+async def test_others_do_not_reach_the_steering_view(sign_in: SignIn, portal: str, username: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, username)
+        assert (await browser.get("/zentrale/ziele")).status_code == 403
