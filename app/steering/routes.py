@@ -13,6 +13,7 @@ from litestar.response import Template
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.live import engine_of
+from app.steering.compliance import reporting
 from app.steering.rollups import TARGET_METRICS, steering
 from kpi.months import add_months, format_month, month_of, parse_month
 from kpi.periods import SPAN_LABELS, Span
@@ -53,4 +54,24 @@ async def targets_page(
     )
 
 
-ROUTES = [targets_page]
+def may_follow_reporting(principal: Principal) -> bool:
+    return not principal.is_partner_user and principal.may(Action.VIEW)
+
+
+@get("/zentrale/meldungen", guards=[requires(may_follow_reporting)], include_in_schema=False)
+async def reporting_page(request: Request[Principal, Any, State], monat: FromQuery[str] = "") -> Template:
+    """Reporting compliance: who has not reported the month yet (by default last month)."""
+    try:
+        month = parse_month(monat) if monat else add_months(month_of(date.today()), -1)
+    except ValueError:
+        month = add_months(month_of(date.today()), -1)
+    async with request.app.state.db.read() as session:
+        rows = await reporting(session, request.user, month)
+    missing = sum(1 for r in rows if r.reported_at is None)
+    return Template(
+        "steering/reporting.html",
+        context={"rows": rows, "month": month, "period": format_month(month), "missing": missing},
+    )
+
+
+ROUTES = [targets_page, reporting_page]

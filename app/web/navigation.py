@@ -10,7 +10,7 @@ from app.analysis.routes import may_analyse
 from app.auth.permissions import Principal
 from app.entry.routes import enters_only, may_enter
 from app.network.directory import may_browse_partners
-from app.steering.routes import may_steer
+from app.steering.routes import may_follow_reporting, may_steer
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Ziele", "/zentrale/ziele", may_steer),
+    NavItem("Meldungen", "/zentrale/meldungen", may_follow_reporting),
     NavItem("Administration", "/admin", may_administer),
     NavItem("Mein Konto", "/konto", lambda p: True),
 )

@@ -56,6 +56,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/analyse/export/{fmt:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/analyse/verlauf"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/zentrale/ziele"): {"admin", "vertrieb", "gebiet-sued"},
+    ("GET", "/zentrale/meldungen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
     ("GET", "/konto"): ALL,
     ("POST", "/konto/sitzungen/{session_id:int}/beenden"): NOBODY,  # another user's session
     ("POST", "/konto/sitzungen/andere-beenden"): ALL,

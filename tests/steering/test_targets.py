@@ -50,3 +50,17 @@ async def test_others_do_not_reach_the_steering_view(sign_in: SignIn, portal: st
     async with httpx.AsyncClient(base_url=portal) as browser:
         await sign_in(browser, username)
         assert (await browser.get("/zentrale/ziele")).status_code == 403
+
+
+async def test_reporting_compliance_lists_who_has_not_reported(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "vertrieb")
+        everyone = await browser.get("/zentrale/meldungen")
+        await browser.aclose()
+    missing = re.findall(r'<tr class="open" data-partner="(\d+)">', everyone.text)
+    assert len(missing) == 3, "the demo network has three partners late with last month"
+    assert "37 von 40" in everyone.text
+    async with httpx.AsyncClient(base_url=portal) as south:
+        await sign_in(south, "gebiet-sued")
+        page = await south.get("/zentrale/meldungen")
+    assert page.text.count('data-partner="') == 10
