@@ -97,3 +97,14 @@ async def test_an_entry_in_a_second_browser_updates_the_first_without_reload(
     row = director.locator('tr[data-key="utilisation"] td').nth(1)
     await expect(row).to_have_text("87,0", timeout=10_000)
     assert await director.evaluate("window.__marker") == "no reload"
+
+
+async def test_the_analysis_fits_a_tablet_and_sorts_by_keyboard(browser: Browser, portal: str, outbox: Outbox) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1002", {"width": 768, "height": 1024})
+    await page.goto("/analyse?spanne=r12")
+    await expect(page.locator("#chart-profile .chart svg")).to_be_visible(timeout=15_000)
+    assert not await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    header = page.locator("table.kpi-table th", has_text="Median")
+    await header.focus()
+    await page.keyboard.press("Enter")
+    await expect(header).to_have_attribute("aria-sort", "ascending")
