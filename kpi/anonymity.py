@@ -15,7 +15,7 @@ Every hidden cell carries its reason in German.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,3 +97,43 @@ def rounded(value: float, digits: int = 4) -> float:
     if math.isnan(value) or value == 0:
         return value
     return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def may_release(
+    history: Sequence[Mapping[Any, object]], current: Mapping[Any, object], policy: AnonymityPolicy
+) -> bool:
+    """`may_rerelease` against every earlier release of the cell, not only the last one.
+
+    Two releases that are not successive differ by one partner just as well: partner A
+    changes twice and partner B once between three releases, and the first and third
+    differ only by B.
+    """
+    return all(may_rerelease(earlier, current, policy) for earlier in history)
+
+
+def differencing_safe(history: Sequence[Mapping[Any, object]], candidate: Mapping[Any, object]) -> bool:
+    """Whether releasing `candidate` keeps every contribution hidden from every member (sums, worst case).
+
+    Each release is taken as the exact sum of its contributions; a contribution is one
+    partner's value in one version. A member knows its own contributions; if, after
+    moving those to the known side, some other contribution lies in the row space of
+    the releases, that member can compute it exactly. Checked for every member as the
+    possible attacker (a projection onto the row space via SVD per member).
+    """
+    releases = [*history, candidate]
+    variables = sorted({(partner, version) for release in releases for partner, version in release.items()}, key=repr)
+    column = {v: i for i, v in enumerate(variables)}
+    matrix = np.zeros((len(releases), len(variables)))
+    for r, release in enumerate(releases):
+        for partner, version in release.items():
+            matrix[r, column[(partner, version)]] = 1.0
+    owners = [partner for partner, _ in variables]
+    for attacker in set(owners):
+        unknown = [i for i, owner in enumerate(owners) if owner != attacker]
+        reduced = matrix[:, unknown]
+        _, singular, vt = np.linalg.svd(reduced, full_matrices=False)
+        basis = vt[singular > 1e-9 * max(singular.max(initial=0.0), 1.0)]
+        # A unit vector lies in the row space iff its projection keeps its full length.
+        if np.any((basis**2).sum(axis=0) > 1 - 1e-9):
+            return False
+    return True

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.data import load_cube
 from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner, utcnow
-from kpi.anonymity import may_rerelease
+from kpi.anonymity import differencing_safe, may_release, may_rerelease
 from kpi.benchmark import Engine
 from kpi.months import format_month
 from kpi.periods import Span, prior_year, span_months
@@ -151,11 +151,24 @@ async def current_release(
                 mean=cell.stats.mean,
             )
         before = record.cells.get(key)
-        previous_values = before.get("values") if before else None
-        if previous_values is not None and by_partner and not may_rerelease(previous_values, by_partner, engine.policy):
-            stored[key] = before  # fewer than three partners changed this KPI: keep what was shown
+        # Every earlier release of this cell that showed figures, as partner -> value (server-side only).
+        history: list[dict[str, float]] = list(before.get("history", [])) if before else []
+        if fresh.get("n") is None:
+            stored[key] = {**fresh, "history": history}  # hidden: nothing to difference against
+        elif may_release(history, by_partner, engine.policy) and differencing_safe(history, by_partner):
+            stored[key] = {**fresh, "history": [*history, by_partner]}
         else:
-            stored[key] = fresh
+            # Too few partners changed this KPI since a release, or the releases together would give
+            # one partner's value away: keep showing what was shown.
+            stored[key] = (
+                before
+                if before and before.get("n") is not None
+                else {
+                    "values": by_partner,
+                    "hidden": "Noch nicht freigegeben: zu wenige neue Meldungen.",
+                    "history": history,
+                }
+            )
     changed = stored != record.cells
     record.versions, record.cells = versions, stored
     if changed:
@@ -184,5 +197,5 @@ SENSITIVE_FIELDS = ("q1", "q3", "best")
 def public_cell(cell: dict[str, Any], sensitive: bool = False) -> dict[str, Any]:
     """What leaves the server of a cell: never the contributors' values; of sensitive
     (forward-looking) metrics only the aggregate n, median and mean (shared/DESIGN.md)."""
-    hidden = ("values", *SENSITIVE_FIELDS) if sensitive else ("values",)
+    hidden = ("values", "history", *SENSITIVE_FIELDS) if sensitive else ("values", "history")
     return {k: v for k, v in cell.items() if k not in hidden}

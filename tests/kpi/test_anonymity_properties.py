@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi.anonymity import AnonymityPolicy, may_rerelease, primary_reason
+from kpi.anonymity import AnonymityPolicy, differencing_safe, may_release, primary_reason
 from kpi.stats import group_stats, position
 
 POLICY = AnonymityPolicy()
@@ -73,7 +73,7 @@ def _determined(rows: list[dict[int, int]], known: set[int], variables: set[int]
     return found
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.integers(6, 9), st.lists(st.tuples(st.integers(0, 8), st.booleans()), min_size=5, max_size=30))
 def test_a_partner_recording_every_release_cannot_compute_anothers_value(
     partners: int, events: list[tuple[int, bool]]
@@ -83,7 +83,7 @@ def test_a_partner_recording_every_release_cannot_compute_anothers_value(
     attacker = 0
     current: dict[int, int] = {}  # partner -> id of the contribution (version) it has now
     owner: dict[int, int] = {}
-    released: dict[int, int] | None = None
+    released: list[dict[int, int]] = []
     rows: list[dict[int, int]] = []
     next_version = 0
     for partner, withdraws in events:
@@ -94,8 +94,12 @@ def test_a_partner_recording_every_release_cannot_compute_anothers_value(
             current[partner] = next_version
             owner[next_version] = partner
             next_version += 1
-        if len(current) >= POLICY.min_contributors and may_rerelease(released, current, POLICY):
-            released = dict(current)
+        if (
+            len(current) >= POLICY.min_contributors
+            and may_release(released, current, POLICY)
+            and differencing_safe(released, current)
+        ):
+            released.append(dict(current))
             rows.append({version: 1 for version in current.values()})
     known = {v for v, p in owner.items() if p == attacker}
     assert _determined(rows, known, set(owner)) == set()

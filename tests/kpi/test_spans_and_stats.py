@@ -101,3 +101,14 @@ def test_a_cell_is_released_again_only_after_three_partners_changed() -> None:
 def test_released_figures_keep_four_significant_digits() -> None:
     assert rounded(1234567.0) == 1235000.0 and rounded(0.0123456) == 0.01235 and rounded(-98.76543) == -98.77
     assert math.isnan(rounded(float("nan")))
+
+
+def test_a_release_that_would_give_a_value_away_through_older_releases_is_held_back() -> None:
+    from kpi.anonymity import differencing_safe
+
+    base = {p: "a" for p in range(1, 6)}
+    assert differencing_safe([], base)
+    assert differencing_safe([base], {**base, 1: "b", 2: "b", 3: "b"}), "three changes: still safe to show"
+    # Partner 1 (the attacker) changes its value and partner 8 joins: the two sums differ by
+    # partner 1's known change and partner 8's value alone.
+    assert not differencing_safe([base], {**base, 1: "b", 8: "a"})
