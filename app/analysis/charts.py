@@ -25,6 +25,26 @@ class Chart:
     height_rem: float = 22
 
 
+def _frame(*, legend: bool = True, trigger: str = "axis") -> dict[str, Any]:
+    """Grid, legend and tooltip as every chart of the page has them."""
+    frame: dict[str, Any] = {
+        "grid": {"left": 8, "right": 16, "top": 40 if legend else 16, "bottom": 24, "containLabel": True},
+        "tooltip": {"trigger": trigger},
+    }
+    if legend:
+        frame["legend"] = {"top": 0}
+    return frame
+
+
+def _categories(labels: list[str]) -> dict[str, Any]:
+    """A category axis of KPI labels, wrapped rather than overlapping."""
+    return {
+        "type": "category",
+        "data": labels,
+        "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
+    }
+
+
 def _number(value: float | None, decimals: int = 1) -> str:
     if value is None:
         return "–"
@@ -65,9 +85,7 @@ def profile(rows: list[Row]) -> Chart:
 def trend(label: str, months: list[str], own: list[float | None], median: list[float | None], decimals: int) -> Chart:
     """The own course against the group median, month by month."""
     option = {
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
-        "legend": {"top": 0},
-        "tooltip": {"trigger": "axis"},
+        **_frame(),
         "xAxis": {"type": "category", "data": [f"{m[5:]}/{m[2:4]}" for m in months]},
         "yAxis": {"type": "value"},
         "series": [
@@ -104,14 +122,8 @@ def comparison(chart_id: str, title: str, keys: list[str], rows: list[Row], benc
         return {"type": "bar", "name": name, "color": colour, "data": values, "barMaxWidth": 28}
 
     option = {
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
-        "legend": {"top": 0},
-        "tooltip": {"trigger": "axis"},
-        "xAxis": {
-            "type": "category",
-            "data": [r.label for r in shown],
-            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
-        },
+        **_frame(),
+        "xAxis": _categories([r.label for r in shown]),
         "yAxis": {"type": "value"},
         "series": [
             series("Eigener Betrieb", OWN_COLOUR, [r.own for r in shown]),
@@ -151,9 +163,7 @@ def revenue_mix(rows: list[Row]) -> Chart:
     own = shares([r.own for r in segments])
     group = shares([r.median for r in segments])
     option = {
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
-        "legend": {"top": 0},
-        "tooltip": {"trigger": "item"},
+        **_frame(trigger="item"),
         "xAxis": {"type": "value", "max": 100, "name": "%"},
         "yAxis": {"type": "category", "data": ["Eigener Betrieb", "Median der Gruppe"]},
         "series": [
@@ -179,14 +189,8 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
         if benchmark["kpis"][r.key].get("target") and r.unit == "EUR"
     ]
     option = {
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
-        "legend": {"top": 0},
-        "tooltip": {"trigger": "axis"},
-        "xAxis": {
-            "type": "category",
-            "data": [r.label for r, _ in planned],
-            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
-        },
+        **_frame(),
+        "xAxis": _categories([r.label for r, _ in planned]),
         "yAxis": {"type": "value"},
         "series": [
             {"type": "bar", "name": "Ist", "color": OWN_COLOUR, "data": [r.own for r, _ in planned]},
@@ -248,13 +252,8 @@ def segment_change(rows: list[Row]) -> Chart:
     by_key = {r.key: r for r in rows}
     segments = [by_key[k] for k in REVENUE_SEGMENTS if k in by_key]
     option = {
-        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 24, "containLabel": True},
-        "tooltip": {"trigger": "axis"},
-        "xAxis": {
-            "type": "category",
-            "data": [r.label for r in segments],
-            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
-        },
+        **_frame(legend=False),
+        "xAxis": _categories([r.label for r in segments]),
         "yAxis": {"type": "value", "name": "%"},
         "series": [
             {
@@ -296,14 +295,8 @@ def distribution(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
     shown = [r for r in rows if r.key in PERCENT_KEYS and r.q1 is not None]
     cells = benchmark["kpis"]
     option = {
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
-        "legend": {"top": 0},
-        "tooltip": {"trigger": "item"},
-        "xAxis": {
-            "type": "category",
-            "data": [r.label for r in shown],
-            "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
-        },
+        **_frame(trigger="item"),
+        "xAxis": _categories([r.label for r in shown]),
         "yAxis": {"type": "value", "name": "%"},
         "series": [
             {
@@ -343,8 +336,7 @@ def expectations(rows: list[Row]) -> Chart | None:
     if row is None:
         return None
     option = {
-        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 24, "containLabel": True},
-        "tooltip": {"trigger": "axis"},
+        **_frame(legend=False),
         "xAxis": {"type": "value", "min": -1, "max": 1},
         "yAxis": {"type": "category", "data": ["Median der Gruppe", "Eigene Einschätzung"]},
         "series": [{"type": "bar", "name": "Erwartung", "data": [row.median, row.own], "color": GROUP_COLOUR}],
@@ -362,9 +354,7 @@ def expectations(rows: list[Row]) -> Chart | None:
 def reporting(status: list[tuple[str, int, int]]) -> Chart:
     """How many partners of the group have reported, month by month (counts only, never who)."""
     option = {
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 24, "containLabel": True},
-        "legend": {"top": 0},
-        "tooltip": {"trigger": "axis"},
+        **_frame(),
         "xAxis": {"type": "category", "data": [m for m, _, _ in status]},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
