@@ -16,6 +16,7 @@ from kpi.cube import Cube
 from kpi.formula import Vector, additive_terms
 from kpi.periods import Span, prior_year, span_months
 from kpi.stats import GroupStats, Position, change, group_stats_many, position
+from kpi.variants import BASIS_LABELS, HEADCOUNT, REVENUE, Basis, Variant, variants_of
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Engine:
     catalogue: CompiledCatalogue
     metrics: dict[str, MetricInfo]
     policy: AnonymityPolicy = field(default_factory=AnonymityPolicy)
+    variants: dict[str, Variant] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.time_kinds = {k: m.time_kind or "flow" for k, m in self.metrics.items()}
@@ -156,9 +158,16 @@ class MetricRecord(Protocol):
 
 
 def engine_for(
-    records: Iterable[MetricRecord], labels: Mapping[str, str] | None = None, policy: AnonymityPolicy | None = None
+    records: Iterable[MetricRecord],
+    labels: Mapping[str, str] | None = None,
+    policy: AnonymityPolicy | None = None,
+    variant_bases: Iterable[str] = (),
 ) -> Engine:
-    """An engine over a catalogue as stored (the seeded one, or as the Zentrale has edited it)."""
+    """An engine over a catalogue as stored (the seeded one, or as the Zentrale has edited it).
+
+    `variant_bases`: amounts that charts also show per employee and as a share of
+    revenue (kpi.variants); left out where the catalogue lacks what they divide by.
+    """
     items = list(records)
     base = [r.key for r in items if r.kind != "derived"]
     formulas = {r.key: r.formula or "" for r in items if r.kind == "derived"}
@@ -172,4 +181,15 @@ def engine_for(
         )
         for r in items
     }
-    return Engine(CompiledCatalogue(base, formulas), metrics, policy or AnonymityPolicy())
+    found: dict[str, Variant] = {}
+    if {HEADCOUNT, REVENUE} <= metrics.keys():
+        for key in variant_bases:
+            if key in metrics:
+                found.update((v.key, v) for v in variants_of(key, metrics[key].time_kind))
+    for variant in found.values():
+        info = metrics[variant.base]
+        formulas[variant.key] = variant.formula
+        better = info.better if variant.basis is Basis.PER_EMPLOYEE else None
+        label = f"{info.label} ({BASIS_LABELS[variant.basis]})"
+        metrics[variant.key] = MetricInfo(variant.key, label, None, better, summed=False)
+    return Engine(CompiledCatalogue(base, formulas), metrics, policy or AnonymityPolicy(), found)

@@ -6,13 +6,25 @@ partner's value; each comes with its data as a table for reading and for screen 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.analysis.table import Row
+from app.analysis.views import ChartView
+from kpi.variants import Basis, variant_key
 
 OWN_COLOUR, GROUP_COLOUR, BEST_COLOUR = "#2f6b3a", "#5b7fb8", "#b85c00"
 QUARTILE_COLOURS = {"top": "#2f6b3a", "middle": "#98a39b", "bottom": "#b85c00", "none": "#c9d2cb"}
+
+
+@dataclass(frozen=True)
+class Switches:
+    """Which detail views a chart offers with its buttons."""
+
+    spans: bool = True
+    bases: tuple[Basis, ...] = ()
+    prior: bool = False
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,18 @@ class Chart:
     table_head: list[str]
     table_rows: list[list[str]]
     height_rem: float = 22
+    switches: Switches = Switches(spans=False)
+    view: ChartView | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one chart is drawn from: the rows of its span (with variants), the prior year's if asked."""
+
+    rows: list[Row]
+    benchmark: dict[str, Any]
+    prior: list[Row] | None
+    status: list[tuple[str, int, int]]
 
 
 def _frame(*, legend: bool = True, trigger: str = "axis") -> dict[str, Any]:
@@ -112,71 +136,89 @@ def trend(label: str, months: list[str], own: list[float | None], median: list[f
     )
 
 
-def comparison(chart_id: str, title: str, keys: list[str], rows: list[Row], benchmark: dict[str, Any]) -> Chart:
-    """Own value against the group median and the best quarter, KPI by KPI (hidden cells stay empty)."""
-    by_key = {r.key: r for r in rows}
+def comparison(chart_id: str, title: str, keys: list[str], data: Inputs) -> Chart:
+    """Own value against the group median and the best quarter, KPI by KPI (hidden cells stay empty);
+    with the prior year, the own value and the group median of the same span a year earlier beside them."""
+    by_key = {r.key: r for r in data.rows}
     shown = [by_key[k] for k in keys if k in by_key]
-    cells = benchmark["kpis"]
+    before = {r.key: r for r in data.prior or []}
 
-    def series(name: str, colour: str, values: list[float | None]) -> dict[str, Any]:
-        return {"type": "bar", "name": name, "color": colour, "data": values, "barMaxWidth": 28}
+    def series(name: str, colour: str, values: list[float | None], **style: Any) -> dict[str, Any]:
+        return {"type": "bar", "name": name, "color": colour, "data": values, "barMaxWidth": 28, **style}
 
+    columns: list[tuple[str, str, list[float | None], dict[str, Any]]] = [
+        ("Eigener Betrieb", OWN_COLOUR, [r.own for r in shown], {}),
+        ("Median der Gruppe", GROUP_COLOUR, [r.median for r in shown], {}),
+        ("Beste 25 % (Ø)", BEST_COLOUR, [r.best for r in shown], {}),
+    ]
+    if data.prior is not None:
+        faded = {"itemStyle": {"opacity": 0.55}}
+        columns[1:1] = [("Eigener Betrieb Vorjahr", OWN_COLOUR, [_prior(before, r, "own") for r in shown], faded)]
+        columns[3:3] = [("Median Vorjahr", GROUP_COLOUR, [_prior(before, r, "median") for r in shown], faded)]
     option = {
         **_frame(),
         "xAxis": _categories([r.label for r in shown]),
         "yAxis": {"type": "value"},
-        "series": [
-            series("Eigener Betrieb", OWN_COLOUR, [r.own for r in shown]),
-            series("Median der Gruppe", GROUP_COLOUR, [r.median for r in shown]),
-            series("Beste 25 % (Ø)", BEST_COLOUR, [cells[r.key].get("best") for r in shown]),
-        ],
+        "series": [series(name, colour, values, **style) for name, colour, values, style in columns],
     }
     return Chart(
         chart_id,
         title,
         option,
-        ["Kennzahl", "Eigener Betrieb", "Median der Gruppe", "Beste 25 % (Ø)"],
+        ["Kennzahl", *(name for name, *_ in columns)],
         [
-            [
-                r.label,
-                _number(r.own, r.decimals),
-                r.hidden or _number(r.median, r.decimals),
-                _number(cells[r.key].get("best"), r.decimals),
+            [r.label]
+            + [
+                (r.hidden if name == "Median der Gruppe" and r.hidden else _number(values[i], r.decimals))
+                for name, _, values, _ in columns
             ]
-            for r in shown
+            for i, r in enumerate(shown)
         ],
     )
+
+
+def _prior(before: dict[str, Row], row: Row, field: str) -> float | None:
+    earlier = before.get(row.key)
+    value: float | None = getattr(earlier, field) if earlier else None
+    return value
 
 
 REVENUE_SEGMENTS = ["revenue_new", "revenue_used", "revenue_parts", "revenue_workshop", "revenue_other"]
 
 
-def revenue_mix(rows: list[Row]) -> Chart:
+def revenue_mix(data: Inputs) -> Chart:
     """The own revenue split by segment against the split of the group medians, in % of the total."""
-    by_key = {r.key: r for r in rows}
+    by_key = {r.key: r for r in data.rows}
     segments = [by_key[k] for k in REVENUE_SEGMENTS if k in by_key]
+    before = {r.key: r for r in data.prior or []}
 
     def shares(values: list[float | None]) -> list[float | None]:
         total = sum(v for v in values if v is not None)
         return [None if v is None or not total else round(v / total * 100, 1) for v in values]
 
-    own = shares([r.own for r in segments])
-    group = shares([r.median for r in segments])
+    bars = {
+        "Eigener Betrieb": shares([r.own for r in segments]),
+        "Median der Gruppe": shares([r.median for r in segments]),
+    }
+    if data.prior is not None:
+        bars["Eigener Betrieb Vorjahr"] = shares([_prior(before, r, "own") for r in segments])
+        bars["Median Vorjahr"] = shares([_prior(before, r, "median") for r in segments])
     option = {
         **_frame(trigger="item"),
         "xAxis": {"type": "value", "max": 100, "name": "%"},
-        "yAxis": {"type": "category", "data": ["Eigener Betrieb", "Median der Gruppe"]},
+        "yAxis": {"type": "category", "data": list(bars), "inverse": True},
         "series": [
-            {"type": "bar", "stack": "mix", "name": r.label, "data": [own[i], group[i]]} for i, r in enumerate(segments)
+            {"type": "bar", "stack": "mix", "name": r.label, "data": [values[i] for values in bars.values()]}
+            for i, r in enumerate(segments)
         ],
     }
     return Chart(
         "mix",
         "Umsatzmix nach Sparten (Anteil am Gesamtumsatz %)",
         option,
-        ["Sparte", "Eigener Betrieb %", "Median der Gruppe %"],
-        [[r.label, _number(own[i]), _number(group[i])] for i, r in enumerate(segments)],
-        height_rem=16,
+        ["Sparte", *(f"{name} %" for name in bars)],
+        [[r.label, *(_number(values[i]) for values in bars.values())] for i, r in enumerate(segments)],
+        height_rem=16 if data.prior is None else 22,
     )
 
 
@@ -224,27 +266,6 @@ COMPARISONS: list[tuple[str, str, list[str]]] = [
     ("area", "Umsatz je m² Fläche (EUR)", ["revenue_per_m2"]),
     ("market", "Marktausschöpfung (%)", ["market_share"]),
 ]
-
-
-def all_charts(rows: list[Row], benchmark: dict[str, Any], status: list[tuple[str, int, int]]) -> list[Chart]:
-    """The charts of the analysis page in reading order (the course chart loads separately)."""
-    keys = {r.key for r in rows}
-    charts = [profile(rows), reporting(status)]
-    if set(REVENUE_SEGMENTS) & keys:
-        charts += [revenue_mix(rows), segment_change(rows)]
-    if set(PERCENT_KEYS) & keys:
-        charts.append(distribution(rows, benchmark))
-    outlook = expectations(rows)
-    if outlook is not None:
-        charts.append(outlook)
-    charts += [
-        comparison(chart_id, title, wanted, rows, benchmark)
-        for chart_id, title, wanted in COMPARISONS
-        if set(wanted) & keys
-    ]
-    if any(benchmark["kpis"][r.key].get("target") for r in rows):
-        charts.append(attainment(rows, benchmark))
-    return charts
 
 
 def segment_change(rows: list[Row]) -> Chart:
@@ -382,3 +403,81 @@ def reporting(status: list[tuple[str, int, int]]) -> Chart:
         [[m, str(done), str(total)] for m, done, total in status],
         height_rem=14,
     )
+
+
+AMOUNTS: list[tuple[str, str, list[str], tuple[Basis, ...]]] = [
+    (
+        "revenue",
+        "Umsatz nach Sparten",
+        ["revenue_total", *REVENUE_SEGMENTS],
+        (Basis.ABSOLUTE, Basis.PER_EMPLOYEE, Basis.SHARE),
+    ),
+    (
+        "costs",
+        "Wareneinsatz und Kosten",
+        ["cogs", "personnel_costs", "operating_costs", "marketing_spend"],
+        (Basis.ABSOLUTE, Basis.PER_EMPLOYEE, Basis.SHARE),
+    ),
+    (
+        "stock-amounts",
+        "Lagerbestände",
+        ["stock_new", "stock_used", "stock_parts"],
+        (Basis.ABSOLUTE, Basis.PER_EMPLOYEE),
+    ),
+]
+
+BASIS_TITLES = {Basis.ABSOLUTE: "EUR", Basis.PER_EMPLOYEE: "EUR je Mitarbeiter", Basis.SHARE: "% vom Umsatz"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One chart of the page: how it is built, which switches it has, which KPIs it needs."""
+
+    id: str
+    build: Callable[[Inputs, ChartView], Chart | None]
+    switches: Switches
+    needs: frozenset[str]
+
+
+def _amounts(chart_id: str, title: str, keys: list[str]) -> Callable[[Inputs, ChartView], Chart]:
+    def build(data: Inputs, view: ChartView) -> Chart:
+        wanted = [variant_key(k, view.basis) for k in keys]
+        return comparison(chart_id, f"{title} ({BASIS_TITLES[view.basis]})", wanted, data)
+
+    return build
+
+
+def _compared(chart_id: str, title: str, keys: list[str]) -> Callable[[Inputs, ChartView], Chart]:
+    return lambda data, view: comparison(chart_id, title, keys, data)
+
+
+SPECS: list[Spec] = [
+    Spec("profile", lambda d, v: profile(d.rows), Switches(), frozenset()),
+    Spec("reporting", lambda d, v: reporting(d.status), Switches(spans=False), frozenset()),
+    Spec("mix", lambda d, v: revenue_mix(d), Switches(prior=True), frozenset(REVENUE_SEGMENTS)),
+    Spec("segment-change", lambda d, v: segment_change(d.rows), Switches(), frozenset(REVENUE_SEGMENTS)),
+    *(
+        Spec(chart_id, _amounts(chart_id, title, keys), Switches(bases=bases, prior=True), frozenset(keys))
+        for chart_id, title, keys, bases in AMOUNTS
+    ),
+    Spec("distribution", lambda d, v: distribution(d.rows, d.benchmark), Switches(), frozenset(PERCENT_KEYS)),
+    Spec("expectations", lambda d, v: expectations(d.rows), Switches(), frozenset({"expectation"})),
+    *(
+        Spec(chart_id, _compared(chart_id, title, keys), Switches(prior=True), frozenset(keys))
+        for chart_id, title, keys in COMPARISONS
+    ),
+    Spec("targets", lambda d, v: attainment(d.rows, d.benchmark), Switches(), frozenset()),
+]
+SPEC_BY_ID = {spec.id: spec for spec in SPECS}
+
+
+def shown_specs(rows: list[Row], benchmark: dict[str, Any]) -> list[Spec]:
+    """The charts this user gets: those with at least one KPI they may see (the rest would be empty)."""
+    keys = {r.key for r in rows}
+    has_targets = any(benchmark["kpis"][r.key].get("target") for r in rows)
+    return [spec for spec in SPECS if (not spec.needs or spec.needs & keys) and (spec.id != "targets" or has_targets)]
+
+
+def build_chart(spec: Spec, data: Inputs, view: ChartView) -> Chart | None:
+    chart = spec.build(data, view)
+    return None if chart is None else replace(chart, switches=spec.switches, view=view)

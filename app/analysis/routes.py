@@ -14,17 +14,19 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from openpyxl import Workbook
 
-from app.analysis.charts import all_charts, trend
+from app.analysis.charts import SPEC_BY_ID, Chart, Inputs, Spec, build_chart, shown_specs, trend
 from app.analysis.status import reporting_status
 from app.analysis.table import HEADERS, export_rows, rows_of
 from app.analysis.trend import course
+from app.analysis.views import SPAN_BUTTONS, ChartView, parse_views
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import metric_info
 from app.benchmark.view import FuturePeriod, benchmark_for
 from app.network.visibility import visible_groups
 from kpi.months import add_months, format_month, month_of, months_back, parse_month
-from kpi.periods import SPAN_LABELS, Span
+from kpi.periods import SPAN_LABELS, Span, prior_year
+from kpi.variants import BASIS_LABELS, Basis
 
 AnalysisRequest = Request[Principal, Any, State]
 
@@ -52,14 +54,45 @@ async def _selection(
     return groups, group, month, span
 
 
-async def _rows(request: AnalysisRequest, group: int, month: date, span: Span) -> tuple[dict[str, Any], list[Any]]:
+async def _rows(
+    request: AnalysisRequest, group: int, month: date, span: Span, *, variants: bool = False
+) -> tuple[dict[str, Any], list[Any]]:
     try:
-        benchmark = await benchmark_for(request.app.state, request.user, group, month, span)
+        benchmark = await benchmark_for(request.app.state, request.user, group, month, span, variants=variants)
     except FuturePeriod as exc:
         raise NotFoundException(str(exc)) from exc
     async with request.app.state.db.read() as session:
         metrics = await metric_info(session)
     return benchmark, rows_of(benchmark, metrics)
+
+
+class ChartSource:
+    """Builds charts for one group and month, each in its own view; figures are fetched once per span."""
+
+    def __init__(self, request: AnalysisRequest, group: int, month: date, status: list[tuple[str, int, int]]) -> None:
+        self.request, self.group, self.month, self.status = request, group, month, status
+        self._fetched: dict[tuple[date, Span], tuple[dict[str, Any], list[Any]]] = {}
+
+    async def figures(self, month: date, span: Span) -> tuple[dict[str, Any], list[Any]]:
+        if (month, span) not in self._fetched:
+            self._fetched[month, span] = await _rows(self.request, self.group, month, span, variants=True)
+        return self._fetched[month, span]
+
+    async def chart(self, spec: Spec, view: ChartView) -> Chart | None:
+        benchmark, rows = await self.figures(self.month, view.span)
+        prior = (await self.figures(prior_year(self.month), view.span))[1] if view.prior else None
+        return build_chart(spec, Inputs(rows, benchmark, prior, self.status), view)
+
+
+def _view(spec: Spec, views: dict[str, ChartView], span: Span) -> ChartView:
+    """The chart's chosen view, limited to the switches it has; otherwise the page's span."""
+    chosen = views.get(spec.id, ChartView(span))
+    switches = spec.switches
+    return ChartView(
+        chosen.span if switches.spans else span,
+        chosen.basis if chosen.basis in switches.bases else Basis.ABSOLUTE,
+        chosen.prior and switches.prior,
+    )
 
 
 @get("/analyse", guards=GUARD, include_in_schema=False)
@@ -68,11 +101,16 @@ async def analysis_page(
     gruppe: FromQuery[int | None] = None,
     monat: FromQuery[str] = "",
     spanne: FromQuery[str] = "",
+    ansicht: FromQuery[list[str] | None] = None,
 ) -> Template:
     groups, group, month, span = await _selection(request, gruppe, monat, spanne)
-    benchmark, rows = await _rows(request, group, month, span)
     async with request.app.state.db.read() as session:
         status = await reporting_status(session, group, month_of(date.today()))
+    source = ChartSource(request, group, month, status)
+    benchmark, all_rows = await source.figures(month, span)
+    rows = [r for r in all_rows if "variant_of" not in benchmark["kpis"][r.key]]
+    views = parse_views(ansicht or [])
+    charts = [await source.chart(spec, _view(spec, views, span)) for spec in shown_specs(rows, benchmark)]
     context = {
         "groups": groups,
         "group": group,
@@ -80,13 +118,46 @@ async def analysis_page(
         "period": format_month(month),
         "span": span,
         "spans": SPAN_LABELS,
+        "span_buttons": SPAN_BUTTONS,
+        "basis_labels": BASIS_LABELS,
         "months": [format_month(m) for m in months_back(month_of(date.today()), 36)][::-1],
         "benchmark": benchmark,
         "rows": rows,
-        "charts": all_charts(rows, benchmark, status),
+        "charts": [c for c in charts if c is not None],
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
     return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)
+
+
+@get("/analyse/diagramm/{chart_id:str}", guards=GUARD, include_in_schema=False)
+async def analysis_chart(
+    request: AnalysisRequest,
+    chart_id: FromPath[str],
+    gruppe: FromQuery[int | None] = None,
+    monat: FromQuery[str] = "",
+    spanne: FromQuery[str] = "",
+    ansicht: FromQuery[list[str] | None] = None,
+) -> Template:
+    """One chart in the view its switch buttons ask for (swapped in place by HTMX)."""
+    spec = SPEC_BY_ID.get(chart_id)
+    if spec is None:
+        raise NotFoundException(f"Diagramm „{chart_id}“ gibt es nicht.")
+    _, group, month, span = await _selection(request, gruppe, monat, spanne)
+    async with request.app.state.db.read() as session:
+        status = await reporting_status(session, group, month_of(date.today()))
+    source = ChartSource(request, group, month, status)
+    chart = await source.chart(spec, _view(spec, parse_views(ansicht or []), span))
+    if chart is None:
+        raise NotFoundException("Für dieses Diagramm gibt es keine Kennzahlen, die Sie sehen dürfen.")
+    context = {
+        "chart": chart,
+        "group": group,
+        "period": format_month(month),
+        "span": span,
+        "span_buttons": SPAN_BUTTONS,
+        "basis_labels": BASIS_LABELS,
+    }
+    return Template("analysis/_chart.html", context=context)
 
 
 @get("/analyse/export/{fmt:str}", guards=GUARD, include_in_schema=False)
@@ -149,4 +220,4 @@ async def analysis_course(
     )
 
 
-ROUTES = [analysis_page, analysis_export, analysis_course]
+ROUTES = [analysis_page, analysis_chart, analysis_export, analysis_course]

@@ -38,13 +38,14 @@ def _quartile(own: float | None, q1: float | None, q3: float | None, better: str
 def rows_of(benchmark: dict[str, Any], metrics: dict[str, Metric]) -> list[Row]:
     rows = []
     for key, cell in benchmark["kpis"].items():
-        metric = metrics[key]
+        metric = metrics[cell.get("variant_of", key)]
+        better = cell["better"] if "variant_of" in cell else metric.better
         rows.append(
             Row(
                 key,
                 cell["label"],
                 cell["unit"],
-                metric.decimals,
+                1 if cell["unit"] == "%" else metric.decimals,
                 cell.get("own"),
                 cell.get("median"),
                 cell.get("q1"),
@@ -56,11 +57,11 @@ def rows_of(benchmark: dict[str, Any], metrics: dict[str, Metric]) -> list[Row]:
                 cell.get("change"),
                 cell.get("attainment"),
                 cell.get("hidden"),
-                _quartile(cell.get("own"), cell.get("q1"), cell.get("q3"), metric.better),
+                _quartile(cell.get("own"), cell.get("q1"), cell.get("q3"), better),
             )
         )
     order = {key: metric.position for key, metric in metrics.items()}
-    return sorted(rows, key=lambda r: order.get(r.key, 0))
+    return sorted(rows, key=lambda r: order.get(r.key.split("@")[0], 0))
 
 
 HEADERS = (

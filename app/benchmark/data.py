@@ -14,10 +14,27 @@ from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine, engine_for
 from kpi.cube import Cube
 
+# Amounts the analysis charts switch to "je Mitarbeiter" and "Anteil am Umsatz" (kpi.variants).
+VARIANT_BASES = (
+    "revenue_total",
+    "revenue_new",
+    "revenue_used",
+    "revenue_parts",
+    "revenue_workshop",
+    "revenue_other",
+    "cogs",
+    "personnel_costs",
+    "operating_costs",
+    "marketing_spend",
+    "stock_new",
+    "stock_used",
+    "stock_parts",
+)
+
 
 async def load_engine(session: AsyncSession, policy: AnonymityPolicy | None = None) -> Engine:
     metrics = list(await session.scalars(select(Metric).where(Metric.active).order_by(Metric.position)))
-    return engine_for(metrics, {m.key: m.label_de for m in metrics}, policy)
+    return engine_for(metrics, {m.key: m.label_de for m in metrics}, policy, VARIANT_BASES)
 
 
 async def metric_info(session: AsyncSession) -> dict[str, Metric]:
@@ -67,8 +84,9 @@ class Exposure:
 
 
 def exposures(engine: Engine, metrics: dict[str, Metric]) -> dict[str, Exposure]:
+    """Per catalogue metric and per chart variant of one (kpi.variants)."""
     result = {}
-    for key in metrics:
+    for key in [*metrics, *engine.variants]:
         inputs = engine.dependencies.get(key, set()) | {key}
         known = [metrics[k] for k in inputs if k in metrics]
         result[key] = Exposure(frozenset(m.domain for m in known), any(m.sensitive for m in known))

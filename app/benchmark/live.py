@@ -74,6 +74,7 @@ async def _release_groups(
                 cells = {
                     k: public_cell(c, exposure[k].sensitive if k in exposure else True)
                     for k, c in release.record.cells.items()
+                    if k not in engine.variants
                 }
                 updates.append((group.id, cells))
     return updates

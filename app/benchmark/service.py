@@ -28,9 +28,10 @@ RANK_VALUES_LIMIT = 2000
 async def partner_kpis(
     session: AsyncSession, engine: Engine, partner: Partner, month: date, span: Span = Span.MONTH
 ) -> dict[str, float]:
-    """Every metric of the partner for the span ending with `month`, entered and derived; no value: left out."""
+    """Every catalogue metric of the partner for the span ending with `month`, entered and derived;
+    no value: left out. Chart variants (per employee, share) stay out: they are no KPIs of their own."""
     current, _prior = await partner_kpis_with_prior(session, engine, partner, month, span)
-    return current
+    return {key: value for key, value in current.items() if key not in engine.variants}
 
 
 async def partner_kpis_with_prior(

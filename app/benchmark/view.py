@@ -27,6 +27,7 @@ from app.network.visibility import visible_groups
 from kpi.months import format_month, month_of
 from kpi.periods import Span, span_months
 from kpi.stats import change
+from kpi.variants import Basis
 
 
 class FuturePeriod(ValueError):
@@ -49,8 +50,14 @@ async def _targets(state: State, partner: Partner, month: date, span: Span) -> d
     return {key: sum(values.values()) for key, values in by_key.items() if len(values) == len(months)}
 
 
-async def benchmark_for(state: State, principal: Principal, group: int, month: date, span: Span) -> dict[str, Any]:
-    """Per KPI the group figures the caller may see (hidden cells say why), and the own value, rank, percentile."""
+async def benchmark_for(
+    state: State, principal: Principal, group: int, month: date, span: Span, *, variants: bool = False
+) -> dict[str, Any]:
+    """Per KPI the group figures the caller may see (hidden cells say why), and the own value, rank, percentile.
+
+    `variants`: also the charts' per-employee and share-of-revenue views of amounts
+    (kpi.variants), each marked with `variant_of`.
+    """
     if month > month_of(date.today()):
         raise FuturePeriod(f"{format_month(month)} liegt in der Zukunft.")
     engine = await engine_of(state)
@@ -74,19 +81,23 @@ async def benchmark_for(state: State, principal: Principal, group: int, month: d
     exposure = exposures(engine, metrics)
     kpis: dict[str, Any] = {}
     for key, cell in record.cells.items():
-        metric = metrics.get(key)
+        variant = engine.variants.get(key)
+        if variant is not None and not variants:
+            continue
+        metric = metrics.get(variant.base if variant else key)
         # A KPI shows what it is computed from: every input's domain must be visible (DSO reveals revenue).
         if metric is None or not all(principal.may(action, d) for d in exposure[key].domains):
             continue
         sensitive = exposure[key].sensitive
         value, before = own_kpis.get(key), own_prior.get(key)
-        place = own_place(cell, own.id, metric.better) if own and not sensitive else None
+        better = engine.metrics[key].better if variant else metric.better
+        place = own_place(cell, own.id, better) if own and not sensitive else None
         growth = change(value, before) if value is not None and before is not None else math.nan
         target = targets.get(key)
         kpis[key] = {
             **public_cell(cell, sensitive),
-            "label": metric.label_de,
-            "unit": metric.unit,
+            "label": engine.metrics[key].label if variant else metric.label_de,
+            "unit": ("%" if variant.basis is Basis.SHARE else metric.unit) if variant else metric.unit,
             "own": value,
             "rank": place.rank if place else None,
             "percentile": None if place is None or math.isnan(place.percentile) else round(place.percentile, 1),
@@ -95,6 +106,8 @@ async def benchmark_for(state: State, principal: Principal, group: int, month: d
             "target": target,
             "attainment": round(value / target * 100, 1) if value is not None and target else None,
         }
+        if variant:
+            kpis[key].update(variant_of=variant.base, basis=variant.basis.value, better=better)
     return {
         "group": group,
         "group_name": group_row.name,

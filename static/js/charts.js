@@ -43,5 +43,18 @@
       if (chart) chart.resize();
     });
   });
+  // A chart's switch buttons change its view; the URL keeps every chart's view (`ansicht`), so that
+  // bookmarks and live refreshes (which re-fetch the page's URL) show the same views.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (!path || path.indexOf("/analyse/diagramm/") !== 0) return;
+    var params = new URLSearchParams(window.location.search);
+    params.delete("ansicht");
+    document.querySelectorAll("#analysis input[name=ansicht]").forEach(function (input) {
+      params.append("ansicht", input.value);
+    });
+    var query = params.toString();
+    history.replaceState(history.state, "", window.location.pathname + (query ? "?" + query : ""));
+  });
   window.portalCharts = {drawAll: drawAll};
 })();

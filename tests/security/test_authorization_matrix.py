@@ -55,6 +55,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/analyse"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/analyse/export/{fmt:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/analyse/verlauf"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
+    ("GET", "/analyse/diagramm/{chart_id:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/zentrale/ziele"): {"admin", "vertrieb", "gebiet-sued"},
     ("GET", "/zentrale/meldungen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
     ("GET", "/konto"): ALL,
@@ -179,6 +180,7 @@ def samples(database_url: str) -> dict[str, str]:
         "period": PERIOD,
         "year": PERIOD[:4],
         "fmt": "csv",
+        "chart_id": "profile",
         "file_path": "css/portal.css",
         "path": "openapi.json",
     }
