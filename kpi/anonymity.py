@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -119,15 +120,46 @@ def differencing_safe(history: Sequence[Mapping[Any, object]], candidate: Mappin
     moving those to the known side, some other contribution lies in the row space of
     the releases, that member can compute it exactly. Checked for every member as the
     possible attacker (a projection onto the row space via SVD per member).
+
+    Only the pattern matters (which partner kept or changed its value in which release),
+    not the values or who the partners are, so results are cached per pattern: the cells
+    of one release mostly share theirs.
     """
     releases = [*history, candidate]
-    variables = sorted({(partner, version) for release in releases for partner, version in release.items()}, key=repr)
+    partners = sorted({partner for release in releases for partner in release}, key=repr)
+    patterns = []
+    for partner in partners:
+        versions: list[object] = []
+        pattern: list[int] = []
+        for release in releases:
+            if partner not in release:
+                pattern.append(-1)
+                continue
+            value = release[partner]
+            if value not in versions:
+                versions.append(value)
+            pattern.append(versions.index(value))
+        patterns.append(tuple(pattern))
+    return _pattern_safe(tuple(sorted(patterns)))
+
+
+@lru_cache(maxsize=4096)
+def _pattern_safe(patterns: tuple[tuple[int, ...], ...]) -> bool:
+    if not patterns:
+        return True
+    if len(patterns[0]) == 1:
+        # One release: a member learns another's value only when they are the only two.
+        return len(patterns) != 2
+    variables = sorted(
+        {(owner, version) for owner, pattern in enumerate(patterns) for version in pattern if version >= 0}
+    )
     column = {v: i for i, v in enumerate(variables)}
-    matrix = np.zeros((len(releases), len(variables)))
-    for r, release in enumerate(releases):
-        for partner, version in release.items():
-            matrix[r, column[(partner, version)]] = 1.0
-    owners = [partner for partner, _ in variables]
+    matrix = np.zeros((len(patterns[0]), len(variables)))
+    for owner, pattern in enumerate(patterns):
+        for r, version in enumerate(pattern):
+            if version >= 0:
+                matrix[r, column[(owner, version)]] = 1.0
+    owners = [owner for owner, _ in variables]
     for attacker in set(owners):
         unknown = [i for i, owner in enumerate(owners) if owner != attacker]
         reduced = matrix[:, unknown]

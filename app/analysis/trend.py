@@ -10,10 +10,9 @@ from litestar.datastructures import State
 from app.auth.permissions import Principal
 from app.benchmark.data import load_cube
 from app.benchmark.live import engine_of
-from app.benchmark.view import benchmark_for
+from app.benchmark.view import released_medians
 from app.models import Partner
 from kpi.months import format_month, months_back
-from kpi.periods import Span
 
 
 async def course(
@@ -31,9 +30,6 @@ async def course(
                 series = engine.series(cube, months).get(key)
                 if series is not None:
                     own = [None if math.isnan(v) else round(float(v), 4) for v in series[0]]
-    medians: list[float | None] = []
-    for m in months:
-        # Each month's median as released to this user (the anonymity rules apply month by month).
-        cells = (await benchmark_for(state, principal, group, m, Span.MONTH))["kpis"]
-        medians.append(cells.get(key, {}).get("median"))
+    # Each month's median as released to this user (the anonymity rules apply month by month).
+    medians = await released_medians(state, principal, group, months, key)
     return [format_month(m) for m in months], own, medians

@@ -66,6 +66,21 @@ async def _versions(session: AsyncSession, members: list[Partner], months: list[
     }
 
 
+async def monthly_versions(
+    session: AsyncSession, members: list[Partner], months: list[date]
+) -> dict[date, dict[str, str]]:
+    """`_versions` of many single-month spans in one query: per month, who reported it in which revision."""
+    rows = await session.execute(
+        select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
+            MonthReport.partner_id.in_([p.id for p in members]), MonthReport.month.in_(months)
+        )
+    )
+    found: dict[date, dict[str, str]] = {m: {} for m in months}
+    for partner_id, month, revision in rows:
+        found[month][str(partner_id)] = f"{format_month(month)}:{revision}"
+    return found
+
+
 @dataclass(frozen=True)
 class Release:
     record: GroupRelease

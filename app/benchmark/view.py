@@ -15,15 +15,17 @@ from app.benchmark.data import exposures, metric_info
 from app.benchmark.live import engine_of
 from app.benchmark.service import (
     current_release,
+    monthly_versions,
     own_place,
     partner_kpis_with_prior,
     public_cell,
     release_is_due,
     stored_release,
 )
-from app.models import Metric, Partner, Target
+from app.models import GroupRelease, Metric, Partner, Target
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
+from kpi.anonymity import may_rerelease
 from kpi.months import format_month, month_of
 from kpi.periods import Span, span_months
 from kpi.stats import change
@@ -117,3 +119,51 @@ async def benchmark_for(
         "partner": own.number if own else None,
         "kpis": kpis,
     }
+
+
+async def released_medians(
+    state: State, principal: Principal, group: int, months: list[date], key: str
+) -> list[float | None]:
+    """The group median of one KPI month by month, as released to this user (None where hidden).
+
+    The same rules as `benchmark_for`, read for many months at once: releases that are
+    due are made in one transaction, the rest is read from the stored releases.
+    """
+    engine = await engine_of(state)
+    past = [m for m in months if m <= month_of(date.today())]  # a future month has no figures to release
+    async with state.db.read() as session:
+        visible = {g.id for g, _ in await visible_groups(session, principal)}
+        found = next(((g, m) for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
+        if found is None:
+            raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
+        metrics = await metric_info(session)
+        group_row, members = found
+        records = {
+            r.period: r
+            for r in await session.scalars(
+                select(GroupRelease).where(
+                    GroupRelease.group_id == group,
+                    GroupRelease.span == Span.MONTH.value,
+                    GroupRelease.period.in_(months),
+                )
+            )
+        }
+        versions = await monthly_versions(session, members, past)
+    action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
+    exposure = exposures(engine, metrics)
+    if key not in exposure or not all(principal.may(action, d) for d in exposure[key].domains):
+        return [None] * len(months)
+    due = [
+        m
+        for m in past
+        if m not in records or not records[m].cells or may_rerelease(records[m].versions, versions[m], engine.policy)
+    ]
+    if due:
+        async with state.db.transaction() as session:
+            for m in due:
+                records[m] = (await current_release(session, engine, group_row, members, m, Span.MONTH)).record
+    medians: list[float | None] = []
+    for m in months:
+        cell = (records[m].cells.get(key) or {}) if m in records else {}
+        medians.append(None if cell.get("hidden") else cell.get("median"))
+    return medians

@@ -13,21 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.benchmark.data import load_cube
 from app.figures.service import FieldError, month_values
 from app.models import Metric, Partner
+from app.web.domains import DOMAIN_TITLES
 from app.web.numbers import parse_de
 from app.web.templating import number_de
 from kpi.benchmark import Engine
 from kpi.months import add_months
 from kpi.periods import Span
-
-DOMAIN_TITLES = {
-    "sales": "Vertrieb",
-    "service": "Service und Werkstatt",
-    "warranty": "Garantie",
-    "receivables": "Forderungen",
-    "marketing": "Marketing",
-    "statistics": "Betriebsstatistik",
-    "market": "Markteinschätzung",
-}
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,15 @@ class PartnerRow:
 
 
 async def steering(
-    session: AsyncSession, engine: Engine, principal: Principal, key: str, month: date, span: Span
+    session: AsyncSession,
+    engine: Engine,
+    principal: Principal,
+    key: str,
+    month: date,
+    span: Span,
+    territory: str | None = None,
 ) -> tuple[list[TreeRow], list[PartnerRow]]:
+    """The roll-up tree of every territory with visible partners, and the partners (of `territory`, if given)."""
     partners = list(await session.scalars(select(Partner).where(Partner.active).order_by(Partner.number)))
     refs = await partner_refs(session, partners)
     metric = await session.scalar(select(Metric).where(Metric.key == key))
@@ -73,6 +80,7 @@ async def steering(
             _attainment(actuals[p.id], targets.get(p.id)),
         )
         for p in visible
+        if territory is None or territory in refs[p.id].territory_path
     ]
     return tree, partner_rows
 

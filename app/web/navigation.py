@@ -26,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Ziele", "/zentrale/ziele", may_steer),
+    NavItem("Kennzahlen", "/zentrale/kennzahlen", may_follow_reporting),
     NavItem("Meldungen", "/zentrale/meldungen", may_follow_reporting),
     NavItem("Administration", "/admin", may_administer),
     NavItem("Mein Konto", "/konto", lambda p: True),

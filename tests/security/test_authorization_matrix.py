@@ -58,6 +58,11 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/analyse/diagramm/{chart_id:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/zentrale/ziele"): {"admin", "vertrieb", "gebiet-sued"},
     ("GET", "/zentrale/meldungen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
+    ("GET", "/zentrale/kennzahlen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
+    ("GET", "/zentrale/partner/{partner_no:int}"): {
+        "1001": {"admin", "vertrieb", "debitoren"},
+        "1005": {"admin", "vertrieb", "debitoren", "gebiet-sued"},
+    },
     ("GET", "/konto"): ALL,
     ("POST", "/konto/sitzungen/{session_id:int}/beenden"): NOBODY,  # another user's session
     ("POST", "/konto/sitzungen/andere-beenden"): ALL,
