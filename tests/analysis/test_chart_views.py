@@ -10,6 +10,7 @@ import httpx
 
 from tests.analysis.test_analysis_page import LAST_MONTH, group_id
 from tests.support.personas import SignIn
+from tests.support.tokens import token_for
 
 
 def chart_table(html: str) -> dict[str, list[str]]:
@@ -114,3 +115,17 @@ async def test_the_page_keeps_each_charts_view_from_the_url(sign_in: SignIn, por
     # Variants stay out of the KPI table.
     assert "je Mitarbeiter)</td>" not in page.text.split('<section class="charts"', 1)[0]
     assert api.status_code == 200
+
+
+async def test_variants_stay_out_of_the_api_and_the_own_kpis(portal: str, demo_sqlite: str) -> None:
+    token = await token_for(demo_sqlite, "gf1001")
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}) as api:
+        benchmark = await api.get(
+            "/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH, "span": "month"}
+        )
+        figures = await api.get(f"/api/v1/partners/1001/figures/{LAST_MONTH}")
+    assert benchmark.status_code == figures.status_code == 200
+    assert "revenue_per_fte" in benchmark.json()["kpis"]
+    assert not [key for key in benchmark.json()["kpis"] if "@" in key]
+    assert not [key for key in figures.json()["kpis"] if "@" in key]
