@@ -136,7 +136,9 @@ def trend(label: str, months: list[str], own: list[float | None], median: list[f
     )
 
 
-def comparison(chart_id: str, title: str, keys: list[str], data: Inputs) -> Chart:
+def comparison(
+    chart_id: str, title: str, keys: list[str], data: Inputs, axis_labels: dict[str, str] | None = None
+) -> Chart:
     """Own value against the group median and the best quarter, KPI by KPI (hidden cells stay empty);
     with the prior year, the own value and the group median of the same span a year earlier beside them."""
     by_key = {r.key: r for r in data.rows}
@@ -157,7 +159,7 @@ def comparison(chart_id: str, title: str, keys: list[str], data: Inputs) -> Char
         columns[3:3] = [("Median Vorjahr", GROUP_COLOUR, [_prior(before, r, "median") for r in shown], faded)]
     option = {
         **_frame(),
-        "xAxis": _categories([r.label for r in shown]),
+        "xAxis": _categories([(axis_labels or {}).get(r.key.split("@")[0], r.label) for r in shown]),
         "yAxis": {"type": "value"},
         "series": [series(name, colour, values, **style) for name, colour, values, style in columns],
     }
@@ -426,6 +428,23 @@ AMOUNTS: list[tuple[str, str, list[str], tuple[Basis, ...]]] = [
     ),
 ]
 
+# Short axis labels for the amount charts (the title says "Umsatz", "je Mitarbeiter"; the table has full names).
+AXIS_LABELS = {
+    "revenue_total": "Gesamt",
+    "revenue_new": "Neumaschinen",
+    "revenue_used": "Gebraucht",
+    "revenue_parts": "Ersatzteile",
+    "revenue_workshop": "Werkstatt",
+    "revenue_other": "Sonstige",
+    "cogs": "Wareneinsatz",
+    "personnel_costs": "Personal",
+    "operating_costs": "Betriebskosten",
+    "marketing_spend": "Marketing",
+    "stock_new": "Neumaschinen",
+    "stock_used": "Gebraucht",
+    "stock_parts": "Ersatzteile",
+}
+
 BASIS_TITLES = {Basis.ABSOLUTE: "EUR", Basis.PER_EMPLOYEE: "EUR je Mitarbeiter", Basis.SHARE: "% vom Umsatz"}
 
 
@@ -442,7 +461,7 @@ class Spec:
 def _amounts(chart_id: str, title: str, keys: list[str]) -> Callable[[Inputs, ChartView], Chart]:
     def build(data: Inputs, view: ChartView) -> Chart:
         wanted = [variant_key(k, view.basis) for k in keys]
-        return comparison(chart_id, f"{title} ({BASIS_TITLES[view.basis]})", wanted, data)
+        return comparison(chart_id, f"{title} ({BASIS_TITLES[view.basis]})", wanted, data, AXIS_LABELS)
 
     return build
 

@@ -141,8 +141,11 @@ async def partner_page(
         context={
             "partner": partner,
             "territory": territory,
-            "lines": lines,
-            "domains": DOMAIN_TITLES,
+            "sections": [
+                (title, [line for line in lines if line.domain == domain])
+                for domain, title in DOMAIN_TITLES.items()
+                if any(line.domain == domain for line in lines)
+            ],
             "period": format_month(month),
             "month": month,
             "span": span,
