@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
-from app.models.chat import ChatMessage, ChatReadMarker, ChatRoom, room_partners
+from app.models.chat import ChatMention, ChatMessage, ChatMessageEdit, ChatMute, ChatReadMarker, ChatRoom, room_partners
 from app.models.figures import Figure, FigureRevision, GroupRelease, MarketValue, Metric, MonthReport, Target
 from app.models.network import ComparisonGroup, Partner, Territory, group_members, territory_managers
 from app.models.users import (
@@ -20,7 +20,10 @@ __all__ = [
     "AccessToken",
     "AuditEvent",
     "Base",
+    "ChatMention",
     "ChatMessage",
+    "ChatMessageEdit",
+    "ChatMute",
     "ChatReadMarker",
     "ChatRoom",
     "ComparisonGroup",

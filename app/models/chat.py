@@ -1,4 +1,4 @@
-"""Chat rooms, messages and read markers."""
+"""Chat rooms, messages (with their edit history and mentions), read markers and mutes."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class ChatRoom(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    pinned_message_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class ChatMessage(Base):
@@ -45,6 +46,41 @@ class ChatMessage(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mentions_all: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChatMessageEdit(Base):
+    """An earlier text of an edited message (kept for the audit)."""
+
+    __tablename__ = "chat_message_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatMention(Base):
+    """A member named with @ in a message: highlighted and counted for them."""
+
+    __tablename__ = "chat_mentions"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class ChatMute(Base):
+    """A user who may not write in a room until a time (set by a moderator)."""
+
+    __tablename__ = "chat_mutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("chat_rooms.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ChatReadMarker(Base):
