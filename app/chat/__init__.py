@@ -1,0 +1,1 @@
+"""Group chat: rooms, messages, moderation, live delivery over Socket.IO."""

@@ -1,0 +1,94 @@
+"""Who may read and write which room. Checked on every request and every socket event.
+
+Deny by default: without the chat grant a user sees no chat at all (accountants,
+most of the Zentrale). Moderators read and write every room. A group room follows its
+comparison group's current members; a partners room its listed partners; a network
+room is open to everyone with the chat grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Action, Principal
+from app.models import ChatMute, ChatRoom, room_partners
+from app.network.groups import groups_with_members
+from app.web.templating import datetime_de
+
+
+def may_chat(principal: Principal) -> bool:
+    return principal.may(Action.CHAT) or principal.may(Action.MODERATE)
+
+
+def is_moderator(principal: Principal) -> bool:
+    return principal.may(Action.MODERATE)
+
+
+class RoomClosed(PermissionDeniedException):
+    """The room exists, but this user may not read it (or not write in it)."""
+
+
+async def readable_rooms(session: AsyncSession, principal: Principal) -> list[ChatRoom]:
+    if not may_chat(principal):
+        return []
+    rooms = list(await session.scalars(select(ChatRoom).where(ChatRoom.active).order_by(ChatRoom.kind, ChatRoom.name)))
+    if is_moderator(principal):
+        return rooms
+    partner = principal.partner_id
+    groups = {g.id: {p.id for p in members} for g, members in await groups_with_members(session)}
+    listed: dict[int, set[int]] = {}
+    for room_id, partner_id in await session.execute(select(room_partners.c.room_id, room_partners.c.partner_id)):
+        listed.setdefault(room_id, set()).add(partner_id)
+
+    def reads(room: ChatRoom) -> bool:
+        if room.kind == "network":
+            return True
+        if partner is None:
+            return False
+        if room.kind == "group":
+            return room.group_id is not None and partner in groups.get(room.group_id, set())
+        return partner in listed.get(room.id, set())
+
+    return [room for room in rooms if reads(room)]
+
+
+async def room_for(session: AsyncSession, principal: Principal, room_id: int) -> ChatRoom:
+    """The room if the user may read it: 404 when there is none, 403 when it is not theirs."""
+    room = await session.get(ChatRoom, room_id)
+    if room is None or not room.active:
+        raise NotFoundException(f"Raum {room_id} gibt es nicht.")
+    if room.id not in {r.id for r in await readable_rooms(session, principal)}:
+        raise RoomClosed("Diesen Raum dürfen Sie nicht lesen.")
+    return room
+
+
+async def muted_until(session: AsyncSession, room_id: int, user_id: int, now: datetime) -> ChatMute | None:
+    return await session.scalar(
+        select(ChatMute)
+        .where(ChatMute.room_id == room_id, ChatMute.user_id == user_id, ChatMute.until > now)
+        .order_by(ChatMute.until.desc())
+        .limit(1)
+    )
+
+
+def write_refusal(room: ChatRoom, principal: Principal, mute: ChatMute | None) -> str | None:
+    """Why this user may not write here now (German), or None."""
+    if is_moderator(principal):
+        return None
+    if room.announcements_only:
+        return "In diesem Mitteilungsraum schreiben nur Moderatoren."
+    if room.read_only:
+        return "Dieser Raum ist schreibgeschützt."
+    if mute is not None:
+        reason = f" ({mute.reason})" if mute.reason else ""
+        return f"Sie sind in diesem Raum bis {datetime_de(mute.until)} stummgeschaltet{reason}."
+    return None
+
+
+def room_ids(rooms: Sequence[ChatRoom]) -> set[int]:
+    return {room.id for room in rooms}

@@ -1,0 +1,40 @@
+"""Who is in a room: the users who may read it (for @mentions, unread counts and fan-out)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Action
+from app.models import ChatRoom, Grant, User, room_partners, user_classes
+from app.network.groups import groups_with_members
+
+
+async def room_members(session: AsyncSession, room: ChatRoom) -> dict[int, User]:
+    """Active users with the chat grant whose business belongs to the room, and every moderator."""
+    rows = await session.execute(
+        select(User, Grant.action)
+        .join(user_classes, user_classes.c.user_id == User.id)
+        .join(Grant, Grant.class_id == user_classes.c.class_id)
+        .where(User.active, Grant.action.in_([Action.CHAT.value, Action.MODERATE.value]))
+    )
+    users: dict[int, User] = {}
+    moderators: set[int] = set()
+    for user, action in rows:
+        users[user.id] = user
+        if action == Action.MODERATE:
+            moderators.add(user.id)
+    partners = await _partners_of(session, room)
+    return {
+        uid: user
+        for uid, user in users.items()
+        if uid in moderators or room.kind == "network" or (user.partner_id is not None and user.partner_id in partners)
+    }
+
+
+async def _partners_of(session: AsyncSession, room: ChatRoom) -> set[int]:
+    if room.kind == "group":
+        return {p.id for g, members in await groups_with_members(session) if g.id == room.group_id for p in members}
+    if room.kind == "partners":
+        return set(await session.scalars(select(room_partners.c.partner_id).where(room_partners.c.room_id == room.id)))
+    return set()
