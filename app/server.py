@@ -33,6 +33,8 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
+from app.chat.flood import FloodGate
+from app.chat.sockets import register_chat_events
 from app.db import Database
 from app.entry import routes as entry_routes
 from app.figures import api as figures_api
@@ -55,13 +57,14 @@ PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
 
 def _stores(settings: Settings) -> dict[str, Store]:
     """Sessions outlive a restart (file or Redis); each rate limiter counts in its own store (PITFALLS 6)."""
-    names = ("sessions", "login_rate_limit", "request_rate_limit")
+    names = ("sessions", "login_rate_limit", "request_rate_limit", "chat_flood")
     if settings.redis_url:
         return {name: RedisStore.with_client(url=settings.redis_url, namespace=f"portal-{name}") for name in names}
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "login_rate_limit": MemoryStore(),
         "request_rate_limit": MemoryStore(),
+        "chat_flood": MemoryStore(),
     }
 
 
@@ -175,6 +178,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     )
     state.sio = sio
     state.publisher = Publisher(sio)
+    register_chat_events(sio, state, FloodGate(litestar.stores.get("chat_flood")))
     # No on_startup/on_shutdown on the wrapper: they would silence Litestar's lifespan hooks.
     return socketio.ASGIApp(sio, other_asgi_app=litestar, socketio_path="socket.io")
 

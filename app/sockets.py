@@ -14,11 +14,12 @@ from app.auth.principals import load_principal, territory_paths
 from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
 from app.auth.tokens import authenticate_token
 from app.auth.user_sessions import live_session
+from app.chat.access import readable_rooms
 from app.db import Database
 from app.models import Partner
 from app.network.groups import groups_with_members
 from app.settings import Settings
-from realtime.rooms import group_room, partner_room
+from realtime.rooms import chat_room, group_room, partner_room
 from realtime.server import Authenticate, Identity
 
 
@@ -41,6 +42,7 @@ async def rooms_for(session: AsyncSession, principal: Principal) -> frozenset[st
             joins = principal.may(Action.VIEW, ALL_DOMAINS)
         if joins:
             rooms.add(group_room(group.id))
+    rooms.update(chat_room(room.id) for room in await readable_rooms(session, principal))
     return frozenset(rooms)
 
 

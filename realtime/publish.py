@@ -24,6 +24,13 @@ class Publisher:
     async def chat_message(self, room_id: int, message: dict[str, Any]) -> None:
         await self._sio.emit("chat:message", {"room": room_id, **message}, room=chat_room(room_id))
 
+    async def chat_event(self, event: str, room_id: int, data: dict[str, Any], skip_sid: str | None = None) -> None:
+        """Other chat events of a room: `chat:edit`, `chat:remove`, `chat:pin`, `chat:typing`, `chat:room`."""
+        await self._sio.emit(event, {"room": room_id, **data}, room=chat_room(room_id), skip_sid=skip_sid)
+
+    async def to_user(self, user_id: int, event: str, data: dict[str, Any]) -> None:
+        await self._sio.emit(event, data, room=user_room(user_id))
+
     async def disconnect_user(self, user_id: int) -> None:
         """End every socket of a user in this process, e.g. at sign-out (PITFALLS 4)."""
         if not isinstance(self._sio, socketio.AsyncServer):

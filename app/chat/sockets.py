@@ -1,0 +1,107 @@
+"""Chat over Socket.IO (shared/CONTRACT.md): `chat:send`, `chat:history`, and the page's helpers.
+
+Every event loads the user's current rights and checks the room again: a socket
+that joined a room earlier learns nothing from it once its user is no longer a member.
+Answers are acks: `{"ok": true, ...}` or `{"ok": false, "error": "..."}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+
+from app.auth.permissions import Principal
+from app.auth.principals import load_principal
+from app.chat import service
+from app.chat.access import may_chat, room_for
+from app.chat.flood import FloodGate
+from realtime.rooms import chat_room
+
+Handler = Callable[[Principal, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def _room_id(data: dict[str, Any]) -> int:
+    room = data.get("room")
+    if isinstance(room, bool) or not isinstance(room, int):
+        raise service.ChatRefused("Raum fehlt oder ist keine Zahl.")
+    return room
+
+
+def _optional_id(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise service.ChatRefused(f"„{key}“ muss eine Nachrichtennummer sein.")
+    return value
+
+
+def register_chat_events(sio: socketio.AsyncServer, state: State, flood: FloodGate) -> None:
+    def event(name: str) -> Callable[[Handler], Handler]:
+        def wrap(handler: Handler) -> Handler:
+            async def on_event(sid: str, data: Any = None) -> dict[str, Any]:
+                session = await sio.get_session(sid)
+                async with state.db.read() as db_session:
+                    principal = await load_principal(db_session, session.get("user_id", 0))
+                if principal is None or not may_chat(principal):
+                    return {"ok": False, "error": "Kein Zugang zum Chat."}
+                if not isinstance(data, dict):
+                    return {"ok": False, "error": "Erwartet wird ein Objekt mit „room“."}
+                try:
+                    return await handler(principal, sid, data)
+                except service.ChatRefused as exc:
+                    return {"ok": False, "error": str(exc)}
+                except HTTPException as exc:  # unknown room (404), not a member (403)
+                    return {"ok": False, "error": str(exc.detail)}
+
+            sio.on(name, on_event)
+            return handler
+
+        return wrap
+
+    @event("chat:send")
+    async def send(principal: Principal, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        room = _room_id(data)
+        refusal = await flood.refusal(principal.user_id, sid)
+        if refusal:
+            return {"ok": False, "error": refusal}
+        message = await service.send(state.db, principal, room, data.get("body"))
+        await state.publisher.chat_message(room, message)  # after the commit: stored before anyone sees it
+        return {"ok": True, "id": message["id"]}
+
+    @event("chat:history")
+    async def history(principal: Principal, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        room = _room_id(data)
+        after = _optional_id(data, "after")
+        if after is not None:
+            return {"ok": True, "room": room, "messages": await service.since(state.db, principal, room, after)}
+        messages, more = await service.history(state.db, principal, room, _optional_id(data, "before"))
+        return {"ok": True, "room": room, "messages": messages, "more": more}
+
+    @event("chat:join")
+    async def join(principal: Principal, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Listen to a room the user may read (e.g. one created after the socket connected)."""
+        room = _room_id(data)
+        async with state.db.read() as session:
+            await room_for(session, principal, room)
+        await sio.enter_room(sid, chat_room(room))
+        return {"ok": True}
+
+    @event("chat:read")
+    async def read(principal: Principal, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        room = _room_id(data)
+        await service.mark_read(state.db, principal, room, _optional_id(data, "id") or 0)
+        await state.publisher.to_user(principal.user_id, "chat:unread", {"room": room})
+        return {"ok": True}
+
+    @event("chat:typing")
+    async def typing(principal: Principal, sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        room = _room_id(data)
+        async with state.db.read() as session:
+            await room_for(session, principal, room)
+        await state.publisher.chat_event("chat:typing", room, {"user": principal.display_name}, skip_sid=sid)
+        return {"ok": True}
