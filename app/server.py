@@ -33,6 +33,8 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
+from app.chat import api as chat_api
+from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
 from app.chat.sockets import register_chat_events
 from app.db import Database
@@ -133,11 +135,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *entry_routes.ROUTES,
             *analysis_routes.ROUTES,
             *steering_routes.ROUTES,
+            *chat_routes.ROUTES,
             *import_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,
+            chat_api.list_rooms,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         state=state,
@@ -178,7 +182,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     )
     state.sio = sio
     state.publisher = Publisher(sio)
-    register_chat_events(sio, state, FloodGate(litestar.stores.get("chat_flood")))
+    state.chat_flood = FloodGate(litestar.stores.get("chat_flood"))
+    register_chat_events(sio, state, state.chat_flood)
     # No on_startup/on_shutdown on the wrapper: they would silence Litestar's lifespan hooks.
     return socketio.ASGIApp(sio, other_asgi_app=litestar, socketio_path="socket.io")
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -14,7 +14,7 @@ from app.admin.network_service import as_id, users_of_partners
 from app.admin.partners_service import SIZE_CLASSES, partner_types
 from app.audit import record
 from app.auth.principals import territory_paths
-from app.models import ComparisonGroup, Partner, Territory
+from app.models import ChatRoom, ComparisonGroup, Partner, Territory
 from app.network.groups import RULE_FIELDS, groups_with_members, select_members
 from app.web.forms import InvalidForm, text, values
 
@@ -215,6 +215,8 @@ async def create_group(
     _apply(group, form, listed)
     session.add(group)
     await session.flush()
+    # Every comparison group has its chat room; its members follow the group's.
+    session.add(ChatRoom(name=group.name, kind="group", group_id=group.id, created_by_id=actor_id))
     partners, paths = await _partners_and_paths(session)
     members = members_of(form, partners, paths)
     record(
@@ -255,6 +257,8 @@ async def update_group(
     if before != after:
         changes["members"] = [len(before), len(after)]
     record(session, actor_id, "group.changed", object_type="group", object_id=group.id, client=client, **changes)
+    if "name" in changes:
+        await session.execute(update(ChatRoom).where(ChatRoom.group_id == group.id).values(name=group.name))
     # Sockets join the rooms of active groups only.
     return await users_of_partners(session, before ^ after) if group.active else []
 
@@ -266,6 +270,8 @@ async def set_group_active(
     if group.kind == "all" and not active:
         raise InvalidForm({"active": f"„{group.name}“ umfasst immer alle Partner und bleibt aktiv."})
     group.active = active
+    # The group's chat room closes and opens with it; its messages stay.
+    await session.execute(update(ChatRoom).where(ChatRoom.group_id == group.id).values(active=active))
     record(
         session,
         actor_id,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.audit import record
 from app.auth.permissions import Principal
 from app.chat.access import is_moderator
-from app.chat.service import ChatRefused
+from app.chat.service import ChatForbidden, ChatRefused
 from app.db import Database
 from app.models import ChatMessage, ChatMute, ChatRoom, Partner, User, room_partners, utcnow
 
@@ -20,7 +20,7 @@ MAX_RETENTION_DAYS = 3650
 
 def _moderator(principal: Principal) -> None:
     if not is_moderator(principal):
-        raise ChatRefused("Das dürfen nur Moderatoren.")
+        raise ChatForbidden("Das dürfen nur Moderatoren.")
 
 
 async def create_room(

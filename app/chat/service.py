@@ -28,7 +28,11 @@ DELETED_BY_AUTHOR = "vom Verfasser gelöscht"
 
 
 class ChatRefused(Exception):
-    """A chat action that is not allowed or not possible; the text says why (German)."""
+    """A chat action that is not possible as asked (empty, too late, too many); the text says why (German)."""
+
+
+class ChatForbidden(ChatRefused):
+    """Not this user's to do: someone else's room or message, a moderator's act, muted, read-only."""
 
 
 def payload(message: ChatMessage, author: User | None, members: dict[int, User]) -> dict[str, Any]:
@@ -63,10 +67,10 @@ async def _writable(session: AsyncSession, principal: Principal, room_id: int) -
     try:
         room = await room_for(session, principal, room_id)
     except RoomClosed as exc:
-        raise ChatRefused(str(exc.detail)) from exc
+        raise ChatForbidden(str(exc.detail)) from exc
     refusal = write_refusal(room, principal, await muted_until(session, room.id, principal.user_id, utcnow()))
     if refusal:
-        raise ChatRefused(refusal)
+        raise ChatForbidden(refusal)
     return room
 
 
@@ -80,7 +84,7 @@ async def send(db: Database, principal: Principal, room_id: int, body: object) -
         room = await _writable(session, principal, room_id)
         names = mentioned(text)
         if EVERYONE in names and not is_moderator(principal):
-            raise ChatRefused("@alle dürfen nur Moderatoren verwenden.")
+            raise ChatForbidden("@alle dürfen nur Moderatoren verwenden.")
         members = await room_members(session, room)
         message = ChatMessage(room_id=room.id, author_id=principal.user_id, body=text, mentions_all=EVERYONE in names)
         session.add(message)
@@ -128,7 +132,7 @@ async def _own_recent(session: AsyncSession, principal: Principal, message_id: i
         raise ChatRefused("Diese Nachricht gibt es nicht.")
     await _writable(session, principal, message.room_id)
     if message.author_id != principal.user_id:
-        raise ChatRefused(f"Nur eigene Nachrichten lassen sich {verb}.")
+        raise ChatForbidden(f"Nur eigene Nachrichten lassen sich {verb}.")
     if message.removed_at is not None:
         raise ChatRefused("Die Nachricht ist schon entfernt.")
     if utcnow() - message.created_at > EDIT_WINDOW:
@@ -138,12 +142,12 @@ async def _own_recent(session: AsyncSession, principal: Principal, message_id: i
 
 async def edit(db: Database, principal: Principal, message_id: int, body: object) -> dict[str, Any]:
     """Change an own message within 15 minutes; the earlier text is kept."""
-    try:
-        text = clean(body)
-    except InvalidMessage as exc:
-        raise ChatRefused(str(exc)) from exc
     async with db.transaction() as session:
         message = await _own_recent(session, principal, message_id, "bearbeiten")
+        try:
+            text = clean(body)
+        except InvalidMessage as exc:
+            raise ChatRefused(str(exc)) from exc
         if text == message.body:
             raise ChatRefused("Der Text ist unverändert.")
         session.add(ChatMessageEdit(message_id=message.id, body=message.body))
@@ -165,7 +169,7 @@ async def delete_own(db: Database, principal: Principal, message_id: int) -> dic
 async def remove(db: Database, principal: Principal, message_id: int, client: str | None) -> dict[str, Any]:
     """A moderator takes any message out of the room; its text stays for the audit log."""
     if not is_moderator(principal):
-        raise ChatRefused("Nur Moderatoren entfernen Nachrichten anderer.")
+        raise ChatForbidden("Nur Moderatoren entfernen Nachrichten anderer.")
     async with db.transaction() as session:
         message = await session.get(ChatMessage, message_id)
         if message is None or message.removed_at is not None:

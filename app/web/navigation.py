@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from app.admin.common import may_administer
 from app.analysis.routes import may_analyse
 from app.auth.permissions import Principal
+from app.chat.access import may_chat
 from app.entry.routes import enters_only, may_enter
 from app.network.directory import may_browse_partners
 from app.steering.routes import may_follow_reporting, may_steer
@@ -24,6 +25,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Übersicht", "/", lambda p: not enters_only(p)),
     NavItem("Betriebsvergleich", "/analyse", may_analyse),
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
+    NavItem("Chat", "/chat", may_chat),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Ziele", "/zentrale/ziele", may_steer),
     NavItem("Kennzahlen", "/zentrale/kennzahlen", may_follow_reporting),

@@ -76,6 +76,27 @@
   socket.on("disconnect", function () { show("offline", "offline"); });
   socket.on("connect_error", function () { show("offline", "offline"); });
   socket.on("kpi:own", function (event) { if (concerns(event)) refreshAnalysis(); });
+
+  // Unread chat messages and mentions: the badge in the navigation and in room lists.
+  var unreadBadge = document.getElementById("chat-unread");
+  var unreadTimer;
+  function refreshUnread() {
+    if (!unreadBadge) return;
+    fetch("/chat/ungelesen", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (counts) {
+      if (!counts) return;
+      unreadBadge.textContent = counts.mentions ? counts.total + " · @" + counts.mentions : counts.total;
+      unreadBadge.hidden = !counts.total;
+      Object.keys(counts.rooms).forEach(function (id) {
+        var room = counts.rooms[id];
+        document.querySelectorAll('[data-unread="' + id + '"]').forEach(function (b) { b.textContent = room.messages; b.hidden = !room.messages; });
+        document.querySelectorAll('[data-mentions="' + id + '"]').forEach(function (b) { b.textContent = "@" + room.mentions; b.hidden = !room.mentions; });
+      });
+    });
+  }
+  function soon() { clearTimeout(unreadTimer); unreadTimer = setTimeout(refreshUnread, 300); }
+  socket.on("chat:message", soon);
+  socket.on("chat:unread", soon);
+  refreshUnread();
   socket.on("kpi:update", function (event) { if (concerns(event)) refreshAnalysis(); });
   window.portalSocket = socket;
 })();

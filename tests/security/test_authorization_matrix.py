@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ ALL = set(EVERYONE)
 ZENTRALE_VIEW = {"admin", "vertrieb", "gebiet-sued", "debitoren"}
 ADMIN = {"admin"}
 NOBODY: set[str] = set()
+CHAT = {"gf1001", "gf1002", "moderator"}  # the managing directors of the sample partners and the moderator
 PUBLIC = "public"
 PERIOD = format_month(add_months(month_of(date.today()), -1))
 
@@ -59,6 +60,21 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/zentrale/ziele"): {"admin", "vertrieb", "gebiet-sued"},
     ("GET", "/zentrale/meldungen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
     ("GET", "/zentrale/kennzahlen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
+    ("GET", "/chat"): CHAT,
+    ("GET", "/chat/ungelesen"): CHAT,
+    ("GET", "/chat/suche"): CHAT,
+    ("GET", "/chat/{room_id:int}"): CHAT,
+    ("GET", "/chat/{room_id:int}/verlauf"): CHAT,
+    ("POST", "/chat/{room_id:int}"): CHAT,
+    # The sample message is gf1001's: only its author edits or deletes it, only moderators remove it.
+    ("POST", "/chat/nachricht/{message_id:int}/bearbeiten"): {"gf1001"},
+    ("POST", "/chat/nachricht/{message_id:int}/loeschen"): {"gf1001"},
+    ("POST", "/chat/nachricht/{message_id:int}/entfernen"): {"moderator"},
+    ("POST", "/chat/{room_id:int}/anheften"): {"moderator"},
+    ("POST", "/chat/{room_id:int}/stumm"): {"moderator"},
+    ("POST", "/chat/{room_id:int}/einstellungen"): {"moderator"},
+    ("POST", "/chat/raeume"): {"moderator"},
+    ("GET", "/api/v1/chat/rooms"): ALL,
     ("GET", "/zentrale/partner/{partner_no:int}"): {
         "1001": {"admin", "vertrieb", "debitoren"},
         "1005": {"admin", "vertrieb", "debitoren", "gebiet-sued"},
@@ -172,6 +188,13 @@ def samples(database_url: str) -> dict[str, str]:
         ((territory_id,),) = db.execute("select id from territories where code = 'WEST-HR'").fetchall()
         ((group_id,),) = db.execute("select id from comparison_groups where kind = 'list'").fetchall()
         ((group_all,),) = db.execute("select id from comparison_groups where kind = 'all'").fetchall()
+        ((room_all,),) = db.execute("select id from chat_rooms where name = 'Alle Partner'").fetchall()
+        cursor = db.execute(
+            "insert into chat_messages (room_id, author_id, body, created_at, mentions_all) values "
+            "(?, (select id from users where username = 'gf1001'), 'Probe', ?, 0)",
+            (room_all, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
+        )
+        message_id = cursor.lastrowid
     return {
         "partner_id": str(partner_id),
         "territory_id": str(territory_id),
@@ -186,12 +209,17 @@ def samples(database_url: str) -> dict[str, str]:
         "year": PERIOD[:4],
         "fmt": "csv",
         "chart_id": "profile",
+        "room_id": str(room_all),
+        "message_id": str(message_id),
         "file_path": "css/portal.css",
         "path": "openapi.json",
     }
 
 
-QUERIES = {"/api/v1/benchmark": "?group={group_all}&period={period}&span=month"}
+QUERIES = {
+    "/api/v1/benchmark": "?group={group_all}&period={period}&span=month",
+    "/chat/{room_id:int}/verlauf": "?vor=999999",
+}
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
