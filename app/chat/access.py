@@ -82,11 +82,11 @@ def write_refusal(room: ChatRoom, principal: Principal, mute: ChatMute | None) -
         return None
     if room.announcements_only:
         return "In diesem Mitteilungsraum schreiben nur Moderatoren."
-    if room.read_only:
-        return "Dieser Raum ist schreibgeschützt."
     if mute is not None:
         reason = f" ({mute.reason})" if mute.reason else ""
         return f"Sie sind in diesem Raum bis {datetime_de(mute.until)} stummgeschaltet{reason}."
+    if room.read_only:
+        return "Dieser Raum ist schreibgeschützt."
     return None
 
 
