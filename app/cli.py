@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.tokens import create_token, revoke_tokens
+from app.chat.retention import purge_expired
 from app.db import Database
 from app.demo.builder import NotEmpty, build_demo, has_network
 from app.demo.people import DEMO_PASSWORD, ZENTRALE_USERS, partner_users
@@ -191,6 +192,17 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
         print(f"{_in_transaction(settings, revoke)} Token widerrufen.")
 
 
+def cmd_chat_purge(settings: Settings, args: argparse.Namespace) -> None:
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await purge_expired(db)
+        finally:
+            await db.dispose()
+
+    print(f"{asyncio.run(run())} Chatnachrichten nach Ablauf ihrer Aufbewahrung gelöscht.")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="portal", description="Partnerportal")
     sub = root.add_subparsers(dest="command", required=True)
@@ -220,6 +232,8 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--prefix", help="revoke: Token, die so beginnen")
     token.add_argument("--all", action="store_true", help="revoke: alle Token des Benutzers")
     token.set_defaults(run=cmd_token)
+    purge = sub.add_parser("chat-purge", help="Chatnachrichten löschen, deren Aufbewahrung abgelaufen ist")
+    purge.set_defaults(run=cmd_chat_purge)
     return root
 
 

@@ -36,6 +36,7 @@ from app.benchmark import api as benchmark_api
 from app.chat import api as chat_api
 from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
+from app.chat.retention import purge_periodically
 from app.chat.sockets import register_chat_events
 from app.db import Database
 from app.entry import routes as entry_routes
@@ -109,9 +110,11 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state.db = Database(settings.database_url)
         state.sms = gateway_for(settings)
         state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
+        state.retention = asyncio.create_task(purge_periodically(state.db, 3600))
 
     async def stop() -> None:
         state.sweeper.cancel()
+        state.retention.cancel()
         await state.sio.shutdown()
         await state.db.dispose()
 

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 
 from app.benchmark.data import exposures, load_engine, metric_info
 from app.benchmark.service import current_release, partner_kpis, public_cell
+from app.chat.notes import reporting_note
 from app.models import Partner
 from app.network.groups import groups_with_members
 from kpi.anonymity import AnonymityPolicy
@@ -57,6 +58,11 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
         return kpis
     for group_id, cells in updates:
         await state.publisher.kpi_update(group_id, period, cells)
+    for group_id, _ in updates:
+        try:
+            await reporting_note(state, group_id, month)
+        except Exception:  # a note is a courtesy; the figures are stored and pushed
+            logger.exception("system note for group %s failed", group_id)
     return kpis
 
 

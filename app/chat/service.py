@@ -7,10 +7,10 @@ returned payloads only once the transaction has closed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import record
@@ -309,21 +309,3 @@ async def system_note(db: Database, group_id: int, text: str) -> list[dict[str, 
             await session.flush()
             notes.append(payload(message, None, {}))
         return notes
-
-
-async def purge_expired(db: Database, now: datetime | None = None) -> int:
-    """Delete messages older than their room's retention; returns how many went."""
-    moment = now or utcnow()
-    removed = 0
-    async with db.transaction() as session:
-        rooms = list(await session.scalars(select(ChatRoom).where(ChatRoom.retention_days.is_not(None))))
-        for room in rooms:
-            assert room.retention_days is not None
-            cutoff = moment - timedelta(days=room.retention_days)
-            result = await session.execute(
-                delete(ChatMessage).where(ChatMessage.room_id == room.id, ChatMessage.created_at < cutoff)
-            )
-            removed += int(getattr(result, "rowcount", 0) or 0)
-        if removed:
-            record(session, None, "chat.retention", count=removed)
-    return removed
