@@ -23,6 +23,7 @@ from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import metric_info
 from app.benchmark.view import FuturePeriod, benchmark_for
+from app.chat.access import may_chat
 from app.network.visibility import visible_groups
 from kpi.months import add_months, format_month, month_of, months_back, parse_month
 from kpi.periods import SPAN_LABELS, Span, prior_year
@@ -124,6 +125,9 @@ async def analysis_page(
         "benchmark": benchmark,
         "rows": rows,
         "charts": [c for c in charts if c is not None],
+        "may_share": may_chat(request.user),
+        # A shared link to a group this user does not see opens the user's own group instead.
+        "foreign_group": gruppe is not None and gruppe != group,
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
     return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)
@@ -156,6 +160,7 @@ async def analysis_chart(
         "span": span,
         "span_buttons": SPAN_BUTTONS,
         "basis_labels": BASIS_LABELS,
+        "may_share": may_chat(request.user),
     }
     return Template("analysis/_chart.html", context=context)
 

@@ -87,18 +87,18 @@ class Release:
     fresh: bool
 
 
-async def release_is_due(
+async def release_if_current(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
-) -> bool:
-    """Whether a (re-)release could happen now; read-only, so that most requests never write."""
-    record = await session.scalar(
-        select(GroupRelease).where(
-            GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value
-        )
-    )
+) -> GroupRelease | None:
+    """The stored release while no (re-)release is due, else None; read-only, so that most requests never write.
+
+    Reads the row once: its cells hold every member's values and grow large in big groups.
+    """
+    record = await stored_release(session, group.id, period, span)
     if record is None or not record.cells:
-        return True
-    return may_rerelease(record.versions, await _versions(session, members, span_months(span, period)), engine.policy)
+        return None
+    versions = await _versions(session, members, span_months(span, period))
+    return None if may_rerelease(record.versions, versions, engine.policy) else record
 
 
 async def stored_release(session: AsyncSession, group_id: int, period: date, span: Span) -> GroupRelease | None:

@@ -19,8 +19,7 @@ from app.benchmark.service import (
     own_place,
     partner_kpis_with_prior,
     public_cell,
-    release_is_due,
-    stored_release,
+    release_if_current,
 )
 from app.models import GroupRelease, Metric, Partner, Target
 from app.network.groups import groups_with_members
@@ -72,8 +71,7 @@ async def benchmark_for(
         if found is None:
             raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
         group_row, members = found
-        due = await release_is_due(session, engine, group_row, members, month, span)
-        record = None if due else await stored_release(session, group, month, span)
+        record = await release_if_current(session, engine, group_row, members, month, span)
     if record is None:
         # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
         async with state.db.transaction() as session:

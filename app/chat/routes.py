@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -249,7 +249,55 @@ async def search_page(request: ChatRequest, q: FromQuery[str] = "") -> Template:
     return Template("chat/search.html", context={"q": q, "hits": hits, "error": error})
 
 
+def _shared_link(raw: str) -> str:
+    """Only views of the analysis can be shared (a path on this portal, never another site)."""
+    link = raw.strip()
+    if not link.startswith("/analyse") or "//" in link or "\\" in link or any(c in link for c in "<>\"' \n"):
+        raise ChatRefused("Geteilt werden können nur Ansichten des Betriebsvergleichs.")
+    return link[:500]
+
+
+@get("/chat/teilen", guards=GUARD, include_in_schema=False)
+async def share_page(request: ChatRequest, link: FromQuery[str] = "", titel: FromQuery[str] = "") -> Template:
+    """Share a chart: choose a room and add a comment; the message carries the link to the view."""
+    try:
+        shared = _shared_link(link)
+    except ChatRefused as exc:
+        raise ValidationException(str(exc)) from exc
+    async with request.app.state.db.read() as session:
+        rooms = [
+            room
+            for room in await readable_rooms(session, request.user)
+            if write_refusal(room, request.user, await muted_until(session, room.id, request.user.user_id, utcnow()))
+            is None
+        ]
+    return Template("chat/share.html", context={"link": shared, "title": titel[:200], "rooms": rooms})
+
+
+@post("/chat/teilen", guards=GUARD, include_in_schema=False, status_code=200)
+async def share_submit(request: ChatRequest, data: FormBody) -> Response[Any]:
+    try:
+        link = _shared_link(text(data, "link", 600))
+        room_id = int(text(data, "room", 12))
+    except ValueError:
+        raise ValidationException("Bitte einen Raum wählen.") from None
+    except ChatRefused as exc:
+        raise ValidationException(str(exc)) from exc
+    async with request.app.state.db.read() as session:
+        await room_for(session, request.user, room_id)
+    comment = text(data, "comment", 1500)
+    try:
+        message = await service.send(request.app.state.db, request.user, room_id, f"{comment}\n{link}".strip())
+    except ChatRefused as exc:
+        return _back(request, room_id, exc)
+    await request.app.state.publisher.chat_message(room_id, message)
+    flash(request, "Ansicht geteilt.", category="success")
+    return Redirect(f"/chat/{room_id}", status_code=303)
+
+
 ROUTES = [
+    share_page,
+    share_submit,
     chat_home,
     unread_counts,
     room_page,

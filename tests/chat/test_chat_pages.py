@@ -155,3 +155,33 @@ async def test_moderators_mute_and_lock_by_form_and_others_may_not(
     assert "stummgeschaltet" in refused["error"] and "Ton" in refused["error"]
     actions = {a for (a,) in execute(demo_sqlite, "select action from audit_events where action like 'chat.%'")}
     assert {"chat.user_muted", "chat.room_settings"} <= actions
+
+
+async def test_a_chart_is_shared_as_a_link_that_opens_the_view_for_readers_who_may_see_it(
+    sign_in: SignIn, portal: str, demo_sqlite: str
+) -> None:
+    nord, erfa = (
+        room_id(demo_sqlite, "Region Nord"),
+        execute(demo_sqlite, "select id from comparison_groups where name = 'ERFA-Kreis Werkstatt'")[0][0],
+    )
+    link = f"/analyse?gruppe={erfa}&spanne=ytd&ansicht=margins.ytd.absolut.vj#chart-margins"
+    async with httpx.AsyncClient(base_url=portal) as sharer, httpx.AsyncClient(base_url=portal) as reader:
+        await sign_in(sharer, "gf1001")
+        await sign_in(reader, "gf1002")
+        analysis = await sharer.get("/analyse", params={"gruppe": erfa, "spanne": "ytd"})
+        assert "/chat/teilen?link=/analyse%3Fgruppe%3D" in analysis.text
+        form = await sharer.get("/chat/teilen", params={"link": link, "titel": "Rohertrag"})
+        assert form.status_code == 200 and str(nord) in form.text
+        shared = await sharer.post(
+            "/chat/teilen",
+            data={"_csrf_token": csrf_field(form.text), "link": link, "room": str(nord), "comment": "Seht euch das an"},
+        )
+        evil = await sharer.get("/chat/teilen", params={"link": "https://evil.example/analyse"})
+        room = (await reader.get(f"/chat/{nord}")).text
+        opened = await reader.get(link.split("#")[0])
+    assert shared.status_code == 303
+    assert evil.status_code == 400
+    assert f'<a href="{link.replace("&", "&amp;")}">' in room
+    # gf1002 is not in the ERFA group: the link opens gf1002's own group and says so.
+    assert opened.status_code == 200 and "Die Vergleichsgruppe des Links ist für Sie nicht sichtbar" in opened.text
+    assert "ERFA-Kreis Werkstatt" not in opened.text.split('id="analysis"', 1)[1]

@@ -63,6 +63,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/chat"): CHAT,
     ("GET", "/chat/ungelesen"): CHAT,
     ("GET", "/chat/suche"): CHAT,
+    ("GET", "/chat/teilen"): CHAT,
+    ("POST", "/chat/teilen"): CHAT,
     ("GET", "/chat/{room_id:int}"): CHAT,
     ("GET", "/chat/{room_id:int}/verlauf"): CHAT,
     ("POST", "/chat/{room_id:int}"): CHAT,
@@ -219,6 +221,7 @@ def samples(database_url: str) -> dict[str, str]:
 QUERIES = {
     "/api/v1/benchmark": "?group={group_all}&period={period}&span=month",
     "/chat/{room_id:int}/verlauf": "?vor=999999",
+    "/chat/teilen": "?link=/analyse",
 }
 
 
