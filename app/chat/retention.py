@@ -37,7 +37,8 @@ async def purge_expired(db: Database, now: datetime | None = None) -> int:
     return removed
 
 
-async def purge_periodically(db: Database, every_seconds: float) -> None:
+async def purge_periodically(db: Database, every_seconds: float, first_after: float = 60) -> None:
+    await asyncio.sleep(first_after)  # not while the portal is still starting
     while True:
         try:
             removed = await purge_expired(db)

@@ -56,7 +56,11 @@ def room_id(database_url: str, name: str) -> int:
 
 
 def execute(database_url: str, sql: str, *args: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///")) as db:
+    """Run SQL directly on the test's database file, waiting for the portal's writer if need be."""
+    db = sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///"), timeout=30)
+    try:
         rows = db.execute(sql, args).fetchall()
         db.commit()
         return rows
+    finally:
+        db.close()

@@ -92,7 +92,8 @@ async def test_flooding_is_throttled_without_dropping_other_users_messages(porta
         *spam, important = answers
         assert important["ok"] is True
         refused = [a for a in spam if not a["ok"]]
-        assert len(refused) >= 20 and all("Zu viele Nachrichten" in a["error"] for a in refused)
+        # Six per connection and window; a burst can straddle two windows.
+        assert len(spam) - len(refused) <= 12 and all("Zu viele Nachrichten" in a["error"] for a in refused)
         bodies = set()
         while not reader.received["chat:message"].empty():
             bodies.add((await reader.next())["body"])
