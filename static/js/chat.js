@@ -17,8 +17,10 @@
 
   function when(iso) {
     var d = new Date(iso);
-    return d.toLocaleDateString("de-DE", {day: "2-digit", month: "2-digit", year: "numeric"}) + ", " +
-      d.toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"}) + " Uhr";
+    // German time as the server writes it, wherever the browser is.
+    var zone = {timeZone: "Europe/Berlin"};
+    return d.toLocaleDateString("de-DE", Object.assign({day: "2-digit", month: "2-digit", year: "numeric"}, zone)) + ", " +
+      d.toLocaleTimeString("de-DE", Object.assign({hour: "2-digit", minute: "2-digit"}, zone)) + " Uhr";
   }
 
   function lastId() {
