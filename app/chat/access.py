@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
 from app.models import ChatMute, ChatRoom, room_partners
-from app.network.groups import groups_with_members
+from app.network.groups import groups_with_members, is_member
 from app.web.templating import datetime_de
 
 
@@ -57,12 +57,30 @@ async def readable_rooms(session: AsyncSession, principal: Principal) -> list[Ch
     return [room for room in rooms if reads(room)]
 
 
+async def may_read(session: AsyncSession, principal: Principal, room: ChatRoom) -> bool:
+    """The rule of `readable_rooms` for one room (checked on every message, so kept cheap)."""
+    if not may_chat(principal) or not room.active:
+        return False
+    if is_moderator(principal) or room.kind == "network":
+        return True
+    if principal.partner_id is None:
+        return False
+    if room.kind == "group":
+        return room.group_id is not None and await is_member(session, room.group_id, principal.partner_id)
+    listed = await session.scalar(
+        select(room_partners.c.partner_id).where(
+            room_partners.c.room_id == room.id, room_partners.c.partner_id == principal.partner_id
+        )
+    )
+    return listed is not None
+
+
 async def room_for(session: AsyncSession, principal: Principal, room_id: int) -> ChatRoom:
     """The room if the user may read it: 404 when there is none, 403 when it is not theirs."""
     room = await session.get(ChatRoom, room_id)
     if room is None or not room.active:
         raise NotFoundException(f"Raum {room_id} gibt es nicht.")
-    if room.id not in {r.id for r in await readable_rooms(session, principal)}:
+    if not await may_read(session, principal, room):
         raise RoomClosed("Diesen Raum dürfen Sie nicht lesen.")
     return room
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action
@@ -10,14 +12,25 @@ from app.models import ChatRoom, Grant, User, room_partners, user_classes
 from app.network.groups import groups_with_members
 
 
-async def room_members(session: AsyncSession, room: ChatRoom) -> dict[int, User]:
-    """Active users with the chat grant whose business belongs to the room, and every moderator."""
-    rows = await session.execute(
+async def room_members(
+    session: AsyncSession, room: ChatRoom, usernames: Iterable[str] | None = None
+) -> dict[int, User]:
+    """Active users with the chat grant whose business belongs to the room, and every moderator.
+
+    `usernames` (lower case) limits the answer to those, e.g. the names mentioned in a message.
+    """
+    query = (
         select(User, Grant.action)
         .join(user_classes, user_classes.c.user_id == User.id)
         .join(Grant, Grant.class_id == user_classes.c.class_id)
         .where(User.active, Grant.action.in_([Action.CHAT.value, Action.MODERATE.value]))
     )
+    if usernames is not None:
+        names = {name.lower() for name in usernames}
+        if not names:
+            return {}
+        query = query.where(func.lower(User.username).in_(names))
+    rows = await session.execute(query)
     users: dict[int, User] = {}
     moderators: set[int] = set()
     for user, action in rows:

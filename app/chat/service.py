@@ -57,7 +57,8 @@ def payload(message: ChatMessage, author: User | None, members: dict[int, User])
 
 
 async def _payloads(session: AsyncSession, room: ChatRoom, messages: list[ChatMessage]) -> list[dict[str, Any]]:
-    members = await room_members(session, room)
+    names = set().union(*(mentioned(m.body) for m in messages)) if messages else set()
+    members = await room_members(session, room, names)
     authors = {m.author_id for m in messages if m.author_id is not None}
     users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(authors)))} if authors else {}
     return [payload(m, users.get(m.author_id) if m.author_id else None, members) for m in messages]
@@ -85,7 +86,7 @@ async def send(db: Database, principal: Principal, room_id: int, body: object) -
         names = mentioned(text)
         if EVERYONE in names and not is_moderator(principal):
             raise ChatForbidden("@alle dürfen nur Moderatoren verwenden.")
-        members = await room_members(session, room)
+        members = await room_members(session, room, names)
         message = ChatMessage(room_id=room.id, author_id=principal.user_id, body=text, mentions_all=EVERYONE in names)
         session.add(message)
         await session.flush()

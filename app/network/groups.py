@@ -57,3 +57,19 @@ def select_members(
     if kind == "list":
         return [p for p in partners if p.id in listed_ids]
     return [p for p in partners if matches_rule(rule, p, paths[p.territory_id])] if rule else []
+
+
+async def is_member(session: AsyncSession, group_id: int, partner_id: int) -> bool:
+    """Whether one partner belongs to one active group now; cheaper than computing every group's members."""
+    group = await session.get(ComparisonGroup, group_id, options=[selectinload(ComparisonGroup.listed_partners)])
+    partner = await session.get(Partner, partner_id)
+    if group is None or partner is None or not group.active or not partner.active:
+        return False
+    if group.kind == "all":
+        return True
+    if group.kind == "list":
+        return partner_id in {p.id for p in group.listed_partners}
+    if not group.rule:
+        return False
+    paths = await territory_paths(session)
+    return matches_rule(group.rule, partner, paths[partner.territory_id])
