@@ -137,3 +137,36 @@ async def test_history_pages_backwards_by_cursor(portal: str, demo_sqlite: str) 
     ids = [m["id"] for p in (oldest, older, newest) for m in p["messages"]]
     assert ids == sorted(ids) and len(set(ids)) == 120
     assert wrong == {"ok": False, "error": "Raum fehlt oder ist keine Zahl."}
+
+
+async def test_bad_input_gets_a_clear_answer_and_stores_nothing(portal: str, demo_sqlite: str) -> None:
+    nord = room_id(demo_sqlite, "Region Nord")
+    before = execute(demo_sqlite, "select count(*) from chat_messages")
+    async with connected(portal, demo_sqlite, "gf1001") as member:
+        answers = [
+            await member.call("chat:send", {"room": nord, "body": "x" * 2001}),
+            await member.call("chat:send", {"room": nord, "body": "   \n\t "}),
+            await member.call("chat:send", {"room": nord, "body": {"nested": ["deep"]}}),
+            await member.call("chat:send", {"room": True, "body": "bool statt Zahl"}),
+            await member.call("chat:send", ["keine", "Zuordnung"]),
+            await member.call("chat:history", {"room": nord, "before": -5}),
+        ]
+    assert [a["ok"] for a in answers] == [False] * 6
+    assert answers[0]["error"] == "Die Nachricht ist zu lang (2001 Zeichen, höchstens 2000)."
+    assert answers[1]["error"] == "Die Nachricht ist leer."
+    assert answers[2]["error"] == "Die Nachricht muss Text sein."
+    assert answers[3]["error"] == "Raum fehlt oder ist keine Zahl."
+    assert execute(demo_sqlite, "select count(*) from chat_messages") == before
+
+
+async def test_typing_reaches_the_other_members_only(portal: str, demo_sqlite: str) -> None:
+    nord = room_id(demo_sqlite, "Region Nord")
+    async with (
+        connected(portal, demo_sqlite, "gf1001") as typist,
+        connected(portal, demo_sqlite, "gf1002") as member,
+        connected(portal, demo_sqlite, "gf1003") as outsider,
+    ):
+        assert (await typist.call("chat:typing", {"room": nord}))["ok"]
+        seen = await member.next("chat:typing")
+        assert seen["room"] == nord and "GF 1001" in seen["user"]
+        assert await typist.nothing("chat:typing") and await outsider.nothing("chat:typing")
