@@ -42,7 +42,7 @@ async def rooms_for(session: AsyncSession, principal: Principal) -> frozenset[st
             joins = principal.may(Action.VIEW, ALL_DOMAINS)
         if joins:
             rooms.add(group_room(group.id))
-    rooms.update(chat_room(room.id) for room in await readable_rooms(session, principal))
+    rooms.update(chat_room(room.id) for room in await readable_rooms(session, principal, groups))
     return frozenset(rooms)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
-from app.models import ChatMute, ChatRoom, room_partners
+from app.models import ChatMute, ChatRoom, ComparisonGroup, Partner, room_partners
 from app.network.groups import groups_with_members, is_member
 from app.web.templating import datetime_de
 
@@ -33,14 +33,20 @@ class RoomClosed(PermissionDeniedException):
     """The room exists, but this user may not read it (or not write in it)."""
 
 
-async def readable_rooms(session: AsyncSession, principal: Principal) -> list[ChatRoom]:
+async def readable_rooms(
+    session: AsyncSession,
+    principal: Principal,
+    groups: Sequence[tuple[ComparisonGroup, Sequence[Partner]]] | None = None,
+) -> list[ChatRoom]:
+    """Every room the user may read; `groups` (from `groups_with_members`) may be passed in if at hand."""
     if not may_chat(principal):
         return []
     rooms = list(await session.scalars(select(ChatRoom).where(ChatRoom.active).order_by(ChatRoom.kind, ChatRoom.name)))
     if is_moderator(principal):
         return rooms
     partner = principal.partner_id
-    groups = {g.id: {p.id for p in members} for g, members in await groups_with_members(session)}
+    found = groups if groups is not None else await groups_with_members(session)
+    members_of = {g.id: {p.id for p in members} for g, members in found}
     listed: dict[int, set[int]] = {}
     for room_id, partner_id in await session.execute(select(room_partners.c.room_id, room_partners.c.partner_id)):
         listed.setdefault(room_id, set()).add(partner_id)
@@ -51,7 +57,7 @@ async def readable_rooms(session: AsyncSession, principal: Principal) -> list[Ch
         if partner is None:
             return False
         if room.kind == "group":
-            return room.group_id is not None and partner in groups.get(room.group_id, set())
+            return room.group_id is not None and partner in members_of.get(room.group_id, set())
         return partner in listed.get(room.id, set())
 
     return [room for room in rooms if reads(room)]
