@@ -160,7 +160,9 @@ def _pattern_safe(patterns: tuple[tuple[int, ...], ...]) -> bool:
             if version >= 0:
                 matrix[r, column[(owner, version)]] = 1.0
     owners = [owner for owner, _ in variables]
-    for attacker in set(owners):
+    # Members with the same pattern face the same problem up to swapping columns: one of each will do.
+    attackers = {pattern: owner for owner, pattern in reversed(list(enumerate(patterns)))}
+    for attacker in attackers.values():
         unknown = [i for i, owner in enumerate(owners) if owner != attacker]
         reduced = matrix[:, unknown]
         _, singular, vt = np.linalg.svd(reduced, full_matrices=False)

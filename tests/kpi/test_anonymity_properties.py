@@ -103,3 +103,33 @@ def test_a_partner_recording_every_release_cannot_compute_anothers_value(
             rows.append({version: 1 for version in current.values()})
     known = {v for v, p in owner.items() if p == attacker}
     assert _determined(rows, known, set(owner)) == set()
+
+
+def _every_member_attacks(history: list[dict[int, float]], candidate: dict[int, float]) -> bool:
+    """The differencing audit written plainly: every member tries, over the exact values."""
+    releases = [*history, candidate]
+    variables = sorted({(p, v) for release in releases for p, v in release.items()})
+    matrix = np.array([[1.0 if release.get(p) == v else 0.0 for p, v in variables] for release in releases])
+    for attacker in {p for p, _ in variables}:
+        reduced = matrix[:, [i for i, (p, _) in enumerate(variables) if p != attacker]]
+        if reduced.size == 0:
+            continue
+        _, singular, vt = np.linalg.svd(reduced, full_matrices=False)
+        basis = vt[singular > 1e-9 * max(singular.max(initial=0.0), 1.0)]
+        if np.any((basis**2).sum(axis=0) > 1 - 1e-9):
+            return False
+    return True
+
+
+releases_of_few_partners = st.lists(
+    st.dictionaries(st.integers(0, 7), st.sampled_from([1.0, 2.0, 3.0]), min_size=1, max_size=8),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(releases_of_few_partners)
+def test_the_cached_pattern_audit_decides_as_every_member_attacking_would(releases: list[dict[int, float]]) -> None:
+    *history, candidate = releases
+    assert differencing_safe(history, candidate) == _every_member_attacks(history, candidate)
