@@ -45,6 +45,7 @@ from app.figures import api as figures_api
 from app.imports import routes as import_routes
 from app.network import api as network_api
 from app.network import routes as network_routes
+from app.network.groups import remember_groups
 from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state=state,
         stores=_stores(settings),
         middleware=[
+            remember_groups,
             *_rate_limits(settings),
             sessions.middleware,
             DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC),

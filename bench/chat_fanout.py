@@ -182,14 +182,15 @@ def main() -> None:
     print(f"open files: {raise_open_files_limit()}")
     with workspace(args.keep) as ws:
         print(f"demo network ({args.partners} partners): {build_demo(ws, args.partners, 36, args.cache):.1f} s")
-        names = [f"gf{1001 + i}" for i in range(max(counts) + args.senders)]
+        names = [f"gf{1001 + i}" for i in range(max(counts))]
         tokens = create_tokens(ws, names)
         with sqlite3.connect(ws.database) as db:
             (room,) = db.execute("select id from chat_rooms where name = 'Alle Partner'").fetchone()
         with serving(ws) as url:
             for count in counts:
                 members = [tokens[n] for n in names[:count]]
-                senders = [tokens[n] for n in names[max(counts) : max(counts) + args.senders]]
+                # Senders are second sockets of members (a user may have several tabs open).
+                senders = [tokens[n] for n in names[: args.senders]]
                 asyncio.run(stage(url, room, members, senders, args))
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -26,8 +29,41 @@ def matches_rule(rule: dict[str, Any], partner: Partner, path: tuple[str, ...]) 
     return True
 
 
+# Within one request the memberships are computed once (a page asks several times; with 1,000
+# partners each computation costs tens of milliseconds). Set per request by `remember_groups`.
+_remembered: ContextVar[dict[str, list[tuple[ComparisonGroup, list[Partner]]]] | None] = ContextVar(
+    "groups_with_members", default=None
+)
+
+
+def remember_groups(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: one computation of `groups_with_members` per HTTP request."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        token = _remembered.set({})
+        try:
+            await app(scope, receive, send)
+        finally:
+            _remembered.reset(token)
+
+    return middleware
+
+
 async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGroup, list[Partner]]]:
     """Every active group with its active partners (ordered by number)."""
+    memo = _remembered.get()
+    if memo is not None and "all" in memo:
+        return memo["all"]
+    found = await _groups_with_members(session)
+    if memo is not None:
+        memo["all"] = found
+    return found
+
+
+async def _groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGroup, list[Partner]]]:
     groups = (
         await session.scalars(
             select(ComparisonGroup)
