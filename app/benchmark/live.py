@@ -8,10 +8,10 @@ from typing import Any
 
 from litestar.datastructures import State
 
-from app.benchmark.data import exposures, load_engine, metric_info
+from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.chat.notes import reporting_note
-from app.models import Partner
+from app.models import ComparisonGroup, Partner
 from app.network.groups import groups_with_members
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
@@ -49,38 +49,44 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
             return {}
         kpis = await partner_kpis(session, engine, partner, month)
     await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
-    try:
-        updates = await _release_groups(state, engine, partner, month)
-    except Exception:
-        # The figures are stored; only the group push failed. Dashboards re-fetch, the next
-        # submission releases again, and the submitter must not see an error for a saved month.
-        logger.exception("releasing group figures failed after a submission of partner %s", partner.number)
-        return kpis
-    for group_id, cells in updates:
-        await state.publisher.kpi_update(group_id, period, cells)
-    for group_id, _ in updates:
+    async with state.db.read() as session:
+        groups = [(g, m) for g, m in await groups_with_members(session) if partner.id in {p.id for p in m}]
+        exposure = exposures(engine, await metric_info(session))
+    # One transaction per group, each pushed as soon as it is committed: the first group's
+    # dashboards need not wait for the releases of every other group of the partner.
+    for group, members in groups:
         try:
-            await reporting_note(state, group_id, month)
+            cells = await _release_group(state, engine, group, members, month, exposure)
+        except Exception:
+            # The figures are stored; only this group's push failed. Dashboards re-fetch, the next
+            # submission releases again, and the submitter must not see an error for a saved month.
+            logger.exception("releasing %s failed after a submission of partner %s", group.name, partner.number)
+            continue
+        if cells is None:
+            continue
+        await state.publisher.kpi_update(group.id, period, cells)
+        try:
+            await reporting_note(state, group.id, month)
         except Exception:  # a note is a courtesy; the figures are stored and pushed
-            logger.exception("system note for group %s failed", group_id)
+            logger.exception("system note for group %s failed", group.id)
     return kpis
 
 
-async def _release_groups(
-    state: State, engine: Engine, partner: Partner, month: date
-) -> list[tuple[int, dict[str, Any]]]:
-    updates: list[tuple[int, dict[str, Any]]] = []
+async def _release_group(
+    state: State,
+    engine: Engine,
+    group: ComparisonGroup,
+    members: list[Partner],
+    month: date,
+    exposure: dict[str, Exposure],
+) -> dict[str, Any] | None:
+    """The group's public cells if this submission re-released them, else None."""
     async with state.db.transaction() as session:
-        for group, members in await groups_with_members(session):
-            if partner.id not in {p.id for p in members}:
-                continue
-            release = await current_release(session, engine, group, members, month, Span.MONTH)
-            if release.fresh:
-                exposure = exposures(engine, await metric_info(session))
-                cells = {
-                    k: public_cell(c, exposure[k].sensitive if k in exposure else True)
-                    for k, c in release.record.cells.items()
-                    if k not in engine.variants
-                }
-                updates.append((group.id, cells))
-    return updates
+        release = await current_release(session, engine, group, members, month, Span.MONTH)
+        if not release.fresh:
+            return None
+        return {
+            k: public_cell(c, exposure[k].sensitive if k in exposure else True)
+            for k, c in release.record.cells.items()
+            if k not in engine.variants
+        }
