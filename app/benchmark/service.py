@@ -19,7 +19,6 @@ from kpi.anonymity import differencing_safe, may_release, may_rerelease
 from kpi.benchmark import Engine
 from kpi.months import format_month
 from kpi.periods import Span, prior_year, span_months
-from kpi.stats import Position, position
 
 # Beyond this many contributors the release keeps no sorted values for ranks (the table would grow large).
 RANK_VALUES_LIMIT = 2000
@@ -49,7 +48,7 @@ async def partner_kpis_with_prior(
     return clean(engine.values(cube, span, month)), clean(engine.values(cube, span, earlier))
 
 
-async def _versions(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
+async def versions_of(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
     """Who contributes, and with which revisions of their months: partners with every month of the span."""
     rows = await session.execute(
         select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
@@ -87,28 +86,6 @@ class Release:
     fresh: bool
 
 
-async def release_if_current(
-    session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
-) -> GroupRelease | None:
-    """The stored release while no (re-)release is due, else None; read-only, so that most requests never write.
-
-    Reads the row once: its cells hold every member's values and grow large in big groups.
-    """
-    record = await stored_release(session, group.id, period, span)
-    if record is None or not record.cells:
-        return None
-    versions = await _versions(session, members, span_months(span, period))
-    return None if may_rerelease(record.versions, versions, engine.policy) else record
-
-
-async def stored_release(session: AsyncSession, group_id: int, period: date, span: Span) -> GroupRelease | None:
-    return await session.scalar(
-        select(GroupRelease).where(
-            GroupRelease.group_id == group_id, GroupRelease.period == period, GroupRelease.span == span.value
-        )
-    )
-
-
 async def current_release(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
 ) -> Release:
@@ -136,7 +113,7 @@ async def current_release(
     )
     if record is None:
         raise RuntimeError("group release row vanished")
-    versions = await _versions(session, members, months)
+    versions = await versions_of(session, members, months)
     if record.cells and not may_rerelease(record.versions, versions, engine.policy):
         return Release(record, False)
     keys = sorted(engine.catalogue.base_keys)
@@ -191,20 +168,6 @@ async def current_release(
         record.released_at = utcnow()
     await session.flush()
     return Release(record, changed)
-
-
-def own_place(cell: dict[str, Any], partner_id: int, better: str | None) -> Position | None:
-    """The partner's rank and percentile as of the release: its released value among the released values.
-
-    Never the live own value against the stored ones: changing one's own figures and
-    watching the rank move would reveal the others' exact values.
-    """
-    values: dict[str, float] = cell.get("values") or {}
-    own = values.get(str(partner_id))
-    if own is None or cell.get("hidden") or "n" not in cell:
-        return None
-    others = [v for pid, v in values.items() if pid != str(partner_id)]
-    return position(np.array([*others, own]), len(others), better)
 
 
 SENSITIVE_FIELDS = ("q1", "q3", "best")

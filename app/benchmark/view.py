@@ -13,13 +13,12 @@ from sqlalchemy import String, cast, select
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import exposures, metric_info
 from app.benchmark.live import engine_of
+from app.benchmark.published import published, published_if_current
 from app.benchmark.service import (
     current_release,
     monthly_versions,
-    own_place,
     partner_kpis_with_prior,
     public_cell,
-    release_if_current,
 )
 from app.models import GroupRelease, Metric, Partner, Target
 from app.network.groups import groups_with_members
@@ -71,11 +70,11 @@ async def benchmark_for(
         if found is None:
             raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
         group_row, members = found
-        record = await release_if_current(session, engine, group_row, members, month, span)
+        record = await published_if_current(session, engine, group_row, members, month, span)
     if record is None:
         # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
         async with state.db.transaction() as session:
-            record = (await current_release(session, engine, group_row, members, month, span)).record
+            record = published((await current_release(session, engine, group_row, members, month, span)).record)
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
@@ -91,7 +90,7 @@ async def benchmark_for(
         sensitive = exposure[key].sensitive
         value, before = own_kpis.get(key), own_prior.get(key)
         better = engine.metrics[key].better if variant else metric.better
-        place = own_place(cell, own.id, better) if own and not sensitive else None
+        place = record.place(key, own.id, better) if own and not sensitive else None
         growth = change(value, before) if value is not None and before is not None else math.nan
         target = targets.get(key)
         kpis[key] = {
