@@ -147,8 +147,10 @@ async def analysis_chart(
     if spec is None:
         raise NotFoundException(f"Diagramm „{chart_id}“ gibt es nicht.")
     _, group, month, span = await _selection(request, gruppe, monat, spanne)
-    async with request.app.state.db.read() as session:
-        status = await reporting_status(session, group, month_of(date.today()))
+    status = []
+    if spec.id == "reporting":  # the only chart that shows who has reported
+        async with request.app.state.db.read() as session:
+            status = await reporting_status(session, group, month_of(date.today()))
     source = ChartSource(request, group, month, status)
     chart = await source.chart(spec, _view(spec, parse_views(ansicht or []), span))
     if chart is None:
