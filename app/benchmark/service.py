@@ -48,15 +48,22 @@ async def partner_kpis_with_prior(
     return clean(engine.values(cube, span, month)), clean(engine.values(cube, span, earlier))
 
 
+async def _reports(session: AsyncSession, members: list[Partner], months: list[date]) -> list[tuple[int, date, int]]:
+    """(partner, month, revision) of the members' reports of these months.
+
+    Selected by month and filtered here: an IN list of a large group's partner ids costs SQLite more.
+    """
+    wanted = {p.id for p in members}
+    rows = await session.execute(
+        select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(MonthReport.month.in_(months))
+    )
+    return [(pid, month, revision) for pid, month, revision in rows if pid in wanted]
+
+
 async def versions_of(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
     """Who contributes, and with which revisions of their months: partners with every month of the span."""
-    rows = await session.execute(
-        select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
-            MonthReport.partner_id.in_([p.id for p in members]), MonthReport.month.in_(months)
-        )
-    )
     reported: dict[int, dict[date, int]] = {}
-    for partner_id, month, revision in rows:
+    for partner_id, month, revision in await _reports(session, members, months):
         reported.setdefault(partner_id, {})[month] = revision
     return {
         str(pid): ",".join(f"{format_month(m)}:{r}" for m, r in sorted(months_.items()))
@@ -68,14 +75,9 @@ async def versions_of(session: AsyncSession, members: list[Partner], months: lis
 async def monthly_versions(
     session: AsyncSession, members: list[Partner], months: list[date]
 ) -> dict[date, dict[str, str]]:
-    """`_versions` of many single-month spans in one query: per month, who reported it in which revision."""
-    rows = await session.execute(
-        select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
-            MonthReport.partner_id.in_([p.id for p in members]), MonthReport.month.in_(months)
-        )
-    )
+    """`versions_of` of many single-month spans in one query: per month, who reported it in which revision."""
     found: dict[date, dict[str, str]] = {m: {} for m in months}
-    for partner_id, month, revision in rows:
+    for partner_id, month, revision in await _reports(session, members, months):
         found[month][str(partner_id)] = f"{format_month(month)}:{revision}"
     return found
 
