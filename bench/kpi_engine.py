@@ -25,6 +25,7 @@ from datetime import date
 
 import numpy as np
 
+from app.benchmark.data import VARIANT_BASES
 from app.demo.profiles import DealerProfile, month_figures
 from kpi.benchmark import engine_for
 from kpi.catalogue import CATALOGUE
@@ -34,7 +35,8 @@ from kpi.months import months_back
 from kpi.periods import Span, span_months
 from kpi.stats import group_stats, quantiles_many
 
-ENGINE = engine_for(CATALOGUE, {m.key: m.label_de for m in CATALOGUE})
+# As the portal builds it: the catalogue plus the charts' per-employee and share-of-revenue variants.
+ENGINE = engine_for(CATALOGUE, {m.key: m.label_de for m in CATALOGUE}, variant_bases=VARIANT_BASES)
 
 
 def build_cube(partners: int, months: int) -> Cube:
