@@ -9,6 +9,7 @@ from typing import Any
 from litestar.datastructures import State
 
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
+from app.benchmark.published import published_if_current
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.chat.notes import reporting_note
 from app.models import ComparisonGroup, Partner
@@ -81,6 +82,11 @@ async def _release_group(
     exposure: dict[str, Exposure],
 ) -> dict[str, Any] | None:
     """The group's public cells if this submission re-released them, else None."""
+    async with state.db.read() as session:
+        # Most submissions release nothing: find that out from the versions alone, without taking
+        # the write lock or reading the release row with every member's values.
+        if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
+            return None
     async with state.db.transaction() as session:
         release = await current_release(session, engine, group, members, month, Span.MONTH)
         if not release.fresh:
