@@ -44,9 +44,14 @@
     badge.textContent = text;
   }
 
+  // One refresh at a time; an event arriving meanwhile fetches once more afterwards, so that a
+  // burst of releases never leaves the page on the figures of the first one.
+  var refreshing = false, again = false;
   function refreshAnalysis() {
     var target = document.getElementById("analysis");
     if (!target || typeof htmx === "undefined") return;
+    if (refreshing) { again = true; return; }
+    refreshing = true;
     htmx.ajax("GET", window.location.pathname + window.location.search, {target: "#analysis", swap: "innerHTML"})
       .then(function () {
         var note = document.getElementById("updated-note");
@@ -54,6 +59,10 @@
           note.hidden = false;
           note.textContent = "aktualisiert " + new Date().toLocaleTimeString("de-DE", {hour: "2-digit", minute: "2-digit"});
         }
+      })
+      .finally(function () {
+        refreshing = false;
+        if (again) { again = false; refreshAnalysis(); }
       });
   }
 
