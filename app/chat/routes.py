@@ -23,6 +23,7 @@ from app.chat.service import ChatForbidden, ChatRefused
 from app.chat.text import render
 from app.models import ChatMessage, ChatRoom, utcnow
 from app.web.forms import FormBody, client_of, text
+from app.web.templating import datetime_de
 
 ChatRequest = Request[Principal, Any, State]
 GUARD = [requires(may_chat)]
@@ -196,7 +197,7 @@ async def mute_user(request: ChatRequest, room_id: FromPath[int], data: FormBody
         return _back(request, room_id, ChatRefused("Dauer in ganzen Minuten angeben."))
     except ChatRefused as exc:
         return _back(request, room_id, exc)
-    return _back(request, room_id, f"Stummgeschaltet bis {mute.until.astimezone():%d.%m.%Y %H:%M}.")
+    return _back(request, room_id, f"Stummgeschaltet bis {datetime_de(mute.until)}.")
 
 
 @post("/chat/{room_id:int}/einstellungen", guards=MODERATORS, include_in_schema=False, status_code=200)
