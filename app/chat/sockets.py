@@ -7,7 +7,9 @@ Answers are acks: `{"ok": true, ...}` or `{"ok": false, "error": "..."}`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import socketio
@@ -20,6 +22,8 @@ from app.chat import service
 from app.chat.access import may_chat, room_for
 from app.chat.flood import FloodGate
 from realtime.rooms import chat_room
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[Principal, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -38,6 +42,22 @@ def _optional_id(data: dict[str, Any], key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise service.ChatRefused(f"„{key}“ muss eine Nachrichtennummer sein.")
     return value
+
+
+_deliveries: set[asyncio.Task[None]] = set()
+
+
+def deliver(emit: Coroutine[Any, Any, None]) -> None:
+    """Run an emit in the background, kept referenced until done; failures are logged."""
+    task = asyncio.create_task(emit)
+    _deliveries.add(task)
+
+    def done(finished: asyncio.Task[None]) -> None:
+        _deliveries.discard(finished)
+        if not finished.cancelled() and finished.exception() is not None:
+            logger.error("chat delivery failed", exc_info=finished.exception())
+
+    task.add_done_callback(done)
 
 
 def register_chat_events(sio: socketio.AsyncServer, state: State, flood: FloodGate) -> None:
@@ -70,7 +90,9 @@ def register_chat_events(sio: socketio.AsyncServer, state: State, flood: FloodGa
         if refusal:
             return {"ok": False, "error": refusal}
         message = await service.send(state.db, principal, room, data.get("body"))
-        await state.publisher.chat_message(room, message)  # after the commit: stored before anyone sees it
+        # Stored (committed) before anyone sees it; the sender's ack need not wait for the fan-out.
+        # Emits start in the order of their messages, so every member gets them in that order.
+        deliver(state.publisher.chat_message(room, message))
         return {"ok": True, "id": message["id"]}
 
     @event("chat:history")

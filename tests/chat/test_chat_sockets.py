@@ -170,3 +170,11 @@ async def test_typing_reaches_the_other_members_only(portal: str, demo_sqlite: s
         seen = await member.next("chat:typing")
         assert seen["room"] == nord and "GF 1001" in seen["user"]
         assert await typist.nothing("chat:typing") and await outsider.nothing("chat:typing")
+
+
+async def test_members_get_one_senders_messages_in_order(portal: str, demo_sqlite: str) -> None:
+    nord = room_id(demo_sqlite, "Region Nord")
+    async with connected(portal, demo_sqlite, "gf1001") as sender, connected(portal, demo_sqlite, "gf1002") as member:
+        sent = [(await sender.call("chat:send", {"room": nord, "body": f"Teil {i}"}))["id"] for i in range(5)]
+        arrived = [(await member.next())["id"] for _ in range(5)]
+    assert arrived == sent == sorted(sent)
