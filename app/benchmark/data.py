@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Figure, MarketValue, Metric, Partner
+from app.models import Figure, MarketValue, Metric, Partner, Target
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine, engine_for
 from kpi.cube import Cube
@@ -91,3 +91,19 @@ def exposures(engine: Engine, metrics: dict[str, Metric]) -> dict[str, Exposure]
         known = [metrics[k] for k in inputs if k in metrics]
         result[key] = Exposure(frozenset(m.domain for m in known), any(m.sensitive for m in known))
     return result
+
+
+async def span_targets(session: AsyncSession, partner_id: int, months: Sequence[date]) -> dict[str, float]:
+    """The partner's planned values summed over these months (targets are monthly).
+
+    Only where every month has a target; a partial sum would flatter the attainment.
+    """
+    rows = await session.execute(
+        select(Metric.key, Target.month, Target.value)
+        .join(Metric, Metric.id == Target.metric_id)
+        .where(Target.partner_id == partner_id, Target.month.in_(months))
+    )
+    by_key: dict[str, dict[date, float]] = {}
+    for key, target_month, value in rows:
+        by_key.setdefault(key, {})[target_month] = value
+    return {key: sum(values.values()) for key, values in by_key.items() if len(values) == len(months)}

@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import String, cast, select
 
 from app.auth.permissions import Action, Principal
-from app.benchmark.data import exposures, metric_info
+from app.benchmark.data import exposures, metric_info, span_targets
 from app.benchmark.live import engine_of
 from app.benchmark.published import published, published_if_current
 from app.benchmark.service import (
@@ -20,7 +20,7 @@ from app.benchmark.service import (
     partner_kpis_with_prior,
     public_cell,
 )
-from app.models import GroupRelease, Metric, Partner, Target
+from app.models import GroupRelease, Partner
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
 from kpi.anonymity import may_rerelease
@@ -35,19 +35,8 @@ class FuturePeriod(ValueError):
 
 
 async def _targets(state: State, partner: Partner, month: date, span: Span) -> dict[str, float]:
-    """The partner's planned values summed over the span (targets are monthly)."""
-    months = span_months(span, month)
     async with state.db.read() as session:
-        rows = await session.execute(
-            select(Metric.key, Target.month, Target.value)
-            .join(Metric, Metric.id == Target.metric_id)
-            .where(Target.partner_id == partner.id, Target.month.in_(months))
-        )
-        by_key: dict[str, dict[date, float]] = {}
-        for key, target_month, value in rows:
-            by_key.setdefault(key, {})[target_month] = value
-    # Only where every month of the span has a target; a partial sum would flatter the attainment.
-    return {key: sum(values.values()) for key, values in by_key.items() if len(values) == len(months)}
+        return await span_targets(session, partner.id, span_months(span, month))
 
 
 async def benchmark_for(

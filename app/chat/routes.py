@@ -6,6 +6,7 @@ for scripts, by form POST; both check the same rules in `app.chat.service`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -136,37 +137,41 @@ async def _message_room(request: ChatRequest, message_id: int) -> int:
         return room_id
 
 
-@post("/chat/nachricht/{message_id:int}/bearbeiten", guards=GUARD, include_in_schema=False, status_code=200)
-async def edit_message(request: ChatRequest, message_id: FromPath[int], data: FormBody) -> Response[Any]:
+async def _on_message(
+    request: ChatRequest, message_id: int, act: Callable[[], Awaitable[dict[str, Any]]], event: str, done: str
+) -> Response[Any]:
+    """Run an edit or removal of a message in a room the user may read, then tell the room."""
     room_id = await _message_room(request, message_id)
     try:
-        changed = await service.edit(request.app.state.db, request.user, message_id, data.get("body", ""))
+        changed = await act()
     except ChatRefused as exc:
         return _back(request, room_id, exc)
-    await request.app.state.publisher.chat_event("chat:edit", room_id, changed)
-    return _back(request, room_id, "Nachricht geändert.")
+    await request.app.state.publisher.chat_event(event, room_id, changed)
+    return _back(request, room_id, done)
+
+
+@post("/chat/nachricht/{message_id:int}/bearbeiten", guards=GUARD, include_in_schema=False, status_code=200)
+async def edit_message(request: ChatRequest, message_id: FromPath[int], data: FormBody) -> Response[Any]:
+    def act() -> Awaitable[dict[str, Any]]:
+        return service.edit(request.app.state.db, request.user, message_id, data.get("body", ""))
+
+    return await _on_message(request, message_id, act, "chat:edit", "Nachricht geändert.")
 
 
 @post("/chat/nachricht/{message_id:int}/loeschen", guards=GUARD, include_in_schema=False, status_code=200)
 async def delete_message(request: ChatRequest, message_id: FromPath[int]) -> Response[Any]:
-    room_id = await _message_room(request, message_id)
-    try:
-        gone = await service.delete_own(request.app.state.db, request.user, message_id)
-    except ChatRefused as exc:
-        return _back(request, room_id, exc)
-    await request.app.state.publisher.chat_event("chat:remove", room_id, gone)
-    return _back(request, room_id, "Nachricht gelöscht.")
+    def act() -> Awaitable[dict[str, Any]]:
+        return service.delete_own(request.app.state.db, request.user, message_id)
+
+    return await _on_message(request, message_id, act, "chat:remove", "Nachricht gelöscht.")
 
 
 @post("/chat/nachricht/{message_id:int}/entfernen", guards=MODERATORS, include_in_schema=False, status_code=200)
 async def remove_message(request: ChatRequest, message_id: FromPath[int]) -> Response[Any]:
-    room_id = await _message_room(request, message_id)
-    try:
-        gone = await service.remove(request.app.state.db, request.user, message_id, client_of(request))
-    except ChatRefused as exc:
-        return _back(request, room_id, exc)
-    await request.app.state.publisher.chat_event("chat:remove", room_id, gone)
-    return _back(request, room_id, "Nachricht entfernt (im Protokoll festgehalten).")
+    def act() -> Awaitable[dict[str, Any]]:
+        return service.remove(request.app.state.db, request.user, message_id, client_of(request))
+
+    return await _on_message(request, message_id, act, "chat:remove", "Nachricht entfernt (im Protokoll festgehalten).")
 
 
 @post("/chat/{room_id:int}/anheften", guards=MODERATORS, include_in_schema=False, status_code=200)

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, PartnerRef, Principal
 from app.auth.principals import partner_refs
-from app.benchmark.data import Exposure, exposures, load_cube, metric_info
-from app.models import Metric, Partner, Target, Territory
+from app.benchmark.data import Exposure, exposures, load_cube, metric_info, span_targets
+from app.models import Metric, Partner, Territory
 from kpi.benchmark import Engine
 from kpi.periods import Span, prior_year, span_months
 from kpi.stats import change
@@ -122,15 +122,7 @@ async def partner_view(
     visible = [k for k in metrics if _sees(principal, ref, exposure[k].domains)]
     current = await _values(session, engine, [partner], month, span)
     before = await _values(session, engine, [partner], prior_year(month), span)
-    months = span_months(span, month)
-    planned: dict[str, dict[date, float]] = {}
-    for key, target_month, value in await session.execute(
-        select(Metric.key, Target.month, Target.value)
-        .join(Metric, Metric.id == Target.metric_id)
-        .where(Target.partner_id == partner.id, Target.month.in_(months))
-    ):
-        planned.setdefault(key, {})[target_month] = value
-    targets = {k: sum(v.values()) for k, v in planned.items() if len(v) == len(months)}
+    targets = await span_targets(session, partner.id, span_months(span, month))
     lines = []
     for column in _columns(metrics, exposure, visible):
         value, prior = current[column.key][0], before[column.key][0]
