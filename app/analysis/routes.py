@@ -14,7 +14,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from openpyxl import Workbook
 
-from app.analysis.charts import SPEC_BY_ID, Chart, Inputs, Spec, build_chart, shown_specs, trend
+from app.analysis.chart_specs import SPEC_BY_ID, Spec, build_chart, shown_specs
+from app.analysis.charts import Chart, Inputs, trend
 from app.analysis.status import reporting_status
 from app.analysis.table import HEADERS, export_rows, rows_of
 from app.analysis.trend import course
