@@ -63,14 +63,32 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
             # submission releases again, and the submitter must not see an error for a saved month.
             logger.exception("releasing %s failed after a submission of partner %s", group.name, partner.number)
             continue
-        if cells is None:
-            continue
-        await state.publisher.kpi_update(group.id, period, cells)
-        try:
-            await reporting_note(state, group.id, month)
-        except Exception:  # a note is a courtesy; the figures are stored and pushed
-            logger.exception("system note for group %s failed", group.id)
+        if cells is not None:
+            await announce_release(state, group.id, month, cells)
     return kpis
+
+
+def public_cells(engine: Engine, cells: dict[str, Any], exposure: dict[str, Exposure]) -> dict[str, Any]:
+    """A release's cells as `kpi:update` carries them: public figures of the catalogue's KPIs, no variants."""
+    return {
+        k: public_cell(c, exposure[k].sensitive if k in exposure else True)
+        for k, c in cells.items()
+        if k not in engine.variants
+    }
+
+
+async def announce_release(state: State, group_id: int, month: date, cells: dict[str, Any]) -> None:
+    """After a month's group figures were re-released and committed, by whichever request made it:
+    `kpi:update` to the group's room, then the reporting note in its chat.
+
+    A page view that finds a release due makes it too; without this, the submission that
+    made it due would find nothing left to push and the other dashboards would stay old.
+    """
+    await state.publisher.kpi_update(group_id, format_month(month), cells)
+    try:
+        await reporting_note(state, group_id, month)
+    except Exception:  # a note is a courtesy; the figures are stored and pushed
+        logger.exception("system note for group %s failed", group_id)
 
 
 async def _release_group(
@@ -89,10 +107,4 @@ async def _release_group(
             return None
     async with state.db.transaction() as session:
         release = await current_release(session, engine, group, members, month, Span.MONTH)
-        if not release.fresh:
-            return None
-        return {
-            k: public_cell(c, exposure[k].sensitive if k in exposure else True)
-            for k, c in release.record.cells.items()
-            if k not in engine.variants
-        }
+        return public_cells(engine, release.record.cells, exposure) if release.fresh else None

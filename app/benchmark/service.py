@@ -85,7 +85,8 @@ async def monthly_versions(
 @dataclass(frozen=True)
 class Release:
     record: GroupRelease
-    fresh: bool
+    fresh: bool  # this call changed the released figures
+    first: bool = False  # the month's first release: nobody can have seen earlier figures
 
 
 async def current_release(
@@ -164,12 +165,12 @@ async def current_release(
                     "history": history,
                 }
             )
-    changed = stored != record.cells
+    first, changed = not record.cells, stored != record.cells
     record.versions, record.cells = versions, stored
     if changed:
         record.released_at = utcnow()
     await session.flush()
-    return Release(record, changed)
+    return Release(record, changed, first)
 
 
 SENSITIVE_FIELDS = ("q1", "q3", "best")

@@ -12,7 +12,7 @@ from sqlalchemy import String, cast, select
 
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import exposures, metric_info, span_targets
-from app.benchmark.live import engine_of
+from app.benchmark.live import announce_release, engine_of, public_cells
 from app.benchmark.published import published, published_if_current
 from app.benchmark.service import (
     current_release,
@@ -62,8 +62,14 @@ async def benchmark_for(
         record = await published_if_current(session, engine, group_row, members, month, span)
     if record is None:
         # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
+        announced: dict[str, Any] | None = None
         async with state.db.transaction() as session:
-            record = published((await current_release(session, engine, group_row, members, month, span)).record)
+            release = await current_release(session, engine, group_row, members, month, span)
+            record = published(release.record)
+            if release.fresh and not release.first and span is Span.MONTH:
+                announced = public_cells(engine, release.record.cells, exposures(engine, metrics))
+        if announced is not None:
+            await announce_release(state, group, month, announced)
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
@@ -147,11 +153,16 @@ async def released_medians(
     due = [
         m for m in past if m not in stored or stored[m][1] or may_rerelease(stored[m][0], versions[m], engine.policy)
     ]
+    announced: list[tuple[date, dict[str, Any]]] = []
     if due:
         async with state.db.transaction() as session:
             for m in due:
-                record = (await current_release(session, engine, group_row, members, m, Span.MONTH)).record
-                cells[m] = record.cells.get(key)
+                release = await current_release(session, engine, group_row, members, m, Span.MONTH)
+                cells[m] = release.record.cells.get(key)
+                if release.fresh and not release.first:
+                    announced.append((m, public_cells(engine, release.record.cells, exposure)))
+    for m, public in announced:
+        await announce_release(state, group, m, public)
     medians: list[float | None] = []
     for m in months:
         cell = cells.get(m) or {}

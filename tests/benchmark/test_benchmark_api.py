@@ -9,7 +9,11 @@ from datetime import date
 
 import httpx
 import socketio
+from sqlalchemy import select
 
+from app.db import Database
+from app.figures.service import store_month
+from app.models import Partner
 from kpi.months import add_months, format_month, month_of
 from tests.support.tokens import token_for
 
@@ -211,3 +215,42 @@ async def test_sensitive_metrics_show_only_aggregates(portal: str, demo_sqlite: 
     for key in ("order_backlog", "backlog_months", "expectation"):
         cell = kpis[key]
         assert "q1" not in cell and "best" not in cell and cell["rank"] is None, key
+
+
+async def test_a_release_made_by_a_page_view_reaches_the_other_members(portal: str, demo_sqlite: str) -> None:
+    """Figures stored without their push (a worker that stopped after the commit): whichever request
+    finds the release due makes it, and the group's other dashboards get it."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    query = {"group": everyone, "period": MONTH, "span": "month"}
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        assert (await api.get("/api/v1/benchmark", params=query)).status_code == 200  # the month's first release
+        updates: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+        listener = socketio.AsyncClient(reconnection=False)
+        listener.on("kpi:update", updates.put_nowait)
+        await listener.connect(
+            portal, auth={"token": await token_for(demo_sqlite, "gf1002")}, transports=["websocket"], wait_timeout=5
+        )
+        units = [4.0, 6.0, 8.0, 10.0, 12.0]
+        db = Database(demo_sqlite)
+        try:
+            async with db.transaction() as session:
+                for number, value in zip(range(1003, 1008), units, strict=True):
+                    partner = await session.scalar(select(Partner).where(Partner.number == number))
+                    assert partner is not None
+                    await store_month(
+                        session,
+                        partner,
+                        month_of(date.today()),
+                        {"units_new": value},
+                        by_user_id=None,
+                        source="api",
+                        today=date.today(),
+                    )
+            shown = (await api.get("/api/v1/benchmark", params=query)).json()["kpis"]["units_new"]
+            event = await asyncio.wait_for(updates.get(), timeout=5)
+        finally:
+            await listener.disconnect()
+            await db.dispose()
+    assert shown["median"] == statistics.median(units)
+    assert event["group"] == everyone and event["period"] == MONTH
+    assert event["kpis"]["units_new"]["median"] == statistics.median(units)  # type: ignore[index]
