@@ -109,7 +109,7 @@ def may_release(
     changes twice and partner B once between three releases, and the first and third
     differ only by B.
     """
-    return all(may_rerelease(earlier, current, policy) for earlier in history)
+    return may_release_matrix(releases_matrix([*history, current]), policy)
 
 
 def differencing_safe(history: Sequence[Mapping[Any, object]], candidate: Mapping[Any, object]) -> bool:
@@ -120,27 +120,54 @@ def differencing_safe(history: Sequence[Mapping[Any, object]], candidate: Mappin
     moving those to the known side, some other contribution lies in the row space of
     the releases, that member can compute it exactly. Checked for every member as the
     possible attacker (a projection onto the row space via SVD per member).
+    """
+    return differencing_safe_matrix(releases_matrix([*history, candidate]))
+
+
+def releases_matrix(releases: Sequence[Mapping[Any, object]]) -> np.ndarray:
+    """Releases (partner -> value, any comparable values) as a matrix: a row per release, a column
+    per partner, equal values as equal numbers, NaN where the partner did not contribute."""
+    partners = sorted({partner for release in releases for partner in release}, key=repr)
+    codes: dict[object, float] = {}
+    matrix = np.full((len(releases), len(partners)), np.nan)
+    for r, release in enumerate(releases):
+        for c, partner in enumerate(partners):
+            if partner in release:
+                matrix[r, c] = codes.setdefault(release[partner], float(len(codes)))
+    return matrix
+
+
+def may_release_matrix(matrix: np.ndarray, policy: AnonymityPolicy) -> bool:
+    """`may_release` of the last row against the earlier ones (rows: releases, columns: partners, NaN: absent)."""
+    if len(matrix) < 2:
+        return True
+    earlier, current = matrix[:-1], matrix[-1]
+    same = (earlier == current) | (np.isnan(earlier) & np.isnan(current))
+    return bool(((~same).sum(axis=1) >= policy.min_new_contributions).all())
+
+
+def differencing_safe_matrix(matrix: np.ndarray) -> bool:
+    """`differencing_safe` of the last row given the earlier ones (rows: releases, columns: partners, NaN: absent).
 
     Only the pattern matters (which partner kept or changed its value in which release),
     not the values or who the partners are, so results are cached per pattern: the cells
     of one release mostly share theirs.
     """
-    releases = [*history, candidate]
-    partners = sorted({partner for release in releases for partner in release}, key=repr)
-    patterns = []
-    for partner in partners:
-        versions: list[object] = []
-        pattern: list[int] = []
-        for release in releases:
-            if partner not in release:
-                pattern.append(-1)
-                continue
-            value = release[partner]
-            if value not in versions:
-                versions.append(value)
-            pattern.append(versions.index(value))
-        patterns.append(tuple(pattern))
-    return _pattern_safe(tuple(sorted(patterns)))
+    present = ~np.isnan(matrix)
+    matrix = matrix[:, present.any(axis=0)]
+    present = ~np.isnan(matrix)
+    rows = len(matrix)
+    # Per partner, its versions numbered in order of first appearance: first[r] is the first
+    # release with the value of release r, and a version counts where it first appears.
+    first = np.zeros(matrix.shape, dtype=np.int64)
+    for r in range(rows):
+        first[r] = (matrix[: r + 1] == matrix[r]).argmax(axis=0)
+    new = (first == np.arange(rows)[:, None]) & present
+    seen = np.cumsum(new, axis=0) - 1
+    versions = np.where(present, np.take_along_axis(seen, first, axis=0), -1)
+    patterns, counts = np.unique(versions.T, axis=0, return_counts=True)
+    canonical = tuple(tuple(p) for p, n in zip(patterns.tolist(), counts.tolist(), strict=True) for _ in range(n))
+    return _pattern_safe(canonical)
 
 
 @lru_cache(maxsize=4096)

@@ -1,9 +1,7 @@
-"""Releases as pages read them: public cells and rank tables, decoded once per release and process.
+"""Releases as pages read them: public cells and rank tables, read once per release and process.
 
-A stored release holds every member's value and history of every KPI (server-side only);
-in a group of 1,000 partners that is megabytes of JSON, and decoding it for every page
-cost more than the rest of the page. Pages need only the public figures and the own
-rank, so each release is decoded once into this compact form and kept while it is current.
+The rank tables come from the members' values behind each cell (app.benchmark.contributions),
+rebuilt from their rows; each release is read once into this form and kept while it is current.
 """
 
 from __future__ import annotations
@@ -17,7 +15,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.benchmark.service import public_cell, versions_of
+from app.benchmark.contributions import load_histories
+from app.benchmark.service import versions_of
 from app.models import ComparisonGroup, GroupRelease, Partner
 from kpi.anonymity import may_rerelease
 from kpi.benchmark import Engine
@@ -48,19 +47,16 @@ class Published:
 _kept: OrderedDict[tuple[int, datetime], Published] = OrderedDict()
 
 
-def published(record: GroupRelease) -> Published:
+async def published(session: AsyncSession, record: GroupRelease) -> Published:
     """The compact form of a stored release (cached while the process keeps it)."""
     key = (record.id, record.released_at)
     found = _kept.get(key)
     if found is not None:
         _kept.move_to_end(key)
         return found
-    ranks = {}
-    for name, cell in record.cells.items():
-        values = cell.get("values") or {}
-        ids = np.array(sorted(int(pid) for pid in values), dtype=np.int64)
-        ranks[name] = (ids, np.array([values[str(pid)] for pid in ids], dtype=float))
-    made = Published(record.released_at, {k: public_cell(c) for k, c in record.cells.items()}, ranks)
+    histories = await load_histories(session, record.id)
+    ranks = {name: history.latest() for name, history in histories.items()}
+    made = Published(record.released_at, dict(record.cells), ranks)
     _kept[key] = made
     while len(_kept) > KEPT:
         _kept.popitem(last=False)
@@ -91,4 +87,4 @@ async def published_if_current(
     record = await session.get(GroupRelease, release_id)
     if record is None or not record.cells:
         return None
-    return published(record)
+    return await published(session, record)

@@ -13,15 +13,13 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.benchmark.contributions import CellHistory, first_release, keep, load_histories
 from app.benchmark.data import load_cube
 from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner, utcnow
-from kpi.anonymity import differencing_safe, may_release, may_rerelease
+from kpi.anonymity import differencing_safe_matrix, may_release_matrix, may_rerelease
 from kpi.benchmark import Engine
 from kpi.months import format_month
 from kpi.periods import Span, prior_year, span_months
-
-# Beyond this many contributors the release keeps no sorted values for ranks (the table would grow large).
-RANK_VALUES_LIMIT = 2000
 
 
 async def partner_kpis(
@@ -130,42 +128,38 @@ async def current_release(
         period,
         values=(current, engine.values(cube, span, prior_year(period))),
     )
+    histories = await load_histories(session, record.id)
+    order = np.argsort([p.id for p in members])
+    ids = np.array([p.id for p in members], dtype=np.int64)[order]
     stored: dict[str, Any] = {}
+    kept: dict[str, CellHistory] = {}
     for key, cell in cells.items():
-        # Kept server-side for ranks and for counting changes per cell; never sent (see public_cell).
-        by_partner = {str(p.id): float(v) for p, v in zip(members, current[key], strict=True) if not math.isnan(v)}
-        fresh: dict[str, Any] = {"values": by_partner if len(by_partner) <= RANK_VALUES_LIMIT else None}
-        if cell.hidden or cell.stats is None:
-            fresh["hidden"] = cell.hidden or "Noch keine Werte."
-        else:
-            fresh.update(
-                n=cell.stats.n,
-                median=cell.stats.median,
-                q1=cell.stats.q1,
-                q3=cell.stats.q3,
-                best=cell.stats.best,
-                mean=cell.stats.mean,
-            )
+        values = current[key][order]
+        present = ~np.isnan(values)
+        past = histories.get(key)
+        candidate = (
+            past.with_candidate(ids[present], values[present]) if past else first_release(ids[present], values[present])
+        )
         before = record.cells.get(key)
-        # Every earlier release of this cell that showed figures, as partner -> value (server-side only).
-        history: list[dict[str, float]] = list(before.get("history", [])) if before else []
-        if fresh.get("n") is None:
-            stored[key] = {**fresh, "history": history}  # hidden: nothing to difference against
-        elif may_release(history, by_partner, engine.policy) and differencing_safe(history, by_partner):
-            stored[key] = {**fresh, "history": [*history, by_partner]}
+        if cell.hidden or cell.stats is None:
+            stored[key] = {"hidden": cell.hidden or "Noch keine Werte."}  # nothing to difference against
+        elif may_release_matrix(candidate.matrix, engine.policy) and differencing_safe_matrix(candidate.matrix):
+            stats = cell.stats
+            stored[key] = dict(
+                n=stats.n, median=stats.median, q1=stats.q1, q3=stats.q3, best=stats.best, mean=stats.mean
+            )
+            kept[key] = candidate
         else:
             # Too few partners changed this KPI since a release, or the releases together would give
             # one partner's value away: keep showing what was shown.
             stored[key] = (
                 before
                 if before and before.get("n") is not None
-                else {
-                    "values": by_partner,
-                    "hidden": "Noch nicht freigegeben: zu wenige neue Meldungen.",
-                    "history": history,
-                }
+                else {"hidden": "Noch nicht freigegeben: zu wenige neue Meldungen."}
             )
-    first, changed = not record.cells, stored != record.cells
+    for key, history in kept.items():
+        keep(session, record.id, key, history)
+    first, changed = not record.cells, stored != record.cells or bool(kept)
     record.versions, record.cells = versions, stored
     if changed:
         record.released_at = utcnow()
@@ -177,7 +171,6 @@ SENSITIVE_FIELDS = ("q1", "q3", "best")
 
 
 def public_cell(cell: dict[str, Any], sensitive: bool = False) -> dict[str, Any]:
-    """What leaves the server of a cell: never the contributors' values; of sensitive
-    (forward-looking) metrics only the aggregate n, median and mean (shared/DESIGN.md)."""
-    hidden = ("values", "history", *SENSITIVE_FIELDS) if sensitive else ("values", "history")
-    return {k: v for k, v in cell.items() if k not in hidden}
+    """What leaves the server of a cell: of sensitive (forward-looking) metrics only the aggregate
+    n, median and mean (shared/DESIGN.md). The contributors' values are not in cells at all."""
+    return {k: v for k, v in cell.items() if k not in SENSITIVE_FIELDS} if sensitive else dict(cell)

@@ -65,7 +65,7 @@ async def benchmark_for(
         announced: dict[str, Any] | None = None
         async with state.db.transaction() as session:
             release = await current_release(session, engine, group_row, members, month, span)
-            record = published(release.record)
+            record = await published(session, release.record)
             if release.fresh and not release.first and span is Span.MONTH:
                 announced = public_cells(engine, release.record.cells, exposures(engine, metrics))
         if announced is not None:

@@ -3,7 +3,16 @@
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
 from app.models.chat import ChatMention, ChatMessage, ChatMessageEdit, ChatMute, ChatReadMarker, ChatRoom, room_partners
-from app.models.figures import Figure, FigureRevision, GroupRelease, MarketValue, Metric, MonthReport, Target
+from app.models.figures import (
+    Figure,
+    FigureRevision,
+    GroupRelease,
+    MarketValue,
+    Metric,
+    MonthReport,
+    ReleaseContribution,
+    Target,
+)
 from app.models.network import ComparisonGroup, Partner, Territory, group_members, territory_managers
 from app.models.users import (
     AccessToken,
@@ -38,6 +47,7 @@ __all__ = [
     "Partner",
     "PermissionClass",
     "RecoveryCode",
+    "ReleaseContribution",
     "Target",
     "Territory",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -114,7 +114,7 @@ class GroupRelease(Base):
     `versions` records whose figures went in (partner id -> their reported months and
     revisions); a new release needs enough of them to have changed, so that two
     releases never differ by one partner. `cells` holds the released figures and the
-    reasons of hidden cells.
+    reasons of hidden cells; the members' values behind them are `ReleaseContribution`s.
     """
 
     __tablename__ = "group_releases"
@@ -127,3 +127,21 @@ class GroupRelease(Base):
     versions: Mapped[dict[str, Any]] = mapped_column(JSON)
     cells: Mapped[dict[str, Any]] = mapped_column(JSON)
     released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReleaseContribution(Base):
+    """The members' values behind one release of one cell (a KPI of a `GroupRelease`); server-side only.
+
+    Kept for the anonymity checks against every earlier release and for the own rank.
+    `seq` 0 holds every contributor's value, each later row only what changed since the
+    row before (app.benchmark.contributions). Rows are only ever added.
+    """
+
+    __tablename__ = "release_contributions"
+    __table_args__ = (UniqueConstraint("release_id", "key", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("group_releases.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,94 @@
+"""The members' values behind each released group figure, stored apart from the figures themselves.
+
+A cell (one KPI of a group's release) is checked against every earlier release of it
+(kpi.anonymity), so each time it shows new figures the values they were computed from
+are kept. In a group of 1,000 partners these were megabytes of JSON in the release row,
+decoded and rewritten at every release; here they are binary rows that only the releaser
+and the rank tables read: the first release of a cell with every contributor, each later
+one with only the partners that joined, left or changed (NaN: left).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import ReleaseContribution
+
+
+@dataclass(frozen=True)
+class CellHistory:
+    """Every release of one cell: `matrix[r, c]` is partner `ids[c]`'s value in release r (NaN: none)."""
+
+    ids: np.ndarray  # sorted partner ids, every partner that ever contributed
+    matrix: np.ndarray
+
+    def latest(self) -> tuple[np.ndarray, np.ndarray]:
+        """Partner ids and values of the last release (ids sorted)."""
+        row = self.matrix[-1]
+        present = ~np.isnan(row)
+        return self.ids[present], row[present]
+
+    def with_candidate(self, ids: np.ndarray, values: np.ndarray) -> CellHistory:
+        """This history with one more release (`ids` sorted, no NaN in `values`) as its last row."""
+        union = np.union1d(self.ids, ids)
+        matrix = np.full((len(self.matrix) + 1, len(union)), np.nan)
+        matrix[:-1, np.searchsorted(union, self.ids)] = self.matrix
+        matrix[-1, np.searchsorted(union, ids)] = values
+        return CellHistory(union, matrix)
+
+
+def first_release(ids: np.ndarray, values: np.ndarray) -> CellHistory:
+    return CellHistory(ids, values[None, :].astype(float))
+
+
+def encode(ids: np.ndarray, values: np.ndarray) -> bytes:
+    return np.asarray(ids, dtype="<i8").tobytes() + np.asarray(values, dtype="<f8").tobytes()
+
+
+def decode(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    n = len(data) // 16
+    return np.frombuffer(data, dtype="<i8", count=n), np.frombuffer(data, dtype="<f8", offset=8 * n)
+
+
+def last_change(history: CellHistory) -> tuple[np.ndarray, np.ndarray]:
+    """What the last release changed against the one before (all of it for a first release)."""
+    if len(history.matrix) == 1:
+        return history.latest()
+    before, after = history.matrix[-2], history.matrix[-1]
+    changed = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+    return history.ids[changed], after[changed]
+
+
+async def load_histories(session: AsyncSession, release_id: int) -> dict[str, CellHistory]:
+    """Every cell's history of a release, rebuilt from its stored rows."""
+    rows = await session.execute(
+        select(ReleaseContribution.key, ReleaseContribution.data)
+        .where(ReleaseContribution.release_id == release_id)
+        .order_by(ReleaseContribution.key, ReleaseContribution.seq)
+    )
+    changes: dict[str, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+    for key, data in rows:
+        changes[key].append(decode(data))
+    histories = {}
+    for key, steps in changes.items():
+        ids = np.unique(np.concatenate([step_ids for step_ids, _ in steps]))
+        matrix = np.full((len(steps), len(ids)), np.nan)
+        row = np.full(len(ids), np.nan)
+        for r, (step_ids, step_values) in enumerate(steps):
+            row[np.searchsorted(ids, step_ids)] = step_values
+            matrix[r] = row
+        histories[key] = CellHistory(ids, matrix)
+    return histories
+
+
+def keep(session: AsyncSession, release_id: int, key: str, history: CellHistory) -> None:
+    """Store the last release of `history` (a row of what changed; the whole of a first release)."""
+    ids, values = last_change(history)
+    session.add(
+        ReleaseContribution(release_id=release_id, key=key, seq=len(history.matrix) - 1, data=encode(ids, values))
+    )
