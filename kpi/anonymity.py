@@ -165,9 +165,27 @@ def differencing_safe_matrix(matrix: np.ndarray) -> bool:
     new = (first == np.arange(rows)[:, None]) & present
     seen = np.cumsum(new, axis=0) - 1
     versions = np.where(present, np.take_along_axis(seen, first, axis=0), -1)
-    patterns, counts = np.unique(versions.T, axis=0, return_counts=True)
-    canonical = tuple(tuple(p) for p, n in zip(patterns.tolist(), counts.tolist(), strict=True) for _ in range(n))
-    return _pattern_safe(canonical)
+    distinct = sorted((tuple(versions[:, c].tolist()), n) for c, n in _distinct_columns(versions))
+    return _pattern_safe(tuple(pattern for pattern, n in distinct for _ in range(n)))
+
+
+_WEIGHTS = np.random.default_rng(20261127).random(4096) + 1.0
+
+
+def _distinct_columns(versions: np.ndarray) -> list[tuple[int, int]]:
+    """(a column, how many columns equal it) per distinct column; most partners share a few patterns."""
+    rows = len(versions)
+    if rows <= len(_WEIGHTS):
+        # A random weighting of each column groups equal ones at once; the grouping is then checked.
+        _, index, inverse, counts = np.unique(
+            _WEIGHTS[:rows] @ versions, return_index=True, return_inverse=True, return_counts=True
+        )
+        if np.array_equal(versions, versions[:, index[inverse]]):
+            return list(zip(index.tolist(), counts.tolist(), strict=True))
+    found: dict[bytes, list[int]] = {}
+    for c, column in enumerate(np.ascontiguousarray(versions.T)):
+        found.setdefault(column.tobytes(), [c, 0])[1] += 1
+    return [(c, n) for c, n in found.values()]
 
 
 @lru_cache(maxsize=4096)
