@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.figures.service import store_month
 from app.models import Partner
+from kpi.anonymity import rounded
 from kpi.months import add_months, format_month, month_of
 from tests.support.tokens import token_for
 
@@ -254,3 +255,28 @@ async def test_a_release_made_by_a_page_view_reaches_the_other_members(portal: s
     assert shown["median"] == statistics.median(units)
     assert event["group"] == everyone and event["period"] == MONTH
     assert event["kpis"]["units_new"]["median"] == statistics.median(units)  # type: ignore[index]
+
+
+def stored_values(database_url: str, key: str, month: str) -> list[float]:
+    with sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///")) as db:
+        rows = db.execute(
+            "select f.value from figures f join metrics m on m.id = f.metric_id join partners p on p.id = f.partner_id"
+            " where m.key = ? and f.month = ? and p.active",
+            (key, f"{month}-01"),
+        )
+        return [float(value) for (value,) in rows]
+
+
+async def test_corrected_figures_of_a_reported_month_reach_the_group_figures(portal: str, demo_sqlite: str) -> None:
+    """Corrections change a month that was read before: the next release must use the corrected values."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    query = {"group": everyone, "period": LAST_MONTH, "span": "month"}
+    async with await api_as(portal, demo_sqlite, "admin") as admin, await api_as(portal, demo_sqlite, "gf1001") as gf:
+        first = (await gf.get("/api/v1/benchmark", params=query)).json()["kpis"]["revenue_new"]
+        assert first["median"] == rounded(statistics.median(stored_values(demo_sqlite, "revenue_new", LAST_MONTH)))
+        for number in (1004, 1005, 1006, 1007):
+            answer = await admin.put(f"/api/v1/partners/{number}/figures/{LAST_MONTH}", json={"revenue_new": 9_000_000})
+            assert answer.status_code == 200, answer.text
+        again = (await gf.get("/api/v1/benchmark", params=query)).json()["kpis"]["revenue_new"]
+    corrected = stored_values(demo_sqlite, "revenue_new", LAST_MONTH)
+    assert 9_000_000 in corrected and again["median"] == rounded(statistics.median(corrected)) != first["median"]
