@@ -13,7 +13,14 @@ from app.models.figures import (
     ReleaseContribution,
     Target,
 )
-from app.models.network import ComparisonGroup, Partner, Territory, group_members, territory_managers
+from app.models.network import (
+    ComparisonGroup,
+    NetworkVersion,
+    Partner,
+    Territory,
+    group_members,
+    territory_managers,
+)
 from app.models.users import (
     AccessToken,
     Grant,
@@ -44,6 +51,7 @@ __all__ = [
     "MarketValue",
     "Metric",
     "MonthReport",
+    "NetworkVersion",
     "Partner",
     "PermissionClass",
     "RecoveryCode",

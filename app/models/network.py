@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 
@@ -76,3 +77,21 @@ class ComparisonGroup(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     listed_partners: Mapped[list[Partner]] = relationship(secondary=group_members)
+
+
+class NetworkVersion(Base):
+    """One row counting changes to territories, partners and groups (app.network.version): a process
+    keeps the group memberships it computed until the count moves, whichever worker moved it."""
+
+    __tablename__ = "network_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(Session, "before_flush")
+def _count_network_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Raise the network's change count in the transaction that adds, changes or removes a part of it."""
+    changed = chain(session.new, session.deleted, (o for o in session.dirty if session.is_modified(o)))
+    if any(isinstance(o, (Territory, Partner, ComparisonGroup)) for o in changed):
+        session.execute(update(NetworkVersion).values(version=NetworkVersion.version + 1))

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.auth.principals import territory_paths
 from app.models import ComparisonGroup, Partner
+from app.network.version import network_version
 
 RULE_FIELDS = ("size_class", "region", "partner_type")
 
@@ -36,6 +38,12 @@ _remembered: ContextVar[dict[str, list[tuple[ComparisonGroup, list[Partner]]]] |
 )
 
 
+# Across requests, per database engine: (network version, memberships).
+_kept: WeakKeyDictionary[Engine | Connection, tuple[int, list[tuple[ComparisonGroup, list[Partner]]]]] = (
+    WeakKeyDictionary()
+)
+
+
 def remember_groups(app: ASGIApp) -> ASGIApp:
     """ASGI middleware: one computation of `groups_with_members` per HTTP request."""
 
@@ -53,11 +61,24 @@ def remember_groups(app: ASGIApp) -> ASGIApp:
 
 
 async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGroup, list[Partner]]]:
-    """Every active group with its active partners (ordered by number)."""
+    """Every active group with its active partners (ordered by number).
+
+    Kept by the process while the network's change count stays (app.network.version), and
+    within one HTTP request without even reading the count. Callers must not change the
+    returned objects: they are shared.
+    """
     memo = _remembered.get()
     if memo is not None and "all" in memo:
         return memo["all"]
-    found = await _groups_with_members(session)
+    # The count first: a change committed between the two reads is then read again next time.
+    version = await network_version(session)
+    kept = _kept.get(session.get_bind())
+    if version is not None and kept is not None and kept[0] == version:
+        found = kept[1]
+    else:
+        found = await _groups_with_members(session)
+        if version is not None:
+            _kept[session.get_bind()] = (version, found)
     if memo is not None:
         memo["all"] = found
     return found

@@ -386,3 +386,18 @@ async def test_a_group_nearly_equal_to_another_is_refused(admin: httpx.AsyncClie
     )
     assert answer.status_code == 400 and "„Alle Partner“" in answer.text and "zurückrechnen" in answer.text
     assert db_rows(demo_sqlite, "select 1 from comparison_groups where name = 'Fast alle'") == []
+
+
+async def test_a_group_saved_on_one_worker_is_seen_by_another(
+    admin: httpx.AsyncClient, portal_with: Any, demo_sqlite: str
+) -> None:
+    """Each process keeps the memberships it computed; a change made by another process must still show."""
+    async with portal_with() as other:
+        assert "Testkreis" not in await api_sizes(other, demo_sqlite)  # the other process now keeps the groups
+        chosen = [str(partner_id(demo_sqlite, n)) for n in (1001, 1002, 1003)]
+        form = {"name": "Testkreis", "description": "", "kind": "list", "partner": chosen}
+        assert (await post_form(admin, "/admin/gruppen/neu", "/admin/gruppen/neu", form)).status_code == 303
+        assert (await api_sizes(other, demo_sqlite))["Testkreis"] == 3
+        page = f"/admin/gruppen/{group_id(demo_sqlite, 'Testkreis')}"
+        assert (await post_form(admin, page, f"{page}/deaktivieren")).status_code == 303
+        assert "Testkreis" not in await api_sizes(other, demo_sqlite)
