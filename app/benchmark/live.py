@@ -13,7 +13,7 @@ from app.benchmark.published import published_if_current
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.chat.notes import reporting_note
 from app.models import ComparisonGroup, Partner
-from app.network.groups import groups_with_members
+from app.network.groups import groups_of_partner
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
 from kpi.months import format_month
@@ -51,7 +51,7 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
         kpis = await partner_kpis(session, engine, partner, month)
     await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
     async with state.db.read() as session:
-        groups = [(g, m) for g, m in await groups_with_members(session) if partner.id in {p.id for p in m}]
+        groups = await groups_of_partner(session, partner.id)
         exposure = exposures(engine, await metric_info(session))
     # One transaction per group, each pushed as soon as it is committed: the first group's
     # dashboards need not wait for the releases of every other group of the partner.

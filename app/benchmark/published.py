@@ -12,12 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.contributions import load_histories
 from app.benchmark.service import versions_of
-from app.models import ComparisonGroup, GroupRelease, Partner
+from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner
 from kpi.anonymity import may_rerelease
 from kpi.benchmark import Engine
 from kpi.periods import Span, span_months
@@ -45,6 +45,8 @@ class Published:
 
 
 _kept: OrderedDict[tuple[int, datetime], Published] = OrderedDict()
+# Release -> the state of the reports and members in which this process last found it current.
+_current: dict[tuple[int, datetime], tuple[int, int, int]] = {}
 
 
 async def published(session: AsyncSession, record: GroupRelease) -> Published:
@@ -66,24 +68,42 @@ async def published(session: AsyncSession, record: GroupRelease) -> Published:
 async def published_if_current(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
 ) -> Published | None:
-    """The stored release while no (re-)release is due, else None; decodes the big row only when not cached."""
+    """The stored release while no (re-)release is due, else None.
+
+    Whether one is due follows from who reported which revision; while no report of the
+    span's months changed since this process last found the release current, that is
+    known without reading them.
+    """
+    months = span_months(span, period)
+    reports = await session.execute(
+        select(func.count(), func.coalesce(func.sum(MonthReport.revision), 0)).where(MonthReport.month.in_(months))
+    )
+    # Reports are never deleted and revisions only rise: the count and sum move with every change.
+    state = (*reports.one(), hash(tuple(p.id for p in members)))
     row = (
         await session.execute(
-            select(GroupRelease.id, GroupRelease.released_at, GroupRelease.versions).where(
+            select(GroupRelease.id, GroupRelease.released_at).where(
                 GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value
             )
         )
     ).first()
     if row is None:
         return None
-    release_id, released_at, stored_versions = row
-    current = await versions_of(session, members, span_months(span, period))
-    if may_rerelease(stored_versions, current, engine.policy):
-        return None
-    cached = _kept.get((release_id, released_at))
+    key = (row.id, row.released_at)
+    if _current.get(key) != state:
+        stored_versions = await session.scalar(select(GroupRelease.versions).where(GroupRelease.id == row.id))
+        if stored_versions is None or may_rerelease(
+            stored_versions, await versions_of(session, members, months), engine.policy
+        ):
+            return None
+        _current[key] = state
+        while len(_current) > 4 * KEPT:
+            del _current[next(iter(_current))]
+    cached = _kept.get(key)
     if cached is not None:
-        _kept.move_to_end((release_id, released_at))
+        _kept.move_to_end(key)
         return cached
+    release_id = row.id
     record = await session.get(GroupRelease, release_id)
     if record is None or not record.cells:
         return None

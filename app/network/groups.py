@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -31,17 +32,31 @@ def matches_rule(rule: dict[str, Any], partner: Partner, path: tuple[str, ...]) 
     return True
 
 
-# Within one request the memberships are computed once (a page asks several times; with 1,000
-# partners each computation costs tens of milliseconds). Set per request by `remember_groups`.
-_remembered: ContextVar[dict[str, list[tuple[ComparisonGroup, list[Partner]]]] | None] = ContextVar(
-    "groups_with_members", default=None
-)
+GroupMembers = list[tuple[ComparisonGroup, list[Partner]]]
 
 
-# Across requests, per database engine: (network version, memberships).
-_kept: WeakKeyDictionary[Engine | Connection, tuple[int, list[tuple[ComparisonGroup, list[Partner]]]]] = (
-    WeakKeyDictionary()
-)
+@dataclass(frozen=True)
+class Memberships:
+    """Every active group with its members, and per partner the groups it is in (both in group order)."""
+
+    groups: GroupMembers
+    by_partner: dict[int, GroupMembers]
+
+    @classmethod
+    def of(cls, groups: GroupMembers) -> Memberships:
+        by_partner: dict[int, GroupMembers] = {}
+        for group, members in groups:
+            for partner in members:
+                by_partner.setdefault(partner.id, []).append((group, members))
+        return cls(groups, by_partner)
+
+
+# Within one request the memberships are read once, without even asking for the network's change
+# count (a page asks several times). Set per request by `remember_groups`.
+_remembered: ContextVar[dict[str, Memberships] | None] = ContextVar("memberships", default=None)
+
+# Across requests, per database engine: (network change count, memberships).
+_kept: WeakKeyDictionary[Engine | Connection, tuple[int, Memberships]] = WeakKeyDictionary()
 
 
 def remember_groups(app: ASGIApp) -> ASGIApp:
@@ -60,13 +75,19 @@ def remember_groups(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGroup, list[Partner]]]:
-    """Every active group with its active partners (ordered by number).
+async def groups_with_members(session: AsyncSession) -> GroupMembers:
+    """Every active group with its active partners (ordered by number)."""
+    return (await memberships(session)).groups
 
-    Kept by the process while the network's change count stays (app.network.version), and
-    within one HTTP request without even reading the count. Callers must not change the
-    returned objects: they are shared.
-    """
+
+async def groups_of_partner(session: AsyncSession, partner_id: int) -> GroupMembers:
+    """The active groups a partner is in, each with its members."""
+    return (await memberships(session)).by_partner.get(partner_id, [])
+
+
+async def memberships(session: AsyncSession) -> Memberships:
+    """Kept by the process while the network's change count stays (app.network.version). Callers
+    must not change the returned objects: they are shared."""
     memo = _remembered.get()
     if memo is not None and "all" in memo:
         return memo["all"]
@@ -76,7 +97,7 @@ async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGro
     if version is not None and kept is not None and kept[0] == version:
         found = kept[1]
     else:
-        found = await _groups_with_members(session)
+        found = Memberships.of(await _groups_with_members(session))
         if version is not None:
             _kept[session.get_bind()] = (version, found)
     if memo is not None:
@@ -84,7 +105,7 @@ async def groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGro
     return found
 
 
-async def _groups_with_members(session: AsyncSession) -> list[tuple[ComparisonGroup, list[Partner]]]:
+async def _groups_with_members(session: AsyncSession) -> GroupMembers:
     groups = (
         await session.scalars(
             select(ComparisonGroup)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import Action, PartnerRef, Principal
 from app.auth.principals import territory_paths
 from app.models import ComparisonGroup, Partner
-from app.network.groups import groups_with_members
+from app.network.groups import groups_of_partner, groups_with_members
 
 
 async def visible_partners(session: AsyncSession, principal: Principal, action: str = Action.VIEW) -> list[Partner]:
@@ -19,11 +19,10 @@ async def visible_partners(session: AsyncSession, principal: Principal, action: 
 
 async def visible_groups(session: AsyncSession, principal: Principal) -> list[tuple[ComparisonGroup, int]]:
     """Groups with their size: a partner's users see the groups their business is in, the Zentrale all."""
-    groups = await groups_with_members(session)
     if principal.is_partner_user:
-        if not (principal.may(Action.BENCHMARK) or principal.may(Action.VIEW)):
+        if principal.partner_id is None or not (principal.may(Action.BENCHMARK) or principal.may(Action.VIEW)):
             return []
-        return [(g, len(members)) for g, members in groups if principal.partner_id in {p.id for p in members}]
+        return [(g, len(members)) for g, members in await groups_of_partner(session, principal.partner_id)]
     if not principal.may(Action.VIEW):
         return []
-    return [(g, len(members)) for g, members in groups]
+    return [(g, len(members)) for g, members in await groups_with_members(session)]
