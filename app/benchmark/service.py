@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,19 +52,27 @@ async def _reports(session: AsyncSession, members: list[Partner], months: list[d
     Selected by month and filtered here: an IN list of a large group's partner ids costs SQLite more.
     """
     wanted = {p.id for p in members}
-    rows = await session.execute(
-        select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(MonthReport.month.in_(months))
-    )
+    rows = await session.execute(_REPORTS, {"months": months})
     return [(pid, month, revision) for pid, month, revision in rows if pid in wanted]
+
+
+# Built once: constructing the statement cost as much as running it.
+_REPORTS = select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
+    MonthReport.month.in_(bindparam("months", expanding=True))
+)
 
 
 async def versions_of(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
     """Who contributes, and with which revisions of their months: partners with every month of the span."""
+    labels = {m: format_month(m) for m in months}
+    reports = await _reports(session, members, months)
+    if len(months) == 1:  # the usual span: one month, one revision per partner
+        return {str(pid): f"{labels[month]}:{revision}" for pid, month, revision in reports}
     reported: dict[int, dict[date, int]] = {}
-    for partner_id, month, revision in await _reports(session, members, months):
+    for partner_id, month, revision in reports:
         reported.setdefault(partner_id, {})[month] = revision
     return {
-        str(pid): ",".join(f"{format_month(m)}:{r}" for m, r in sorted(months_.items()))
+        str(pid): ",".join(f"{labels[m]}:{r}" for m, r in sorted(months_.items()))
         for pid, months_ in reported.items()
         if len(months_) == len(months)
     }
@@ -75,8 +83,9 @@ async def monthly_versions(
 ) -> dict[date, dict[str, str]]:
     """`versions_of` of many single-month spans in one query: per month, who reported it in which revision."""
     found: dict[date, dict[str, str]] = {m: {} for m in months}
+    labels = {m: format_month(m) for m in months}
     for partner_id, month, revision in await _reports(session, members, months):
-        found[month][str(partner_id)] = f"{format_month(month)}:{revision}"
+        found[month][str(partner_id)] = f"{labels[month]}:{revision}"
     return found
 
 
