@@ -68,3 +68,24 @@ async def test_a_release_of_group_figures_leaves_a_note_in_the_groups_room(porta
     assert not notes[0]["body"].startswith(("1 von", "2 von")), "no note while every group figure is hidden"
     stored = execute(demo_sqlite, "select body from chat_messages where author_id is null and room_id = ?", everyone)
     assert stored and stored[-1][0].endswith("Gruppenwerte sind aktualisiert.")
+
+
+async def test_a_large_groups_room_gets_one_note_an_hour_and_one_when_everyone_reported(
+    portal: str, demo_sqlite: str
+) -> None:
+    everyone = room_id(demo_sqlite, "Alle Partner")
+    period = format_month(month_of(date.today()))
+    token = await token_for(demo_sqlite, "admin")
+    async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
+        # 40 partners: releases at every third submission, 12 of them with enough reports for a note.
+        for number in range(1001, 1041):
+            answer = await api.put(f"/api/v1/partners/{number}/figures/{period}", json={"units_new": 9})
+            assert answer.status_code == 200
+    notes = [
+        body
+        for (body,) in execute(
+            demo_sqlite, "select body from chat_messages where author_id is null and room_id = ? order by id", everyone
+        )
+    ]
+    assert len(notes) == 2, notes
+    assert notes[0].startswith("7 von 40") and notes[1].startswith("40 von 40")
