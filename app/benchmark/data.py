@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.figure_cache import figures_of
@@ -45,6 +45,9 @@ async def metric_info(session: AsyncSession) -> dict[str, Metric]:
     return {m.key: m for m in await session.scalars(select(Metric).where(Metric.active))}
 
 
+_METRIC_IDS = select(Metric.id, Metric.key).where(Metric.key.in_(bindparam("keys", expanding=True)))
+
+
 async def load_cube(
     session: AsyncSession, partners: Sequence[Partner], months: Sequence[date], keys: Sequence[str]
 ) -> Cube:
@@ -53,7 +56,7 @@ async def load_cube(
     row = {p.id: i for i, p in enumerate(partners)}
     column = {m: i for i, m in enumerate(cube.months)}
     layer = {k: i for i, k in enumerate(cube.keys)}
-    metric_ids = {m.id: m.key for m in await session.scalars(select(Metric).where(Metric.key.in_(keys)))}
+    metric_ids = {mid: key for mid, key in await session.execute(_METRIC_IDS, {"keys": list(keys)})}
     if len(partners) >= CACHED_FROM:
         for (partner_id, month), (_revision, values) in (
             await figures_of(session, set(row), cube.months, metric_ids, cube.keys)

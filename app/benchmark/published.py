@@ -45,8 +45,47 @@ class Published:
 
 
 _kept: OrderedDict[tuple[int, datetime], Published] = OrderedDict()
-# Release -> the state of the reports and members in which this process last found it current.
-_current: dict[tuple[int, datetime], tuple[int, int, int]] = {}
+
+# Release (id, released_at) -> the state of reports and members in which this process last found it current.
+# Reports are never deleted and revisions only rise, so their count and sum move with every change.
+State = tuple[int, int, int]
+_current: dict[tuple[int, datetime], State] = {}
+
+
+def members_key(members: list[Partner]) -> int:
+    """Who the members are, as a number; remembered for the shared lists of app.network.groups."""
+    found = _members_keys.get(id(members))
+    if found is None or found[0] is not members:
+        if len(_members_keys) > 256:
+            _members_keys.clear()
+        found = _members_keys[id(members)] = (members, hash(tuple(p.id for p in members)))
+    return found[1]
+
+
+# id(list) -> (the list itself, kept so that its id stays its own, its key)
+_members_keys: dict[int, tuple[list[Partner], int]] = {}
+
+
+async def monthly_report_states(session: AsyncSession, months: list[date]) -> dict[date, tuple[int, int]]:
+    """Per month, the count and the sum of revisions of its reports (every partner's)."""
+    rows = await session.execute(
+        select(MonthReport.month, func.count(), func.coalesce(func.sum(MonthReport.revision), 0))
+        .where(MonthReport.month.in_(months))
+        .group_by(MonthReport.month)
+    )
+    found = {month: (count, total) for month, count, total in rows}
+    return {month: found.get(month, (0, 0)) for month in months}
+
+
+def known_current(release: tuple[int, datetime], state: State) -> bool:
+    """Whether this process found the release current in this very state (so it still is)."""
+    return _current.get(release) == state
+
+
+def remember_current(release: tuple[int, datetime], state: State) -> None:
+    _current[release] = state
+    while len(_current) > 64 * KEPT:
+        del _current[next(iter(_current))]
 
 
 async def published(session: AsyncSession, record: GroupRelease) -> Published:
@@ -78,8 +117,7 @@ async def published_if_current(
     reports = await session.execute(
         select(func.count(), func.coalesce(func.sum(MonthReport.revision), 0)).where(MonthReport.month.in_(months))
     )
-    # Reports are never deleted and revisions only rise: the count and sum move with every change.
-    state = (*reports.one(), hash(tuple(p.id for p in members)))
+    state = (*reports.one(), members_key(members))
     row = (
         await session.execute(
             select(GroupRelease.id, GroupRelease.released_at).where(
@@ -90,15 +128,13 @@ async def published_if_current(
     if row is None:
         return None
     key = (row.id, row.released_at)
-    if _current.get(key) != state:
+    if not known_current(key, state):
         stored_versions = await session.scalar(select(GroupRelease.versions).where(GroupRelease.id == row.id))
         if stored_versions is None or may_rerelease(
             stored_versions, await versions_of(session, members, months), engine.policy
         ):
             return None
-        _current[key] = state
-        while len(_current) > 4 * KEPT:
-            del _current[next(iter(_current))]
+        remember_current(key, state)
     cached = _kept.get(key)
     if cached is not None:
         _kept.move_to_end(key)

@@ -53,6 +53,9 @@ def iso_de(text: str | None) -> str:
 
 
 def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> None:
+    # Templates ship with the code (a new version restarts the server); checking each included
+    # file's time on every render cost a twentieth of the analysis page.
+    env.auto_reload = False
     env.globals["nav_for"] = nav_for
     env.globals["now"] = utcnow
     env.filters.update(
