@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import MonthReport
-from app.network.groups import groups_with_members
+from app.network.groups import members_of
 from kpi.months import add_months
 
 
 async def reporting_status(
     session: AsyncSession, group_id: int, last: date, count: int = 6
 ) -> list[tuple[str, int, int]]:
-    members = next((m for g, m in await groups_with_members(session) if g.id == group_id), [])
+    members = await members_of(session, group_id)
     ids = [p.id for p in members]
     months = [add_months(last, -i) for i in range(count - 1, -1, -1)]
     rows = await session.execute(

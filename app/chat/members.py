@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action
 from app.models import ChatRoom, Grant, User, room_partners, user_classes
-from app.network.groups import groups_with_members
+from app.network.groups import members_of
 
 
 async def room_members(
@@ -47,7 +47,7 @@ async def room_members(
 
 async def _partners_of(session: AsyncSession, room: ChatRoom) -> set[int]:
     if room.kind == "group":
-        return {p.id for g, members in await groups_with_members(session) if g.id == room.group_id for p in members}
+        return {p.id for p in await members_of(session, room.group_id)} if room.group_id is not None else set()
     if room.kind == "partners":
         return set(await session.scalars(select(room_partners.c.partner_id).where(room_partners.c.room_id == room.id)))
     return set()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.chat import service
 from app.models import ChatMessage, ChatRoom, MonthReport, utcnow
-from app.network.groups import groups_with_members
+from app.network.groups import members_of
 
 # A large group re-releases every few submissions; its room gets at most one such note per
 # month and hour, and one more when everyone has reported.
@@ -20,7 +20,7 @@ async def reporting_note(state: State, group_id: int, month: date) -> None:
     """„28 von 31 Partnern haben für 10/2026 gemeldet“ in the group's room, stored, then sent."""
     subject = f"für {month:%m/%Y} gemeldet"
     async with state.db.read() as session:
-        members = next((m for g, m in await groups_with_members(session) if g.id == group_id), [])
+        members = await members_of(session, group_id)
         reported = await session.scalar(
             select(func.count())
             .select_from(MonthReport)

@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -40,6 +40,7 @@ class Memberships:
     """Every active group with its members, and per partner the groups it is in (both in group order)."""
 
     groups: GroupMembers
+    by_group: dict[int, list[Partner]]
     by_partner: dict[int, GroupMembers]
 
     @classmethod
@@ -48,7 +49,7 @@ class Memberships:
         for group, members in groups:
             for partner in members:
                 by_partner.setdefault(partner.id, []).append((group, members))
-        return cls(groups, by_partner)
+        return cls(groups, {group.id: members for group, members in groups}, by_partner)
 
 
 # Within one request the memberships are read once, without even asking for the network's change
@@ -80,6 +81,11 @@ async def groups_with_members(session: AsyncSession) -> GroupMembers:
     return (await memberships(session)).groups
 
 
+async def members_of(session: AsyncSession, group_id: int) -> list[Partner]:
+    """The active partners of one active group (none for an unknown or closed group)."""
+    return (await memberships(session)).by_group.get(group_id, [])
+
+
 async def groups_of_partner(session: AsyncSession, partner_id: int) -> GroupMembers:
     """The active groups a partner is in, each with its members."""
     return (await memberships(session)).by_partner.get(partner_id, [])
@@ -97,12 +103,25 @@ async def memberships(session: AsyncSession) -> Memberships:
     if version is not None and kept is not None and kept[0] == version:
         found = kept[1]
     else:
+        before = set(session.identity_map.keys())
         found = Memberships.of(await _groups_with_members(session))
-        if version is not None:
+        if version is not None and _detach(session, found, before):
             _kept[session.get_bind()] = (version, found)
     if memo is not None:
         memo["all"] = found
     return found
+
+
+def _detach(session: AsyncSession, found: Memberships, before: set[Any]) -> bool:
+    """Take what was loaded out of the caller's session, so that a rollback there cannot expire it and
+    no later query there hands out the shared objects; False (keep nothing) where the caller's session
+    held some of them already: it may have changed them, and they are its own."""
+    loaded = {id(o): o for group, members in found.groups for o in (group, *group.listed_partners, *members)}
+    if any(inspect(o).identity_key in before for o in loaded.values()):
+        return False
+    for o in loaded.values():
+        session.expunge(o)
+    return True
 
 
 async def _groups_with_members(session: AsyncSession) -> GroupMembers:
@@ -138,16 +157,5 @@ def select_members(
 
 
 async def is_member(session: AsyncSession, group_id: int, partner_id: int) -> bool:
-    """Whether one partner belongs to one active group now; cheaper than computing every group's members."""
-    group = await session.get(ComparisonGroup, group_id, options=[selectinload(ComparisonGroup.listed_partners)])
-    partner = await session.get(Partner, partner_id)
-    if group is None or partner is None or not group.active or not partner.active:
-        return False
-    if group.kind == "all":
-        return True
-    if group.kind == "list":
-        return partner_id in {p.id for p in group.listed_partners}
-    if not group.rule:
-        return False
-    paths = await territory_paths(session)
-    return matches_rule(group.rule, partner, paths[partner.territory_id])
+    """Whether one partner belongs to one active group now."""
+    return any(group.id == group_id for group, _ in await groups_of_partner(session, partner_id))
