@@ -31,9 +31,14 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+def head_revisions() -> set[str]:
+    """The newest migration(s) this code knows."""
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
 def schema_is_current(database_url: str) -> bool:
     """Whether the database stands at the newest migration (False for an empty one)."""
-    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    heads = head_revisions()
 
     async def current() -> set[str]:
         engine = create_engine_for(database_url)

@@ -18,10 +18,6 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.base import Store
-from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from app.account import routes as account_routes
@@ -49,6 +45,8 @@ from app.network.groups import remember_groups
 from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
+from app.stores import stores_for
+from app.web import health
 from app.web import routes as web_routes
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import nav_for
@@ -58,19 +56,6 @@ from realtime.server import create_socket_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
-
-
-def _stores(settings: Settings) -> dict[str, Store]:
-    """Sessions outlive a restart (file or Redis); each rate limiter counts in its own store (PITFALLS 6)."""
-    names = ("sessions", "login_rate_limit", "request_rate_limit", "chat_flood")
-    if settings.redis_url:
-        return {name: RedisStore.with_client(url=settings.redis_url, namespace=f"portal-{name}") for name in names}
-    return {
-        "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
-        "login_rate_limit": MemoryStore(),
-        "request_rate_limit": MemoryStore(),
-        "chat_flood": MemoryStore(),
-    }
 
 
 def _is_sign_in_attempt(request: Request[Any, Any, Any]) -> bool:
@@ -141,6 +126,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *admin_network_routes.ROUTES,
             *groups_routes.ROUTES,
             *web_routes.ROUTES,
+            *health.ROUTES,
             *entry_routes.ROUTES,
             *analysis_routes.ROUTES,
             *steering_routes.ROUTES,
@@ -154,7 +140,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],
         state=state,
-        stores=_stores(settings),
+        stores=stores_for(settings),
         middleware=[
             remember_groups,
             *_rate_limits(settings),

@@ -14,7 +14,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/portal.sqlite3"
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
-    # Redis channel of the Socket.IO manager; tests give each server pair its own.
+    # Redis channel of the Socket.IO manager: one per portal sharing a Redis (tests give each their own).
     redis_channel: str = "portal-socketio"
     secret_key: str = ""
     var_dir: Path = Path("var")
@@ -55,6 +55,7 @@ class Settings:
         return cls(
             database_url=env.get("PORTAL_DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=env.get("PORTAL_REDIS_URL") or None,
+            redis_channel=env.get("PORTAL_REDIS_CHANNEL") or "portal-socketio",
             secret_key=env.get("PORTAL_SECRET_KEY") or "",
             var_dir=var_dir,
             host=env.get("PORTAL_HOST", "127.0.0.1"),

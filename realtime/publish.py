@@ -6,6 +6,7 @@ from typing import Any
 
 import socketio
 
+from realtime.manager import ResilientRedisManager
 from realtime.rooms import chat_room, group_room, partner_room, user_room
 
 
@@ -32,8 +33,11 @@ class Publisher:
         await self._sio.emit(event, data, room=user_room(user_id))
 
     async def disconnect_user(self, user_id: int) -> None:
-        """End every socket of a user in this process, e.g. at sign-out (PITFALLS 4)."""
+        """End every socket of a user, on every worker, e.g. at sign-out (PITFALLS 4)."""
         if not isinstance(self._sio, socketio.AsyncServer):
+            return
+        if isinstance(self._sio.manager, ResilientRedisManager):
+            await self._sio.manager.disconnect_room(user_room(user_id))
             return
         for sid, _eio_sid in list(self._sio.manager.get_participants("/", user_room(user_id))):
             await self._sio.disconnect(sid)

@@ -8,6 +8,7 @@ from typing import Any
 
 import socketio
 
+from realtime.manager import ResilientRedisManager
 from realtime.rooms import user_room
 
 
@@ -27,7 +28,7 @@ def client_manager(redis_url: str | None, channel: str, *, write_only: bool = Fa
     """In-memory for one process; with Redis, emits travel between workers (PITFALLS 10, 11)."""
     if not redis_url:
         return None
-    return socketio.AsyncRedisManager(redis_url, channel=channel, write_only=write_only)
+    return ResilientRedisManager(redis_url, channel=channel, write_only=write_only)
 
 
 def create_socket_server(

@@ -8,10 +8,16 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from app.auth.middleware import PasswordChangeRequired
 
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = (
+    "Die Datenbank ist gerade nicht erreichbar. Es wurde nichts gespeichert; "
+    "bitte versuchen Sie es in einer Minute erneut."
+)
 TITLES = {
     400: "Ungültige Anfrage",
     401: "Anmeldung erforderlich",
@@ -55,4 +61,23 @@ def server_error(request: Request[Any, Any, State], exc: Exception) -> Response[
     return Template("error.html", status_code=500, context={"title": "Fehler", "detail": detail})
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: http_error, HTTP_500_INTERNAL_SERVER_ERROR: server_error}
+def unavailable(request: Request[Any, Any, State], exc: Exception) -> Response[Any]:
+    """The database (or another service the request needs) does not answer: nothing was stored."""
+    request.logger.warning("service unavailable: %s: %s", type(exc).__name__, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _wants_json(request):
+        body = {"status_code": 503, "detail": UNAVAILABLE}
+        return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
+    context = {"title": "Vorübergehend nicht erreichbar", "detail": UNAVAILABLE}
+    return Template("error.html", status_code=HTTP_503_SERVICE_UNAVAILABLE, context=context, headers=headers)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: http_error,
+    HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+    # A lost or refused connection: to the database (asyncpg raises OSError while connecting).
+    OperationalError: unavailable,
+    InterfaceError: unavailable,
+    DisconnectionError: unavailable,
+    OSError: unavailable,
+}

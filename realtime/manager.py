@@ -1,0 +1,107 @@
+"""The Redis client manager between workers, made to survive Redis going away (PITFALLS 10).
+
+python-socketio's manager delivers an emit to this worker's own sockets first and then
+publishes it for the others; while Redis is down the publish is lost, and the listener
+retries on its own. On top of that this manager
+
+- knows whether its listener is subscribed (for `/healthz`),
+- tells its own sockets `portal:resync` once it is subscribed again after a loss, and
+  publishes `portal:resync` to every worker once a publish goes through again after
+  one was lost, so clients re-fetch what they missed: everything is stored before it
+  is emitted, so a re-fetch finds it;
+- ends a user's sockets on every worker (`disconnect_room`), e.g. at sign-out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import socketio
+
+RESYNC = "portal:resync"
+_DISCONNECT_ROOM = "portal-disconnect-room"
+_OWN_MESSAGE = b'{"method": "' + _DISCONNECT_ROOM.encode() + b'"'
+RETRY_SECONDS = (0.5, 1, 2, 4, 5)
+
+log = logging.getLogger("portal.realtime")
+
+
+class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    connected: bool
+
+    def __init__(self, url: str, channel: str, *, write_only: bool = False) -> None:
+        # No read timeout: the listener waits on its connection for as long as nothing is published.
+        super().__init__(url, channel=channel, write_only=write_only, redis_options={"socket_connect_timeout": 1})
+        self.subscribed = False
+        self._published_lost = False
+
+    async def _publish(self, data: Any) -> None:
+        for attempt in range(2):
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                if self._published_lost:
+                    await self.redis.publish(self.channel, self.json.dumps(self._resync_message()))
+                    self._published_lost = False
+                await self.redis.publish(self.channel, self.json.dumps(data))
+                return
+            except Exception as exc:  # any failure of Redis means: lost, tell later
+                self.connected = False
+                if attempt == 1:
+                    self._published_lost = True
+                    log.warning("Redis nicht erreichbar, Ereignis nur an diesen Worker zugestellt: %s", exc)
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        lost = False
+        retry = 0
+        while True:
+            try:
+                if not self.subscribed:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    self.subscribed, retry = True, 0
+                    if lost:
+                        log.warning("Redis wieder erreichbar, Clients dieses Workers laden neu")
+                        await self.emit(RESYNC, {}, ignore_queue=True)
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:  # reconnect whatever went wrong
+                if self.subscribed:
+                    log.warning("Verbindung zu Redis verloren, neuer Versuch: %s", exc)
+                self.subscribed, lost = False, True
+                await asyncio.sleep(RETRY_SECONDS[min(retry, len(RETRY_SECONDS) - 1)])
+                retry += 1
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        async for data in super()._listen():
+            if data.startswith(_OWN_MESSAGE):
+                message = self.json.loads(data)
+                if message.get("host_id") != self.host_id:
+                    await self._disconnect_local(message["namespace"], message["room"])
+                continue
+            yield data
+
+    async def disconnect_room(self, room: str, namespace: str = "/") -> None:
+        """End every socket in `room`, on this worker and on every other."""
+        await self._disconnect_local(namespace, room)
+        await self._publish({"method": _DISCONNECT_ROOM, "namespace": namespace, "room": room, "host_id": self.host_id})
+
+    async def _disconnect_local(self, namespace: str, room: str) -> None:
+        for sid, _eio_sid in list(self.get_participants(namespace, room)):
+            await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+    def _resync_message(self) -> dict[str, Any]:
+        return {
+            "method": "emit",
+            "event": RESYNC,
+            "data": [{}],
+            "binary": False,
+            "namespace": "/",
+            "room": None,
+            "skip_sid": None,
+            "callback": None,
+            "host_id": self.host_id,
+        }
