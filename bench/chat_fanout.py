@@ -23,75 +23,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import sqlite3
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import socketio
+from clients import ClientPool, ClientProcess
 from portal_setup import build_demo, create_tokens, raise_open_files_limit, serving, workspace
 
-CONNECTS_IN_FLIGHT = 20
 
+class RoomMembers(ClientProcess):
+    """Clients that note when each `chat:message` of the room arrives."""
 
-def member_process(conn: Connection, url: str, room: int) -> None:
-    asyncio.run(_Members(url, room).serve(conn))
+    def __init__(self, url: str, room: int) -> None:
+        super().__init__(url)
+        self.room = room
+        self.receipts: dict[int, list[float]] = {}  # message id -> receipt times
+        self.complete: dict[int, asyncio.Event] = {}  # message id -> every client has it
 
+    def listen(self, client: socketio.AsyncClient, index: int) -> None:
+        async def on_message(data: dict[str, Any]) -> None:
+            if data.get("room") == self.room:
+                arrived = self.receipts.setdefault(int(data["id"]), [])
+                arrived.append(time.monotonic())
+                if len(arrived) >= len(self.clients):
+                    self.complete.setdefault(int(data["id"]), asyncio.Event()).set()
 
-@dataclass
-class _Members:
-    url: str
-    room: int
-    clients: list[socketio.AsyncClient] = field(default_factory=list)
-    receipts: dict[int, list[float]] = field(default_factory=dict)  # message id -> receipt times
-    complete: dict[int, asyncio.Event] = field(default_factory=dict)  # message id -> every client has it
+        client.on("chat:message", on_message)
 
-    async def serve(self, conn: Connection) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            command, argument = await loop.run_in_executor(None, conn.recv)
-            if command == "connect":
-                conn.send(await self.connect(argument))
-            elif command == "collect":
-                message_id, deadline = argument
-                conn.send(await self.collect(message_id, deadline))
-            elif command == "stop":
-                await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
-                conn.send(None)
-                return
-
-    async def connect(self, tokens: list[str]) -> int:
-        limit = asyncio.Semaphore(CONNECTS_IN_FLIGHT)
-        failed = 0
-
-        async def one(token: str) -> None:
-            nonlocal failed
-            client = socketio.AsyncClient()
-
-            async def on_message(data: dict[str, Any]) -> None:
-                if data.get("room") == self.room:
-                    arrived = self.receipts.setdefault(int(data["id"]), [])
-                    arrived.append(time.monotonic())
-                    if len(arrived) >= len(self.clients):
-                        self.complete.setdefault(int(data["id"]), asyncio.Event()).set()
-
-            client.on("chat:message", on_message)
-            async with limit:
-                try:
-                    await client.connect(self.url, auth={"token": token}, transports=["websocket"], wait_timeout=60)
-                except Exception:
-                    failed += 1
-                    return
-            self.clients.append(client)
-
-        await asyncio.gather(*(one(t) for t in tokens))
-        return failed
-
-    async def collect(self, message_id: int, deadline: float) -> list[float]:
+    async def collect(self, argument: tuple[int, float]) -> list[float]:
+        message_id, deadline = argument
         done = self.complete.setdefault(message_id, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
@@ -107,20 +70,9 @@ def percentiles(values: list[float]) -> str:
 
 
 async def stage(url: str, room: int, members: list[str], senders: list[str], args: argparse.Namespace) -> None:
-    context = multiprocessing.get_context("spawn")
-    pipes, processes = [], []
-    for _ in range(args.client_procs):
-        ours, theirs = context.Pipe()
-        process = context.Process(target=member_process, args=(theirs, url, room), daemon=True)
-        process.start()
-        pipes.append(ours)
-        processes.append(process)
-    shares = [members[i :: args.client_procs] for i in range(args.client_procs)]
-    loop = asyncio.get_running_loop()
+    pool = ClientPool(RoomMembers, (url, room), args.client_procs)
     started = time.monotonic()
-    for pipe, share in zip(pipes, shares, strict=True):
-        pipe.send(("connect", share))
-    failed = sum(await asyncio.gather(*(loop.run_in_executor(None, p.recv) for p in pipes)))
+    failed = len(await pool.connect_async(members))
     talkers = []
     for token in senders:
         client = socketio.AsyncClient()
@@ -143,11 +95,8 @@ async def stage(url: str, room: int, members: list[str], senders: list[str], arg
             print(f"  refused: {answer.get('error')}")
             continue
         deadline = time.monotonic() + args.timeout
-        for pipe in pipes:
-            pipe.send(("collect", (answer["id"], deadline)))
-        receipts = [
-            t for batch in await asyncio.gather(*(loop.run_in_executor(None, p.recv) for p in pipes)) for t in batch
-        ]
+        batches = await pool.ask_async("collect", [(answer["id"], deadline)] * len(pool.pipes))
+        receipts = [t for batch in batches for t in batch]
         acks.append(acked - sent)
         expected += len(members) - failed
         delivered += len(receipts)
@@ -159,11 +108,7 @@ async def stage(url: str, room: int, members: list[str], senders: list[str], arg
     print(f"  delivered {delivered} of {expected}, lost {expected - delivered}, refused {refused}")
     for client in talkers:
         await client.disconnect()
-    for pipe in pipes:
-        pipe.send(("stop", None))
-        pipe.recv()
-    for process in processes:
-        process.join(timeout=10)
+    await asyncio.get_running_loop().run_in_executor(None, pool.close)
 
 
 def main() -> None:

@@ -39,18 +39,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import socketio
+from clients import ClientPool, ClientProcess
 from portal_setup import Workspace, build_demo, create_tokens, raise_open_files_limit, serving, workspace
 from sqlalchemy import func, select
 
@@ -58,7 +57,6 @@ from app.db import Database
 from app.models import ComparisonGroup, MonthReport, Partner
 from kpi.months import add_months, format_month, month_of
 
-CONNECT_CONCURRENCY = 20  # connects in flight per client process
 PREP_SUBMISSIONS = 2  # untimed submissions before the releasing one (min_new_contributions - 1)
 
 
@@ -105,37 +103,17 @@ def network_facts(ws: Workspace, stages: int) -> Network:
 # --- client processes -------------------------------------------------------------------------------------------
 
 
-def client_process(conn: Connection, url: str, group_id: int) -> None:
-    """Entry point of one client process: answers the commands of `ClientPool` over a pipe."""
-    asyncio.run(_ClientProcess(url, group_id).serve(conn))
+class UpdateListeners(ClientProcess):
+    """Clients that note their first `kpi:update` of the measured group since the last `reset`."""
 
+    def __init__(self, url: str, group_id: int) -> None:
+        super().__init__(url)
+        self.group_id = group_id
+        self.receipts: dict[int, float] = {}  # client index -> first receipt since reset
+        self.expected = 0  # clients connected at the last reset
+        self.everyone = asyncio.Event()
 
-@dataclass
-class _ClientProcess:
-    url: str
-    group_id: int
-    clients: list[socketio.AsyncClient] = field(default_factory=list)
-    receipts: dict[int, float] = field(default_factory=dict)  # client index -> first receipt since reset
-    expected: int = 0  # clients connected at the last reset
-    everyone: asyncio.Event = field(default_factory=asyncio.Event)
-    drops: int = 0  # disconnects seen (the clients reconnect by themselves, as browsers do)
-
-    async def serve(self, conn: Connection) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            command, argument = await loop.run_in_executor(None, conn.recv)
-            if command == "connect":
-                conn.send(await self.connect(argument))
-            elif command == "reset":
-                conn.send(self.reset())
-            elif command == "wait":
-                conn.send(await self.wait(argument))
-            elif command == "stop":
-                await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
-                conn.send(None)
-                return
-
-    def watch(self, client: socketio.AsyncClient, index: int) -> None:
+    def listen(self, client: socketio.AsyncClient, index: int) -> None:
         async def on_update(data: dict[str, Any]) -> None:
             now = time.monotonic()
             if data.get("group") == self.group_id and index not in self.receipts:
@@ -143,36 +121,13 @@ class _ClientProcess:
                 if len(self.receipts) >= self.expected:
                     self.everyone.set()
 
-        async def on_disconnect(*_reason: Any) -> None:
-            self.drops += 1
-
         client.on("kpi:update", on_update)
-        client.on("disconnect", on_disconnect)
 
-    async def connect(self, tokens: list[str]) -> list[str]:
-        """Connect one client per token; answers the errors of those that could not connect."""
-        limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
-        errors: list[str] = []
-
-        async def one(token: str) -> None:
-            client = socketio.AsyncClient()
-            async with limit:
-                try:
-                    await client.connect(self.url, auth={"token": token}, transports=["websocket"], wait_timeout=60)
-                except Exception as exc:
-                    errors.append(repr(exc))
-                    return
-            self.watch(client, len(self.clients))
-            self.clients.append(client)
-
-        await asyncio.gather(*(one(t) for t in tokens))
-        return errors
-
-    def reset(self) -> tuple[int, int]:
+    def reset(self, _: None) -> tuple[int, int]:
         """Forget the receipts; answers (clients connected now, disconnects so far)."""
         self.receipts.clear()
         self.everyone.clear()
-        self.expected = sum(1 for c in self.clients if c.connected)
+        self.expected = self.connected()
         return self.expected, self.drops
 
     async def wait(self, deadline: float) -> list[float]:
@@ -183,42 +138,17 @@ class _ClientProcess:
         return list(self.receipts.values())
 
 
-class ClientPool:
-    """Socket.IO clients spread over a few processes, commanded over pipes."""
-
+class ListenerPool(ClientPool):
     def __init__(self, url: str, group_id: int, processes: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.pipes: list[Connection] = []
-        self.processes = []
-        for _ in range(processes):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=client_process, args=(theirs, url, group_id), daemon=True)
-            process.start()
-            self.pipes.append(ours)
-            self.processes.append(process)
-
-    def _all(self, command: str, arguments: list[Any]) -> list[Any]:
-        for pipe, argument in zip(self.pipes, arguments, strict=True):
-            pipe.send((command, argument))
-        return [pipe.recv() for pipe in self.pipes]
-
-    def connect(self, tokens: list[str]) -> list[str]:
-        """Add clients (round-robin over the processes); answers the connect errors."""
-        shares = [tokens[i :: len(self.pipes)] for i in range(len(self.pipes))]
-        return [e for errors in self._all("connect", shares) for e in errors]
+        super().__init__(UpdateListeners, (url, group_id), processes)
 
     def reset(self) -> tuple[int, int]:
         """Forget the receipts; answers (clients connected now, disconnects so far)."""
-        answers = self._all("reset", [None] * len(self.pipes))
+        answers = self.ask("reset")
         return sum(a[0] for a in answers), sum(a[1] for a in answers)
 
     def wait(self, deadline: float) -> list[float]:
-        return [t for times in self._all("wait", [deadline] * len(self.pipes)) for t in times]
-
-    def close(self) -> None:
-        self._all("stop", [None] * len(self.pipes))
-        for process in self.processes:
-            process.join(timeout=10)
+        return [t for times in self.ask("wait", [deadline] * len(self.pipes)) for t in times]
 
 
 # --- submissions ------------------------------------------------------------------------------------------------
@@ -267,7 +197,7 @@ class Sample:
         return self.connected - len(self.latencies)
 
 
-def release_round(submitter: Submitter, pool: ClientPool, period: date, timeout: float) -> Sample:
+def release_round(submitter: Submitter, pool: ListenerPool, period: date, timeout: float) -> Sample:
     """Two untimed submissions, then the timed one that releases the group's figures."""
     pool.reset()
     prep_put_s = [submitter.send(submitter.prepare(period)) for _ in range(PREP_SUBMISSIONS)]
@@ -356,12 +286,12 @@ def measure(
     """Per client count: connect up to it, release a new month once (untimed), then the timed rounds."""
     submitter = Submitter(http, network.reporters, tokens)
     client_tokens = [tokens[f"gf{n}"] for n in network.members]
-    pool = ClientPool(url, network.group_id, args.client_procs)
+    pool = ListenerPool(url, network.group_id, args.client_procs)
     try:
         connected = 0
         for clients, period in zip(stages, network.periods, strict=True):
             start = time.monotonic()
-            errors = pool.connect(client_tokens[connected:clients])
+            errors = [error for _, error in pool.connect(client_tokens[connected:clients])]
             connected, connect_s = clients, time.monotonic() - start
             print(f"\n[{clients} clients, submissions for {format_month(period)}]", flush=True)
             # The month's first submission makes its first release; then every third changed partner re-releases.
