@@ -99,6 +99,10 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
         state.db = Database(settings.database_url)
+        if not state.sio.manager_initialized:
+            # Subscribe to the other workers' events now, not at the first socket (PITFALLS 10).
+            state.sio.manager_initialized = True
+            state.sio.manager.initialize()
         state.sms = gateway_for(settings)
         state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
         state.retention = asyncio.create_task(purge_periodically(state.db, 3600))

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import socketio
+from redis.asyncio import Connection, ConnectionPool
+from redis.asyncio.client import PubSub
 
 RESYNC = "portal:resync"
 _DISCONNECT_ROOM = "portal-disconnect-room"
@@ -27,6 +29,21 @@ _OWN_MESSAGE = b'{"method": "' + _DISCONNECT_ROOM.encode() + b'"'
 RETRY_SECONDS = (0.5, 1, 2, 4, 5)
 
 log = logging.getLogger("portal.realtime")
+
+
+class _PubSub(PubSub):
+    """redis-py reconnects a subscription by itself when Redis is back within its retries;
+    the messages in between are lost all the same, so the clients must hear of it."""
+
+    def __init__(self, pool: ConnectionPool, on_reconnect: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(pool, ignore_subscribe_messages=True)
+        self._on_reconnect, self._connected_before = on_reconnect, False
+
+    async def on_connect(self, connection: Connection) -> None:
+        await super().on_connect(connection)
+        if self._connected_before:
+            await self._on_reconnect()
+        self._connected_before = True
 
 
 class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -54,6 +71,14 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     self._published_lost = True
                     log.warning("Redis nicht erreichbar, Ereignis nur an diesen Worker zugestellt: %s", exc)
 
+    def _redis_connect(self) -> None:
+        super()._redis_connect()
+        self.pubsub = _PubSub(self.redis.connection_pool, on_reconnect=self._resync_own_clients)
+
+    async def _resync_own_clients(self) -> None:
+        log.warning("Redis wieder erreichbar, Clients dieses Workers laden neu")
+        await self.emit(RESYNC, {}, namespace="/", ignore_queue=True)
+
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         lost = False
         retry = 0
@@ -64,8 +89,7 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     await self.pubsub.subscribe(self.channel)
                     self.subscribed, retry = True, 0
                     if lost:
-                        log.warning("Redis wieder erreichbar, Clients dieses Workers laden neu")
-                        await self.emit(RESYNC, {}, ignore_queue=True)
+                        await self._resync_own_clients()
                 async for message in self.pubsub.listen():
                     yield message
             except Exception as exc:  # reconnect whatever went wrong

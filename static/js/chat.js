@@ -113,17 +113,20 @@
     pinned.innerHTML = "<strong>Angeheftet:</strong> ";
     pinned.append(source.cloneNode(true));
   });
+  function catchUp() {
+    socket.emit("chat:history", {room: room, after: lastId()}, function (answer) {
+      if (answer && answer.ok) answer.messages.forEach(add);
+    });
+  }
   var connectedBefore = socket.connected;
   socket.on("connect", function () {
     // Back after a lost connection: fetch everything newer than the last message shown.
     socket.emit("chat:join", {room: room});
-    if (connectedBefore) {
-      socket.emit("chat:history", {room: room, after: lastId()}, function (answer) {
-        if (answer && answer.ok) answer.messages.forEach(add);
-      });
-    }
+    if (connectedBefore) catchUp();
     connectedBefore = true;
   });
+  // The server lost messages between its workers for a while (Redis was away).
+  socket.on("portal:resync", catchUp);
   if (socket.connected) socket.emit("chat:join", {room: room});
 
   function showError(text) {

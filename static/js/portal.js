@@ -107,5 +107,7 @@
   socket.on("chat:unread", soon);
   refreshUnread();
   socket.on("kpi:update", function (event) { if (concerns(event)) refreshAnalysis(); });
+  // Events between the server's workers were lost for a while (Redis was away): fetch anew.
+  socket.on("portal:resync", function () { refreshAnalysis(); refreshUnread(); });
   window.portalSocket = socket;
 })();
