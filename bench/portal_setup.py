@@ -1,6 +1,7 @@
 """Shared set-up of the benchmarks: a demo database in a temp dir, tokens, and `portal serve` as a subprocess.
 
-Not a benchmark itself; imported by bench/live_latency.py and bench/pages.py.
+Not a benchmark itself; imported by the benchmarks. The database is a SQLite file in the temp
+dir unless a workspace is given another URL (PostgreSQL, see bench/load_backend.py).
 """
 
 from __future__ import annotations
@@ -47,9 +48,14 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class Workspace:
-    """A temp dir with the portal's database file and `var/` (sessions, SMS outbox, secret key)."""
+    """A temp dir with the portal's database file and `var/` (sessions, SMS outbox, secret key).
+
+    `url` replaces the SQLite file by another database; `redis_url` makes the server use Redis.
+    """
 
     root: Path
+    url: str | None = None
+    redis_url: str | None = None
 
     @property
     def database(self) -> Path:
@@ -57,7 +63,7 @@ class Workspace:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite+aiosqlite:///{self.database}"
+        return self.url or f"sqlite+aiosqlite:///{self.database}"
 
     @property
     def var_dir(self) -> Path:
@@ -68,8 +74,10 @@ class Workspace:
         return self.var_dir / "sms-outbox.jsonl"
 
     def env(self, port: int) -> dict[str, str]:
+        redis = {"PORTAL_REDIS_URL": self.redis_url} if self.redis_url else {}
         return {
             **os.environ,
+            **redis,
             "PORTAL_DATABASE_URL": self.database_url,
             "PORTAL_VAR_DIR": str(self.var_dir),
             "PORTAL_HOST": "127.0.0.1",
@@ -129,12 +137,18 @@ def create_tokens(ws: Workspace, usernames: list[str]) -> dict[str, str]:
 
 
 @contextmanager
-def serving(ws: Workspace, log_name: str = "server.log", startup_timeout: float = 60) -> Iterator[str]:
-    """`portal serve` on a free port of 127.0.0.1; yields its base URL and stops it (this process only) after."""
+def serving(
+    ws: Workspace, log_name: str = "server.log", startup_timeout: float = 60, workers: int = 1
+) -> Iterator[str]:
+    """`portal serve` on a free port of 127.0.0.1; yields its base URL and stops it (its workers too) after."""
     port = free_port()
     log = (ws.root / log_name).open("w")
     server = subprocess.Popen(
-        [str(PORTAL), "serve"], cwd=ws.root, env=ws.env(port), stdout=log, stderr=subprocess.STDOUT
+        [str(PORTAL), "serve", "--workers", str(workers)],
+        cwd=ws.root,
+        env=ws.env(port),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
