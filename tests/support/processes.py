@@ -23,6 +23,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent to collect it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _is_worker(pid: int) -> bool:
+    """A spawned worker, not multiprocessing's resource tracker."""
+    return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
 @dataclass
 class PortalProcess:
     url: str
@@ -32,7 +46,16 @@ class PortalProcess:
     def worker_pids(self) -> list[int]:
         """The worker processes of `portal serve --workers N` (children of the supervisor)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children]
+        return [int(pid) for pid in children if _alive(int(pid)) and _is_worker(int(pid))]
+
+    def busiest_worker(self) -> int:
+        """The worker holding the most open sockets (the kernel may give one worker most connections)."""
+
+        def sockets(pid: int) -> int:
+            fds = Path(f"/proc/{pid}/fd")
+            return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+        return max(self.worker_pids(), key=sockets)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
