@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import time
@@ -46,7 +47,7 @@ from load_backend import prepared
 from load_clients import ChatMembers, Dashboards
 from load_facts import KEY, Network, read_network, release_histories, snapshot, stored_values
 from load_traffic import ChatSenders, Submitter, open_loop
-from portal_setup import Workspace, create_tokens, raise_open_files_limit, serving
+from portal_setup import Workspace, cpu_seconds, create_tokens, raise_open_files_limit, serving_process
 
 from kpi.months import add_months, format_month, month_of
 
@@ -70,7 +71,7 @@ def arguments() -> argparse.Namespace:
     # Not database 0: the rate limiters count per address in Redis, and portals of tests sharing
     # database 0 on this machine would be throttled by this bench's requests from 127.0.0.1.
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
-    parser.add_argument("--http-timeout", type=float, default=60.0)
+    parser.add_argument("--http-timeout", type=float, default=120.0)
     parser.add_argument("--settle", type=float, default=30.0, help="most seconds to wait for late updates")
     parser.add_argument("--seed", type=int, default=7, help="of the partners' order")
     parser.add_argument(
@@ -107,8 +108,29 @@ async def settle(pools: list[ClientPool], longest: float, quiet: float = 3.0) ->
     return time.monotonic() - start
 
 
+def cpu_now(server_pid: int, pools: list[ClientPool]) -> tuple[float, float, float, float]:
+    """(monotonic time, CPU seconds of the server, of the client processes, of this process) so far."""
+    clients = sum(cpu_seconds(p.pid) for pool in pools for p in pool.processes if p.pid)
+    return time.monotonic(), cpu_seconds(server_pid), clients, time.process_time()
+
+
+def cpu_report(before: tuple[float, ...], after: tuple[float, ...], loads: tuple[float, float]) -> str:
+    wall, server, clients, bench = (b - a for a, b in zip(before, after, strict=True))
+    return (
+        f"CPU over the {wall:.0f} s of the run: server {server:.0f} s ({server / wall:.2f} cores), "
+        f"socket clients {clients:.0f} s ({clients / wall:.2f}), this process {bench:.0f} s ({bench / wall:.2f}) "
+        f"of {os.cpu_count()} cores; load average {loads[0]:.1f} before, {loads[1]:.1f} after"
+    )
+
+
 async def drive(
-    url: str, network: Network, tokens: dict[int, str], order: list[int], args: argparse.Namespace, ws: Workspace
+    url: str,
+    server_pid: int,
+    network: Network,
+    tokens: dict[int, str],
+    order: list[int],
+    args: argparse.Namespace,
+    ws: Workspace,
 ) -> dict[str, Any]:
     """Connect, warm up, then submit and chat on schedule; answers what was sent and received."""
     period = format_month(network.period)
@@ -124,7 +146,7 @@ async def drive(
         chat_failed = await chat_pool.connect_async([tokens[n] for n in dashboards[: args.chat_members]])
         await senders.connect([tokens[n] for n in dashboards[: args.chat_senders]])
         print(
-            f"connected {args.dashboards} dashboards ({len(failed)} failed), {args.chat_members} chat members "
+            f"connected {len(dashboards)} dashboards ({len(failed)} failed), {args.chat_members} chat members "
             f"({len(chat_failed)} failed), {args.chat_senders} senders in {time.monotonic() - start:.1f} s"
             + (f"; first error: {(failed or chat_failed)[0][1]}" if failed or chat_failed else ""),
             flush=True,
@@ -140,12 +162,14 @@ async def drive(
             await dash_pool.ask_async("reset")
             await chat_pool.ask_async("reset")
             print(f"submitting {args.rate:g}/s for {args.duration:g} s ...", flush=True)
+            cpu_before, load_before = cpu_now(server_pid, [dash_pool, chat_pool]), os.getloadavg()[0]
             subs, messages = await asyncio.gather(
                 open_loop(args.rate, args.duration, submitter.make, submitter.send),
                 open_loop(args.chat_rate, args.duration, senders.make, senders.send),
             )
         waited = await settle([dash_pool, chat_pool], args.settle)
         print(f"last answer, then {waited:.1f} s until the sockets were quiet", flush=True)
+        cpu = cpu_report(cpu_before, cpu_now(server_pid, [dash_pool, chat_pool]), (load_before, os.getloadavg()[0]))
         dash_results = await dash_pool.ask_async("results")
         chat_results = (await chat_pool.ask_async("results"))[0]
     finally:
@@ -168,6 +192,7 @@ async def drive(
         "drops": sum(r["drops"] for r in dash_results) + chat_results["drops"],
         "chat": chat_results["messages"],
         "chat_members": args.chat_members - len(chat_failed),
+        "cpu": cpu,
     }
 
 
@@ -205,8 +230,8 @@ def main() -> None:
             f"{where}, {args.workers} worker(s); demo network of {len(network.partner_ids)} partners "
             f"in {build_s:.1f} s; {len(order)} reported {format_month(period)} and submit in turns"
         )
-        with serving(ws, workers=args.workers) as url:
-            run = asyncio.run(drive(url, network, by_number, order, args, ws))
+        with serving_process(ws, workers=args.workers) as (url, pid):
+            run = asyncio.run(drive(url, pid, network, by_number, order, args, ws))
         after = snapshot(ws.database_url, network)
         values = stored_values(ws.database_url, network)
         histories = release_histories(ws.database_url, network)
@@ -227,6 +252,7 @@ def main() -> None:
     print(f"sockets: {run['drops']} disconnects during the run; server log: {len(errors)} error lines")
     for line in errors[:3]:
         print(f"  {line[:200]}")
+    print(run["cpu"])
     verdict.require(not run["drops"], f"{run['drops']} sockets dropped")
     verdict.require(not errors, "errors in the server log")
     met = "MET" if not verdict.misses else "NOT MET (" + "; ".join(verdict.misses) + ")"

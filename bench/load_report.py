@@ -57,7 +57,12 @@ def submissions(subs: list[Submission], duration: float, verdict: Verdict) -> No
     lag = [s.sent - s.due for s in subs]
     span = max(s.sent for s in subs) - min(s.sent for s in subs) if subs else 0
     print(f"submissions: {len(subs)} sent in {span:.1f} s (due over {duration:.0f} s; sent late by {percentiles(lag)})")
-    print(f"  acknowledged {len(acked)}, errors {sum(errors.values())}" + (f" {dict(errors)}" if errors else ""))
+    answered = max(s.answered for s in subs) - min(s.sent for s in subs) if subs else 0
+    print(
+        f"  acknowledged {len(acked)}, errors {sum(errors.values())}"
+        + (f" {dict(errors)}" if errors else "")
+        + f"; the last answer came {answered:.1f} s after the first send ({len(subs) / max(answered, 1e-9):.1f}/s)"
+    )
     print(f"  PUT answered                  {percentiles([s.answered - s.sent for s in acked])}")
     verdict.require(not errors, f"{sum(errors.values())} submissions failed")
 
@@ -173,10 +178,12 @@ def group_updates(results: list[GroupResult], verdict: Verdict) -> None:
     print(f"  any submission -> last dashboard showing it    {percentiles(shown)}  (incl. waiting for 2 more)")
     for g in results:
         note = f", {g.misaligned} dashboards with another count (not timed)" if g.misaligned else ""
+        timed = (
+            f"p50 {np.percentile(g.each, 50) * 1000:6.0f}, p99 {p99(g.each) * 1000:6.0f} ms" if g.each else "none timed"
+        )
         print(
-            f"  {g.name:<24} {g.dashboards:>5} dashboards {g.releases:>4} releases  delivered {g.received:>6} of "
-            f"{g.expected:>6}  each: p50 {np.percentile(g.each, 50) * 1000 if g.each else float('nan'):6.0f} "
-            f"p99 {p99(g.each) * 1000:6.0f} ms; {g.pending} submissions not yet shown{note}"
+            f"  {g.name:<24} {g.dashboards:>5} dashboards {g.releases:>4} releases, delivered {g.received:>6} "
+            f"of {g.expected:>6}; each: {timed}; {g.pending} submissions not yet shown{note}"
         )
     verdict.require(received >= expected, f"group updates {expected - received} lost")
     verdict.require(not any(g.misaligned for g in results), "group updates out of step with the releases")

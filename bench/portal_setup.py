@@ -74,7 +74,12 @@ class Workspace:
         return self.var_dir / "sms-outbox.jsonl"
 
     def env(self, port: int) -> dict[str, str]:
-        redis = {"PORTAL_REDIS_URL": self.redis_url} if self.redis_url else {}
+        # A channel of its own, so that portals of tests on the same Redis neither hear nor disturb this one's emits.
+        redis = (
+            {"PORTAL_REDIS_URL": self.redis_url, "PORTAL_REDIS_CHANNEL": f"portal-bench-{self.root.name}"}
+            if self.redis_url
+            else {}
+        )
         return {
             **os.environ,
             **redis,
@@ -141,6 +146,15 @@ def serving(
     ws: Workspace, log_name: str = "server.log", startup_timeout: float = 60, workers: int = 1
 ) -> Iterator[str]:
     """`portal serve` on a free port of 127.0.0.1; yields its base URL and stops it (its workers too) after."""
+    with serving_process(ws, log_name, startup_timeout, workers) as (url, _pid):
+        yield url
+
+
+@contextmanager
+def serving_process(
+    ws: Workspace, log_name: str = "server.log", startup_timeout: float = 60, workers: int = 1
+) -> Iterator[tuple[str, int]]:
+    """As `serving`, yielding the base URL and the server's process id."""
     port = free_port()
     log = (ws.root / log_name).open("w")
     server = subprocess.Popen(
@@ -153,7 +167,7 @@ def serving(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, server, startup_timeout)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         try:
@@ -162,6 +176,17 @@ def serving(
             server.kill()
             server.wait()
         log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its descendants so far (Linux /proc; 0 once gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
