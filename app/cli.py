@@ -7,7 +7,8 @@ import asyncio
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.tokens import create_token, revoke_tokens
+from app.backup import BackupError, create_backup, restore_backup
 from app.chat.retention import purge_expired
 from app.db import Database
 from app.demo.builder import NotEmpty, build_demo, has_network
@@ -70,6 +72,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     _require_current_schema(settings)
+    if (args.workers or settings.workers) > 1 and not settings.redis_url:
+        raise CliError(
+            "Mehrere Worker brauchen Redis (PORTAL_REDIS_URL), sonst erreichen Live-Daten und Chat "
+            "nur die Verbindungen eines Workers."
+        )
     host, port, workers = (
         args.host or settings.host,
         args.port or settings.port,
@@ -86,6 +93,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level="info",
         proxy_headers=True,
     )
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    _require_current_schema(settings)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = Path(args.output) if args.output else settings.var_dir / "backups" / f"portal-{stamp}.tar.gz"
+    try:
+        manifest = create_backup(settings.database_url, target)
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Sicherung geschrieben: {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    print(f"  Datenbankstand {manifest.schema_revision}, Portal {manifest.portal_version}, {manifest.database_version}")
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
+    try:
+        manifest = restore_backup(settings.database_url, Path(args.archive), replace=args.replace)
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Sicherung vom {manifest.created_at} zurückgespielt (Datenbankstand {manifest.schema_revision}).")
+    print("Laufende Portal-Prozesse bitte neu starten, damit sie keine Zwischenstände behalten.")
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
@@ -232,6 +260,13 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--prefix", help="revoke: Token, die so beginnen")
     token.add_argument("--all", action="store_true", help="revoke: alle Token des Benutzers")
     token.set_defaults(run=cmd_token)
+    backup = sub.add_parser("backup", help="Datenbank sichern (auch im laufenden Betrieb)")
+    backup.add_argument("--output", help="Zieldatei (Standard: var/backups/portal-DATUM-ZEIT.tar.gz)")
+    backup.set_defaults(run=cmd_backup)
+    restore = sub.add_parser("restore", help="Sicherung zurückspielen (Portal vorher anhalten)")
+    restore.add_argument("archive", help="Datei von `portal backup`")
+    restore.add_argument("--replace", action="store_true", help="eine Datenbank mit Daten ersetzen")
+    restore.set_defaults(run=cmd_restore)
     purge = sub.add_parser("chat-purge", help="Chatnachrichten löschen, deren Aufbewahrung abgelaufen ist")
     purge.set_defaults(run=cmd_chat_purge)
     return root

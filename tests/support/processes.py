@@ -71,8 +71,8 @@ def portal_env(var_dir: Path, database_url: str, **extra: str) -> dict[str, str]
     }
 
 
-async def run_cli(env: dict[str, str], *args: str) -> str:
-    """`portal ARGS` to its end; its output, or an AssertionError with it."""
+async def run_cli(env: dict[str, str], *args: str, expect_failure: bool = False) -> str:
+    """`portal ARGS` to its end; its output. Fails the test unless it ends as expected (0, or 2 for refusals)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -84,7 +84,8 @@ async def run_cli(env: dict[str, str], *args: str) -> str:
     )
     output, _ = await process.communicate()
     text = output.decode(errors="replace")
-    assert process.returncode == 0, f"portal {' '.join(args)} -> {process.returncode}:\n{text}"
+    expected = 2 if expect_failure else 0
+    assert process.returncode == expected, f"portal {' '.join(args)} -> {process.returncode}:\n{text}"
     return text
 
 
