@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import multiprocessing
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -123,3 +124,22 @@ class ClientPool:
         self.ask("stop")
         for process in self.processes:
             process.join(timeout=10)
+
+
+async def wait_until_quiet(pools: list[ClientPool], longest: float, quiet: float = 3.0) -> str:
+    """Wait until no socket received anything for `quiet` seconds, at most `longest`; answers how it went.
+
+    The processes' kind must answer `received`: how many events its clients have had so far.
+    """
+    start = last_change = time.monotonic()
+    seen = -1
+    while time.monotonic() - start < longest:
+        total = 0
+        for pool in pools:
+            total += sum(await pool.ask_async("received"))
+        if total != seen:
+            seen, last_change = total, time.monotonic()
+        elif time.monotonic() - last_change >= quiet:
+            return f"quiet after {time.monotonic() - start:.1f} s"
+        await asyncio.sleep(0.5)
+    return f"still receiving after {longest:.0f} s: later events count as lost"

@@ -36,17 +36,17 @@ import random
 import re
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
 import load_report as report
-from clients import ClientPool
+from clients import ClientPool, wait_until_quiet
 from load_backend import prepared
 from load_clients import ChatMembers, Dashboards
-from load_facts import KEY, Network, read_network, release_histories, snapshot, stored_values
-from load_traffic import ChatSenders, Submitter, open_loop
+from load_facts import KEY, Network, ReleaseHistory, Snapshot, read_network, release_histories, snapshot, stored_values
+from load_traffic import ChatMessage, ChatSenders, Submission, Submitter, open_loop
 from portal_setup import Workspace, cpu_seconds, create_tokens, raise_open_files_limit, serving_process
 
 from kpi.months import add_months, format_month, month_of
@@ -92,22 +92,6 @@ def arguments() -> argparse.Namespace:
     return args
 
 
-async def settle(pools: list[ClientPool], longest: float, quiet: float = 3.0) -> float:
-    """Wait until no socket received anything for `quiet` seconds (at most `longest`); answers the seconds waited."""
-    start = last_change = time.monotonic()
-    seen = -1
-    while time.monotonic() - start < longest:
-        total = 0
-        for pool in pools:
-            total += sum(await pool.ask_async("received"))
-        if total != seen:
-            seen, last_change = total, time.monotonic()
-        elif time.monotonic() - last_change >= quiet:
-            break
-        await asyncio.sleep(0.5)
-    return time.monotonic() - start
-
-
 def cpu_now(server_pid: int, pools: list[ClientPool]) -> tuple[float, float, float, float]:
     """(monotonic time, CPU seconds of the server, of the client processes, of this process) so far."""
     clients = sum(cpu_seconds(p.pid) for pool in pools for p in pool.processes if p.pid)
@@ -123,6 +107,22 @@ def cpu_report(before: tuple[float, ...], after: tuple[float, ...], loads: tuple
     )
 
 
+@dataclass
+class Run:
+    """What was sent and what the sockets received (from the end of the warm-up)."""
+
+    subs: list[Submission]
+    messages: list[ChatMessage]
+    before: Snapshot  # the database after the warm-up
+    dashboards: Counter[int]  # partner no -> its dashboards connected at the start
+    own: list[tuple[int, float | None, float]]  # kpi:own receipts: (partner no, value, time)
+    arrivals: dict[tuple[int, int], list[float]]  # (partner no, group id) -> its dashboard's kpi:update times
+    drops: int
+    chat: dict[int, list[float]]  # message id -> the chat members' receipt times
+    chat_members: int  # connected at the start
+    cpu: str
+
+
 async def drive(
     url: str,
     server_pid: int,
@@ -131,7 +131,7 @@ async def drive(
     order: list[int],
     args: argparse.Namespace,
     ws: Workspace,
-) -> dict[str, Any]:
+) -> Run:
     """Connect, warm up, then submit and chat on schedule; answers what was sent and received."""
     period = format_month(network.period)
     dashboards = (order + sorted(set(network.partner_ids) - set(order)))[: args.dashboards]
@@ -156,8 +156,8 @@ async def drive(
             warm = warm_up(network, order)
             for partner in warm:
                 await submitter.send(submitter.make_for(partner, time.monotonic()))
-            waited = await settle([dash_pool, chat_pool], args.settle)
-            print(f"warm-up: {len(warm)} submissions, one per group, then {waited:.1f} s quiet", flush=True)
+            waited = await wait_until_quiet([dash_pool, chat_pool], args.settle)
+            print(f"warm-up: {len(warm)} submissions, one per group; sockets {waited}", flush=True)
             before = await loop.run_in_executor(None, snapshot, ws.database_url, network)
             await dash_pool.ask_async("reset")
             await chat_pool.ask_async("reset")
@@ -167,8 +167,8 @@ async def drive(
                 open_loop(args.rate, args.duration, submitter.make, submitter.send),
                 open_loop(args.chat_rate, args.duration, senders.make, senders.send),
             )
-        waited = await settle([dash_pool, chat_pool], args.settle)
-        print(f"last answer, then {waited:.1f} s until the sockets were quiet", flush=True)
+        waited = await wait_until_quiet([dash_pool, chat_pool], args.settle)
+        print(f"after the last answer: sockets {waited}", flush=True)
         cpu = cpu_report(cpu_before, cpu_now(server_pid, [dash_pool, chat_pool]), (load_before, os.getloadavg()[0]))
         dash_results = await dash_pool.ask_async("results")
         chat_results = (await chat_pool.ask_async("results"))[0]
@@ -178,22 +178,22 @@ async def drive(
         await loop.run_in_executor(None, chat_pool.close)
     lost = {position for position, _ in failed}
     shares = dash_pool.shares([str(n) for n in dashboards])  # process i's client j is partner shares[i][j]
-    return {
-        "subs": subs,
-        "messages": messages,
-        "before": before,
-        "dashboards": Counter(n for i, n in enumerate(dashboards) if i not in lost),
-        "own": [o for r in dash_results for o in r["own"]],
-        "arrivals": {  # (partner, group) -> its dashboard's arrival times
+    return Run(
+        subs,
+        messages,
+        before,
+        Counter(n for i, n in enumerate(dashboards) if i not in lost),
+        [o for r in dash_results for o in r["own"]],
+        {
             (int(shares[i][index]), group): times
             for i, r in enumerate(dash_results)
             for (index, group), times in r["updates"].items()
         },
-        "drops": sum(r["drops"] for r in dash_results) + chat_results["drops"],
-        "chat": chat_results["messages"],
-        "chat_members": args.chat_members - len(chat_failed),
-        "cpu": cpu,
-    }
+        sum(r["drops"] for r in dash_results) + chat_results["drops"],
+        chat_results["messages"],
+        args.chat_members - len(chat_failed),
+        cpu,
+    )
 
 
 def warm_up(network: Network, order: list[int]) -> list[int]:
@@ -209,6 +209,36 @@ def server_errors(ws: Workspace) -> list[str]:
     log = ws.root / "server.log"
     text = log.read_text(errors="replace") if log.exists() else ""
     return [line for line in text.splitlines() if re.search(r"\bERROR\b|Traceback", line)]
+
+
+def print_report(
+    network: Network,
+    run: Run,
+    after: Snapshot,
+    values: dict[int, float],
+    histories: dict[int, ReleaseHistory],
+    errors: list[str],
+) -> None:
+    verdict = report.Verdict()
+    report.submissions(run.subs, verdict)
+    report.stored(run.subs, run.before, after, values, verdict)
+    report.own_updates(run.subs, run.own, run.dashboards, verdict)
+    groups = []
+    for group_id, (name, members) in sorted(network.groups.items()):
+        arrivals = [run.arrivals.get((n, group_id), []) for n in run.dashboards.elements() if n in members]
+        if arrivals:
+            start = run.before.releases.get(group_id, 0)
+            groups.append(report.group_result(name, run.subs, members, arrivals, histories.get(group_id), start))
+    report.group_updates(groups, verdict)
+    report.chat(run.messages, run.chat, run.chat_members, verdict)
+    print(f"sockets: {run.drops} disconnects during the run; server log: {len(errors)} error lines")
+    for line in errors[:3]:
+        print(f"  {line[:200]}")
+    print(run.cpu)
+    verdict.require(not run.drops, f"{run.drops} sockets dropped")
+    verdict.require(not errors, "errors in the server log")
+    met = "MET" if not verdict.misses else "NOT MET (" + "; ".join(verdict.misses) + ")"
+    print(f"\ntarget (nothing lost, p99 below {report.TARGET_P99 * 1000:.0f} ms): {met}")
 
 
 def main() -> None:
@@ -237,26 +267,7 @@ def main() -> None:
         histories = release_histories(ws.database_url, network)
         errors = server_errors(ws)
     print()
-    verdict = report.Verdict()
-    report.submissions(run["subs"], args.duration, verdict)
-    report.stored(run["subs"], run["before"], after, values, verdict)
-    report.own_updates(run["subs"], run["own"], run["dashboards"], verdict)
-    groups = []
-    for group_id, (name, members) in sorted(network.groups.items()):
-        arrivals = [run["arrivals"].get((n, group_id), []) for n in run["dashboards"].elements() if n in members]
-        if arrivals:
-            start = run["before"].releases.get(group_id, 0)
-            groups.append(report.group_result(name, run["subs"], members, arrivals, histories.get(group_id), start))
-    report.group_updates(groups, verdict)
-    report.chat(run["messages"], run["chat"], run["chat_members"], verdict)
-    print(f"sockets: {run['drops']} disconnects during the run; server log: {len(errors)} error lines")
-    for line in errors[:3]:
-        print(f"  {line[:200]}")
-    print(run["cpu"])
-    verdict.require(not run["drops"], f"{run['drops']} sockets dropped")
-    verdict.require(not errors, "errors in the server log")
-    met = "MET" if not verdict.misses else "NOT MET (" + "; ".join(verdict.misses) + ")"
-    print(f"\ntarget (nothing lost, p99 below {report.TARGET_P99 * 1000:.0f} ms): {met}")
+    print_report(network, run, after, values, histories, errors)
     print(f"total run time {time.monotonic() - started:.0f} s")
 
 

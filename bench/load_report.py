@@ -51,12 +51,12 @@ class Verdict:
         self.require(bool(seconds) and p99(seconds) < TARGET_P99, f"{what} p99 {p99(seconds) * 1000:.0f} ms")
 
 
-def submissions(subs: list[Submission], duration: float, verdict: Verdict) -> None:
+def submissions(subs: list[Submission], verdict: Verdict) -> None:
     acked = [s for s in subs if s.acked]
     errors = Counter(s.error for s in subs if s.error)
     lag = [s.sent - s.due for s in subs]
     span = max(s.sent for s in subs) - min(s.sent for s in subs) if subs else 0
-    print(f"submissions: {len(subs)} sent in {span:.1f} s (due over {duration:.0f} s; sent late by {percentiles(lag)})")
+    print(f"submissions: {len(subs)} sent in {span:.1f} s; late against the schedule by {percentiles(lag)}")
     answered = max(s.answered for s in subs) - min(s.sent for s in subs) if subs else 0
     print(
         f"  acknowledged {len(acked)}, errors {sum(errors.values())}"
