@@ -17,9 +17,17 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_S = 30
+
+# A lost or refused connection to the database (asyncpg raises OSError while connecting).
+UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, OSError)
+UNREACHABLE_MESSAGE = (
+    "Die Datenbank ist gerade nicht erreichbar. Es wurde nichts gespeichert; "
+    "bitte versuchen Sie es in einer Minute erneut."
+)
 
 
 def _sqlite_engine(url: str, begin: str) -> AsyncEngine:

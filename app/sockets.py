@@ -6,6 +6,7 @@ from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
+import socketio
 from litestar.stores.base import Store
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,7 @@ from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
 from app.auth.tokens import authenticate_token
 from app.auth.user_sessions import live_session
 from app.chat.access import readable_rooms
-from app.db import Database
+from app.db import UNREACHABLE, UNREACHABLE_MESSAGE, Database
 from app.models import Partner
 from app.network.groups import groups_with_members
 from app.settings import Settings
@@ -60,6 +61,12 @@ def socket_authenticator(
         return await live_session(database(), backend.deserialize_data(data), settings) if data else None
 
     async def authenticate(environ: dict[str, Any], auth: Any) -> Identity | None:
+        try:
+            return await identify(environ, auth)
+        except UNREACHABLE as exc:
+            raise socketio.exceptions.ConnectionRefusedError(UNREACHABLE_MESSAGE) from exc
+
+    async def identify(environ: dict[str, Any], auth: Any) -> Identity | None:
         db = database()
         if isinstance(auth, dict) and isinstance(auth.get("token"), str):
             user_id = await authenticate_token(db, auth["token"])

@@ -21,6 +21,7 @@ from app.auth.principals import load_principal
 from app.chat import service
 from app.chat.access import may_chat, room_for
 from app.chat.flood import FloodGate
+from app.db import UNREACHABLE, UNREACHABLE_MESSAGE
 from realtime.rooms import chat_room
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,16 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Principal, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
+# Ids are 32-bit integers in PostgreSQL; a larger number names nothing and would fail in the driver.
+MAX_ID = 2**31 - 1
+
+
 def _room_id(data: dict[str, Any]) -> int:
     room = data.get("room")
     if isinstance(room, bool) or not isinstance(room, int):
         raise service.ChatRefused("Raum fehlt oder ist keine Zahl.")
+    if not 0 < room <= MAX_ID:
+        raise service.ChatRefused("Diesen Raum gibt es nicht.")
     return room
 
 
@@ -39,7 +46,7 @@ def _optional_id(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise service.ChatRefused(f"„{key}“ muss eine Nachrichtennummer sein.")
     return value
 
@@ -63,13 +70,20 @@ def deliver(emit: Coroutine[Any, Any, None]) -> None:
 def register_chat_events(sio: socketio.AsyncServer, state: State, flood: FloodGate) -> None:
     def event(name: str) -> Callable[[Handler], Handler]:
         def wrap(handler: Handler) -> Handler:
-            async def on_event(sid: str, data: Any = None) -> dict[str, Any]:
+            async def on_event(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
+                try:
+                    return await answer(sid, data, *extra)
+                except UNREACHABLE as exc:
+                    logger.warning("chat event %s: database unreachable: %s", name, exc)
+                    return {"ok": False, "error": UNREACHABLE_MESSAGE}
+
+            async def answer(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
                 session = await sio.get_session(sid)
                 async with state.db.read() as db_session:
                     principal = await load_principal(db_session, session.get("user_id", 0))
                 if principal is None or not may_chat(principal):
                     return {"ok": False, "error": "Kein Zugang zum Chat."}
-                if not isinstance(data, dict):
+                if not isinstance(data, dict) or extra:
                     return {"ok": False, "error": "Erwartet wird ein Objekt mit „room“."}
                 try:
                     return await handler(principal, sid, data)

@@ -9,15 +9,11 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from app.auth.middleware import PasswordChangeRequired
+from app.db import UNREACHABLE, UNREACHABLE_MESSAGE
 
 RETRY_AFTER_SECONDS = 30
-UNAVAILABLE = (
-    "Die Datenbank ist gerade nicht erreichbar. Es wurde nichts gespeichert; "
-    "bitte versuchen Sie es in einer Minute erneut."
-)
 TITLES = {
     400: "Ungültige Anfrage",
     401: "Anmeldung erforderlich",
@@ -66,18 +62,14 @@ def unavailable(request: Request[Any, Any, State], exc: Exception) -> Response[A
     request.logger.warning("service unavailable: %s: %s", type(exc).__name__, exc)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if _wants_json(request):
-        body = {"status_code": 503, "detail": UNAVAILABLE}
+        body = {"status_code": 503, "detail": UNREACHABLE_MESSAGE}
         return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
-    context = {"title": "Vorübergehend nicht erreichbar", "detail": UNAVAILABLE}
+    context = {"title": "Vorübergehend nicht erreichbar", "detail": UNREACHABLE_MESSAGE}
     return Template("error.html", status_code=HTTP_503_SERVICE_UNAVAILABLE, context=context, headers=headers)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
-    # A lost or refused connection: to the database (asyncpg raises OSError while connecting).
-    OperationalError: unavailable,
-    InterfaceError: unavailable,
-    DisconnectionError: unavailable,
-    OSError: unavailable,
+    **dict.fromkeys(UNREACHABLE, unavailable),
 }

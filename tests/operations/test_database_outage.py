@@ -7,6 +7,7 @@ from datetime import date
 
 import httpx
 import pytest
+import socketio
 
 from app.server import create_app
 from app.settings import Settings
@@ -45,6 +46,10 @@ async def test_while_postgres_is_away_users_are_told_and_nothing_is_stored(
         ):
             assert (await api.put(FIGURES, json={"units_new": 11})).status_code == 200
             await sign_in(browser, "gf1001")
+            rooms = (await api.get("/api/v1/chat/rooms")).json()
+            nord = next(room["id"] for room in rooms if room["name"] == "Region Nord")
+            chat = socketio.AsyncClient(reconnection=False)
+            await chat.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=5)
 
             await database.cut()
             health = await api.get("/healthz")
@@ -54,6 +59,13 @@ async def test_while_postgres_is_away_users_are_told_and_nothing_is_stored(
             assert "nicht erreichbar" in refused.json()["detail"] and "nichts gespeichert" in refused.json()["detail"]
             page = await browser.get(f"/erfassung/1001/{MONTH}")
             assert page.status_code == 503 and "Die Datenbank ist gerade nicht erreichbar" in page.text
+            ack = await chat.call("chat:send", {"room": nord, "body": "Hallo?"}, timeout=10)
+            assert ack["ok"] is False and "nicht erreichbar" in ack["error"]
+            newcomer, reasons = socketio.AsyncClient(reconnection=False), []
+            newcomer.on("connect_error", reasons.append)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await newcomer.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+            assert "nicht erreichbar" in str(reasons)
 
             await database.restore()
             # The same server, not restarted: stale connections are replaced on first use.
@@ -61,6 +73,13 @@ async def test_while_postgres_is_away_users_are_told_and_nothing_is_stored(
             assert (await api.get(FIGURES)).json()["values"]["units_new"] == 11  # 12 was never stored
             assert (await api.put(FIGURES, json={"units_new": 13})).status_code == 200
             assert (await browser.get(f"/erfassung/1001/{MONTH}")).status_code == 200
+            # The socket stayed open through the outage; chat works again, and the refused message never was.
+            ack = await chat.call("chat:send", {"room": nord, "body": "Wieder da"}, timeout=10)
+            assert ack["ok"] is True
+            history = await chat.call("chat:history", {"room": nord}, timeout=10)
+            bodies = [message["body"] for message in history["messages"]]
+            assert "Wieder da" in bodies and "Hallo?" not in bodies
+            await chat.disconnect()
         assert (await api_value(make_settings(postgres_url), token)) == 13
 
 
