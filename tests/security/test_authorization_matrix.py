@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/login/code"): PUBLIC,
     ("POST", "/login/code/sms"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
     **{
         ("GET", path): PUBLIC
         for path in (
@@ -291,5 +292,5 @@ async def test_each_user_reaches_exactly_the_routes_of_their_job(
 
 async def test_public_routes_answer_without_sign_in(portal: str) -> None:
     async with httpx.AsyncClient(base_url=portal) as anonymous:
-        for path in ("/login", "/static/css/portal.css", "/schema/openapi.json", "/schema/openapi.yaml"):
+        for path in ("/login", "/static/css/portal.css", "/schema/openapi.json", "/schema/openapi.yaml", "/healthz"):
             assert (await anonymous.get(path)).status_code == 200, path
