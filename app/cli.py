@@ -26,6 +26,7 @@ from app.migrate import downgrade, schema_is_current, upgrade
 from app.models import PermissionClass, User
 from app.seed import seed_reference_data
 from app.settings import Settings
+from realtime.publish import disconnect_user_everywhere
 
 T = TypeVar("T")
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -203,11 +204,11 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
         )
         return token
 
-    async def revoke(session: AsyncSession) -> int:
+    async def revoke(session: AsyncSession) -> tuple[int, int]:
         user = await _user(session, args.username)
         count = await revoke_tokens(session, user, None if args.all else args.prefix)
         record(session, None, "token.revoked", object_type="user", object_id=user.username, count=count, via="cli")
-        return count
+        return count, user.id
 
     _require_current_schema(settings)
     if args.action == "create":
@@ -217,7 +218,14 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
     else:
         if not args.all and not args.prefix:
             raise CliError("Bitte --prefix ANFANG (die ersten Zeichen des Tokens) oder --all angeben.")
-        print(f"{_in_transaction(settings, revoke)} Token widerrufen.")
+        count, user_id = _in_transaction(settings, revoke)
+        print(f"{count} Token widerrufen.")
+        if count and settings.redis_url:
+            # Sockets authenticate when they connect: those opened with a revoked token must end now.
+            asyncio.run(disconnect_user_everywhere(settings.redis_url, settings.redis_channel, user_id))
+            print("Offene Live-Verbindungen des Benutzers wurden getrennt (Browser verbinden sich neu).")
+        elif count:
+            print("Live-Verbindungen, die mit diesem Token offen sind, enden beim nächsten Neustart des Portals.")
 
 
 def cmd_chat_purge(settings: Settings, args: argparse.Namespace) -> None:

@@ -110,7 +110,8 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     async def disconnect_room(self, room: str, namespace: str = "/") -> None:
         """End every socket in `room`, on this worker and on every other."""
-        await self._disconnect_local(namespace, room)
+        if not self.write_only:
+            await self._disconnect_local(namespace, room)
         await self._publish({"method": _DISCONNECT_ROOM, "namespace": namespace, "room": room, "host_id": self.host_id})
 
     async def _disconnect_local(self, namespace: str, room: str) -> None:

@@ -41,3 +41,13 @@ class Publisher:
             return
         for sid, _eio_sid in list(self._sio.manager.get_participants("/", user_room(user_id))):
             await self._sio.disconnect(sid)
+
+
+async def disconnect_user_everywhere(redis_url: str, channel: str, user_id: int) -> None:
+    """From a process that serves no sockets (the command line): end a user's sockets on every worker."""
+    emitter = ResilientRedisManager(redis_url, channel, write_only=True)
+    try:
+        await emitter.disconnect_room(user_room(user_id))
+    finally:
+        if emitter.redis is not None:
+            await emitter.redis.aclose()

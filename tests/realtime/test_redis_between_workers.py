@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from app.server import create_app
 from app.settings import Settings
 from kpi.months import format_month, month_of
 from tests.support.personas import SignIn
+from tests.support.processes import portal_env, run_cli
 from tests.support.server import serving
 from tests.support.tokens import token_for
 
@@ -57,3 +59,24 @@ async def test_sessions_live_in_redis_so_any_server_knows_the_user(
         async with httpx.AsyncClient(base_url=second, cookies=cookies) as same_browser:
             page = await same_browser.get("/")
         assert page.status_code == 200 and "GF 1002" in page.text
+
+
+async def test_revoking_a_token_on_the_command_line_ends_its_sockets_on_every_server(
+    demo_sqlite: str, redis_url: str, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    channel = f"portal-test-{uuid.uuid4().hex}"
+    settings = make_settings(demo_sqlite, redis_url=redis_url, redis_channel=channel)
+    token = await token_for(demo_sqlite, "gf1001")
+    async with serving(create_app(settings)) as first, serving(create_app(settings)) as second:
+        sockets = [socketio.AsyncClient(reconnection=False) for _ in range(2)]
+        for client, base in zip(sockets, (first, second), strict=True):
+            await client.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        await asyncio.sleep(0.3)  # both servers' Redis listeners are subscribed
+        env = portal_env(tmp_path / "var", demo_sqlite, PORTAL_REDIS_URL=redis_url, PORTAL_REDIS_CHANNEL=channel)
+        output = await run_cli(env, "token", "revoke", "gf1001", "--all")
+        assert "getrennt" in output
+        for _ in range(100):
+            if not any(client.connected for client in sockets):
+                break
+            await asyncio.sleep(0.05)
+        assert not any(client.connected for client in sockets)
