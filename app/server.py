@@ -48,6 +48,7 @@ from app.steering import routes as steering_routes
 from app.stores import stores_for
 from app.web import health
 from app.web import routes as web_routes
+from app.web.bad_input import BAD_INPUT_HANDLERS
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import nav_for
 from app.web.templating import register_filters
@@ -169,7 +170,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             path="/schema",
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **BAD_INPUT_HANDLERS},
         on_startup=[start],
         on_shutdown=[stop],
         debug=settings.debug,

@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: `\d` and int() also take Arabic-Indic or full-width digits.
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+# Earlier or later years are typing errors, and stepping a year or two back from year 1 fails.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def parse_month(text: str) -> date:
     """`"2026-10"` -> `date(2026, 10, 1)`; ValueError with a German message otherwise."""
-    match = _MONTH.match(text)
+    match = _MONTH.fullmatch(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"„{text}“ ist kein Monat im Format JJJJ-MM")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise ValueError(f"{text}: Monate von {FIRST_YEAR} bis {LAST_YEAR} sind möglich.")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -16,7 +16,7 @@ from app.auth.service import audit
 from app.auth.tokens import create_token
 from app.auth.user_sessions import end_sessions, open_sessions
 from app.models import AccessToken, User, utcnow
-from app.web.forms import FormBody
+from app.web.forms import FormBody, InvalidForm, text
 
 
 @get("/konto", name="account", include_in_schema=False)
@@ -66,7 +66,11 @@ async def end_other_sessions(request: AccountRequest) -> Redirect:
 
 @post("/konto/token", include_in_schema=False, status_code=200)
 async def create_own_token(request: AccountRequest, data: FormBody) -> Template | Redirect:
-    name = data.get("name", "").strip()[:120]
+    try:
+        name = text(data, "name", 120)
+    except InvalidForm as exc:
+        flash(request, str(exc), category="error")
+        return Redirect("/konto", status_code=303)
     if not name:
         flash(request, "Bitte geben Sie dem Token einen Namen, z. B. „Warenwirtschaft“.", category="error")
         return Redirect("/konto", status_code=303)

@@ -20,7 +20,7 @@ from app.auth.password_policy import MIN_LENGTH
 from app.auth.second_factor import new_totp_secret, provisioning_uri, qr_svg
 from app.auth.sms import SmsFailed
 from app.models import User
-from app.web.forms import FormBody
+from app.web.forms import FormBody, raw
 
 
 @get("/konto/passwort", include_in_schema=False)
@@ -39,9 +39,9 @@ async def password_submit(request: AccountRequest, data: FormBody) -> Template |
             await change_password(
                 session,
                 ctx,
-                data.get("current", ""),
-                data.get("new", ""),
-                data.get("repeat", ""),
+                raw(data, "current"),
+                raw(data, "new"),
+                raw(data, "repeat"),
                 request.session.get("sid"),
             )
         except AccountError as exc:
@@ -72,9 +72,7 @@ async def phone_submit(request: AccountRequest, data: FormBody) -> Template:
         async with state.db.transaction() as session:
             ctx = await context_for(request, session)
             try:
-                challenge = await start_phone_change(
-                    session, ctx, data.get("phone", ""), data.get("password", ""), state.sms
-                )
+                challenge = await start_phone_change(session, ctx, raw(data, "phone"), raw(data, "password"), state.sms)
             except AccountError as exc:
                 error: str | None = str(exc)
             else:
@@ -94,7 +92,7 @@ async def phone_code_submit(request: AccountRequest, data: FormBody) -> Template
     async with state.db.transaction() as session:
         ctx = await context_for(request, session)
         try:
-            phone = await confirm_phone_change(session, ctx, challenge, data.get("code", ""), state.sms)
+            phone = await confirm_phone_change(session, ctx, challenge, raw(data, "code"), state.sms)
         except AccountError as exc:
             error: str | None = str(exc)
         except SmsFailed:
@@ -133,7 +131,7 @@ async def app_confirm(request: AccountRequest, data: FormBody) -> Template:
     async with request.app.state.db.transaction() as session:
         ctx = await context_for(request, session)
         try:
-            codes = await confirm_app(session, ctx, secret, data.get("code", ""), data.get("password", ""))
+            codes = await confirm_app(session, ctx, secret, raw(data, "code"), raw(data, "password"))
         except AccountError as exc:
             uri = provisioning_uri(secret, request.user.username)
             return Template(
@@ -150,7 +148,7 @@ async def app_remove(request: AccountRequest, data: FormBody) -> Redirect:
     async with request.app.state.db.transaction() as session:
         ctx = await context_for(request, session)
         try:
-            await remove_app(session, ctx, data.get("password", ""))
+            await remove_app(session, ctx, raw(data, "password"))
         except AccountError as exc:
             flash(request, str(exc), category="error")
         else:
@@ -163,7 +161,7 @@ async def recovery_renew(request: AccountRequest, data: FormBody) -> Template | 
     async with request.app.state.db.transaction() as session:
         ctx = await context_for(request, session)
         try:
-            codes = await renew_recovery_codes(session, ctx, data.get("password", ""))
+            codes = await renew_recovery_codes(session, ctx, raw(data, "password"))
         except AccountError as exc:
             flash(request, str(exc), category="error")
             return Redirect("/konto", status_code=303)

@@ -25,7 +25,7 @@ from app.admin.classes_service import (
 )
 from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.models import PermissionClass
-from app.web.forms import FormBody, InvalidForm, client_of, text
+from app.web.forms import FormBody, InvalidForm, client_of, raw, text
 
 
 @get("/admin/berechtigungen", guards=ADMIN_ONLY, include_in_schema=False)
@@ -48,15 +48,15 @@ async def class_list(request: AdminRequest) -> Template:
 
 @post("/admin/berechtigungen", guards=ADMIN_ONLY, include_in_schema=False, status_code=200)
 async def class_create(request: AdminRequest, data: FormBody) -> Template | Redirect:
-    form = {name: text(data, name, 400) for name in ("key", "name", "description")}
+    form = {name: raw(data, name).strip() for name in ("key", "name", "description")}  # shown again on errors
     try:
         async with request.app.state.db.transaction() as session:
             made = await create_class(
                 session,
                 request.user.user_id,
-                form["key"],
-                form["name"][:120],
-                form["description"],
+                text(data, "key", 40),
+                text(data, "name", 120),
+                text(data, "description", 400),
                 text(data, "for_partner_users") == "1",
                 client_of(request),
             )

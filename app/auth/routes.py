@@ -24,7 +24,7 @@ from app.auth.sessions import rotate_session
 from app.auth.sms import SmsFailed
 from app.auth.user_sessions import end_sessions, live_session, open_session, pending_session, signed_in_session
 from app.db import Database
-from app.web.forms import FormBody, client_of
+from app.web.forms import FormBody, client_of, raw
 
 AnyRequest = Request[Any, Any, State]
 CODE_OVER = "Der Code wurde zu oft falsch eingegeben oder ist abgelaufen. Bitte melden Sie sich erneut an."
@@ -54,7 +54,7 @@ async def login_page(request: AnyRequest) -> Template | Redirect:
 
 @post("/login", include_in_schema=False, status_code=200)
 async def login_submit(request: AnyRequest, data: FormBody) -> Template | Redirect:
-    credentials = Credentials(data.get("username", "").strip()[:60], data.get("password", "")[:200])
+    credentials = Credentials(raw(data, "username").strip()[:60], raw(data, "password")[:200])
     db: Database = request.app.state.db
     state = request.app.state
     try:
@@ -111,7 +111,7 @@ async def code_submit(request: AnyRequest, data: FormBody) -> Template | Redirec
     async with state.db.transaction() as session:
         try:
             user, factor = await verify_code(
-                session, step.challenge_id, data.get("code", "")[:40], state.settings, client_of(request)
+                session, step.challenge_id, raw(data, "code")[:40], state.settings, client_of(request)
             )
         except SignInError as exc:
             error = str(exc)

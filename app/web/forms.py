@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from litestar import Request
@@ -13,11 +14,32 @@ from litestar.params import Body
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def text(form: dict[str, Any], name: str, limit: int = 200) -> str:
+# Control characters, bidirectional overrides and zero-width characters hide or disguise text
+# (a name that reads "admin" and is not, a file name that reads backwards); PostgreSQL cannot
+# store NUL at all. Tabs and line breaks stay allowed for text areas.
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def raw(form: dict[str, Any], name: str) -> str:
+    """A field exactly as sent (passwords, codes): the last value if it came more than once."""
     value = form.get(name, "")
     if isinstance(value, list):
         value = value[-1] if value else ""
-    return str(value).strip()[:limit]
+    return str(value)
+
+
+def text(form: dict[str, Any], name: str, limit: int = 200) -> str:
+    """A text field, stripped; InvalidForm if it is longer than `limit` or hides characters."""
+    value = raw(form, name).strip()
+    if len(value) > limit:
+        raise InvalidForm({name: f"„{name}“ ist zu lang ({len(value)} Zeichen, höchstens {limit})."})
+    if _HIDDEN.search(value):
+        raise InvalidForm(
+            {name: f"„{name}“ enthält unsichtbare oder Steuerzeichen; bitte nur sichtbaren Text eingeben."}
+        )
+    return value
 
 
 def values(form: dict[str, Any], name: str) -> list[str]:
