@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import multiprocessing
 import time
 from collections.abc import Callable
@@ -76,6 +77,8 @@ class ClientProcess:
 
 
 def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...]) -> None:
+    # Drops are counted (`drops`); engineio's error line for each one would bury the output of a large run.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     asyncio.run(kind(*arguments).serve(conn))
 
 

@@ -205,10 +205,13 @@ def warm_up(network: Network, order: list[int]) -> list[int]:
     return chosen
 
 
-def server_errors(ws: Workspace) -> list[str]:
+def server_errors(ws: Workspace) -> Counter[str]:
+    """The exceptions in the server's log by type (a traceback's last line), and its other ERROR lines."""
     log = ws.root / "server.log"
     text = log.read_text(errors="replace") if log.exists() else ""
-    return [line for line in text.splitlines() if re.search(r"\bERROR\b|Traceback", line)]
+    found = Counter(m.group(1) for m in re.finditer(r"^([\w.]+(?:Error|Exception)): ", text, re.MULTILINE))
+    found["ERROR lines"] = sum(1 for line in text.splitlines() if line.startswith("ERROR"))
+    return +found
 
 
 def print_report(
@@ -217,7 +220,7 @@ def print_report(
     after: Snapshot,
     values: dict[int, float],
     histories: dict[int, ReleaseHistory],
-    errors: list[str],
+    errors: Counter[str],
 ) -> None:
     verdict = report.Verdict()
     report.submissions(run.subs, verdict)
@@ -231,9 +234,8 @@ def print_report(
             groups.append(report.group_result(name, run.subs, members, arrivals, histories.get(group_id), start))
     report.group_updates(groups, verdict)
     report.chat(run.messages, run.chat, run.chat_members, verdict)
-    print(f"sockets: {run.drops} disconnects during the run; server log: {len(errors)} error lines")
-    for line in errors[:3]:
-        print(f"  {line[:200]}")
+    print(f"sockets: {run.drops} disconnects during the run")
+    print(f"server log: {dict(errors.most_common()) or 'no errors'}")
     print(run.cpu)
     verdict.require(not run.drops, f"{run.drops} sockets dropped")
     verdict.require(not errors, "errors in the server log")
