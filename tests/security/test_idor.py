@@ -84,7 +84,7 @@ async def test_another_partners_user_reaches_no_object_of_partner_1001(
             csrf = csrf_field((await attacker.get("/konto")).text)
             form = {"_csrf_token": csrf}
             entry, figure = {**form, "units_new": "1"}, f"/erfassung/1001/{MONTH}"
-            own = f"/chat/nachricht/{message}"  # gf1001's message in Region Nord
+            victims = f"/chat/nachricht/{message}"  # gf1001's message in Region Nord
             answers = {
                 "GET figures API": await api.get(f"/api/v1/partners/1001/figures/{LAST_MONTH}"),
                 "PUT figures API": await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"units_new": 1}),
@@ -101,8 +101,8 @@ async def test_another_partners_user_reaches_no_object_of_partner_1001(
                 "share into room": await attacker.post(
                     "/chat/teilen", data={**form, "room": str(room), "link": "/analyse", "comment": "x"}
                 ),
-                "edit message": await attacker.post(f"{own}/bearbeiten", data={**form, "body": "?"}),
-                "delete message": await attacker.post(f"{own}/loeschen", data=form),
+                "edit message": await attacker.post(f"{victims}/bearbeiten", data={**form, "body": "?"}),
+                "delete message": await attacker.post(f"{victims}/loeschen", data=form),
                 "revoke token": await attacker.post(f"/konto/token/{ids['token']}/widerrufen", data=form),
                 "end session": await attacker.post(f"/konto/sitzungen/{ids['session']}/beenden", data=form),
             }
