@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import socketio
+from redis.asyncio import Redis
 
 from app.server import create_app
 from app.settings import Settings
@@ -70,7 +71,10 @@ async def test_a_worker_without_redis_serves_and_its_clients_catch_up_afterwards
             await asyncio.sleep(1)  # the event cannot travel to the other worker now
             assert events.empty()
 
+            # Redis keeps nothing on disk here: a restart forgets the sessions. Users stay signed in.
+            await _forget_session(redis_url, browser.cookies["portal_session"])
             await redis.restore()
+            assert (await browser.get(f"/erfassung/1001/{MONTH}")).status_code == 200
             await _until(lambda: _subscribed(api_second))
             kind, _ = await asyncio.wait_for(events.get(), timeout=10)
             assert kind == "portal:resync"  # the client re-fetches, and finds what it missed
@@ -89,3 +93,11 @@ async def test_a_worker_without_redis_serves_and_its_clients_catch_up_afterwards
 async def _subscribed(client: httpx.AsyncClient) -> bool:
     report = await _health(client)
     return report["status"] == "ok"
+
+
+async def _forget_session(redis_url: str, session_id: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        assert await client.delete(f"portal-sessions:{session_id}") == 1
+    finally:
+        await client.aclose()
