@@ -76,9 +76,14 @@ class ClientProcess:
             conn.send(await answer if inspect.isawaitable(answer) else answer)
 
 
-def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...]) -> None:
-    # Drops are counted (`drops`); engineio's error line for each one would bury the output of a large run.
+def quiet_engineio() -> None:
+    """No error line from engineio for each dropped socket: the benchmarks count drops, and a large run's
+    lines would bury the output."""
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
+
+
+def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...]) -> None:
+    quiet_engineio()
     asyncio.run(kind(*arguments).serve(conn))
 
 
@@ -129,7 +134,7 @@ class ClientPool:
             process.join(timeout=10)
 
 
-async def wait_until_quiet(pools: list[ClientPool], longest: float, quiet: float = 3.0) -> str:
+async def wait_until_quiet(pools: list[ClientPool], longest: float, quiet: float = 5.0) -> str:
     """Wait until no socket received anything for `quiet` seconds, at most `longest`; answers how it went.
 
     The processes' kind must answer `received`: how many events its clients have had so far.

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import httpx
 import load_report as report
-from clients import ClientPool, wait_until_quiet
+from clients import ClientPool, quiet_engineio, wait_until_quiet
 from load_backend import prepared
 from load_clients import ChatMembers, Dashboards
 from load_facts import KEY, Network, ReleaseHistory, Snapshot, read_network, release_histories, snapshot, stored_values
@@ -71,7 +71,8 @@ def arguments() -> argparse.Namespace:
     # Not database 0: the rate limiters count per address in Redis, and portals of tests sharing
     # database 0 on this machine would be throttled by this bench's requests from 127.0.0.1.
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
-    parser.add_argument("--http-timeout", type=float, default=120.0)
+    # Long: a request the client gave up on may still be stored and released after the sockets were read.
+    parser.add_argument("--http-timeout", type=float, default=600.0)
     parser.add_argument("--settle", type=float, default=30.0, help="most seconds to wait for late updates")
     parser.add_argument("--seed", type=int, default=7, help="of the partners' order")
     parser.add_argument(
@@ -245,6 +246,7 @@ def print_report(
 
 def main() -> None:
     args = arguments()
+    quiet_engineio()
     print(f"open files limit: {raise_open_files_limit()}")
     period = add_months(month_of(date.today()), -1)
     started = time.monotonic()
