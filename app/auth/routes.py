@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from app.audit import record
 from app.auth.demo_hint import demo_hint
+from app.auth.password_policy import MAX_LENGTH
 from app.auth.service import (
     CodeStep,
     Credentials,
@@ -54,7 +55,9 @@ async def login_page(request: AnyRequest) -> Template | Redirect:
 
 @post("/login", include_in_schema=False, status_code=200)
 async def login_submit(request: AnyRequest, data: FormBody) -> Template | Redirect:
-    credentials = Credentials(raw(data, "username").strip()[:60], raw(data, "password")[:200])
+    password = raw(data, "password")
+    # Longer than any password may be: it cannot match (cut to 200, a right one plus junk would).
+    credentials = Credentials(raw(data, "username").strip()[:60], password if len(password) <= MAX_LENGTH else "")
     db: Database = request.app.state.db
     state = request.app.state
     try:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from app.auth.passwords import hash_password
 from tests.support.personas import (
     EVERYONE,
     PASSWORD,
@@ -113,6 +114,18 @@ async def test_a_wrong_password_or_name_gets_the_same_message_and_no_code(portal
     assert wrong_password.text.replace('value="gf1001"', "") == wrong_name.text.replace('value="niemand"', "")
     assert outbox.messages() == []
     assert home.status_code == 303 and home.headers["location"] == "/login"
+
+
+async def test_a_longest_password_with_more_appended_is_wrong(portal: str, outbox: Outbox, demo_sqlite: str) -> None:
+    longest = "Feldhäcksler-" * 15 + "Mähdrescher-2026"[: 200 - 13 * 15]
+    assert len(longest) == 200
+    with sqlite3.connect(demo_sqlite.removeprefix("sqlite+aiosqlite:///")) as db:
+        db.execute("update users set password_hash = ? where username = 'gf1001'", (hash_password(longest),))
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        padded = await submit_password(browser, "gf1001", longest + "x")
+        right = await submit_password(browser, "gf1001", longest)
+    assert padded.status_code == 400 and "Benutzername oder Passwort ist falsch" in padded.text
+    assert right.status_code == 303 and len(outbox.messages()) == 1
 
 
 async def test_a_wrong_code_says_so_and_the_right_one_still_works(portal: str, outbox: Outbox) -> None:
