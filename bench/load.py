@@ -73,6 +73,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     # Long: a request the client gave up on may still be stored and released after the sockets were read.
     parser.add_argument("--http-timeout", type=float, default=600.0)
+    parser.add_argument("--chat-timeout", type=float, default=60.0, help="seconds to wait for a chat ack")
     parser.add_argument("--settle", type=float, default=30.0, help="most seconds to wait for late updates")
     parser.add_argument("--seed", type=int, default=7, help="of the partners' order")
     parser.add_argument(
@@ -138,7 +139,7 @@ async def drive(
     dashboards = (order + sorted(set(network.partner_ids) - set(order)))[: args.dashboards]
     dash_pool = ClientPool(Dashboards, (url, period, KEY), args.client_procs)
     chat_pool = ClientPool(ChatMembers, (url, network.chat_room), 1)
-    senders = ChatSenders(url, network.chat_room, args.http_timeout)
+    senders = ChatSenders(url, network.chat_room, args.chat_timeout)
     loop = asyncio.get_running_loop()
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
     try:
