@@ -79,8 +79,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--cache",
         type=Path,
-        help="SQLite: copy the demo database from this file (built there "
-        "if missing); PostgreSQL: copy it from a kept database (built on first use)",
+        help="SQLite: copy the demo database from this file (built there if missing); "
+        "PostgreSQL: from a kept database named after the file (built on first use)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server.log)")
     parser.add_argument(

@@ -2,15 +2,16 @@
 
 SQLite: a temp dir with the demo database file (`portal_setup.build_demo`, `--cache FILE`).
 PostgreSQL: a fresh database `portal_bench_<pid>_<random>` on the server of `--postgres`,
-dropped afterwards; with `--cache` it is a copy (`CREATE DATABASE ... TEMPLATE`) of a kept
-database `portal_bench_demo_<partners>p_<months>m`, built there on first use, instead of
-`portal demo-data` every time (about 35 s for 1,000 partners).
+dropped afterwards; with `--cache FILE` it is a copy (`CREATE DATABASE ... TEMPLATE`) of a kept
+database named after the file (`/tmp/portal-demo-1000.sqlite3`: `portal_bench_cache_portal_demo_1000`),
+built there on first use, instead of `portal demo-data` every time (about 35 s for 1,000 partners).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -45,9 +46,9 @@ def _exists(server: str, name: str) -> bool:
     return _admin(server, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")[0] == 1
 
 
-def _demo_template(server: str, root: Path, partners: int, months: int) -> str:
+def _demo_template(server: str, root: Path, cache: Path, partners: int, months: int) -> str:
     """The kept demo database to copy from, built now if missing."""
-    name = f"portal_bench_demo_{partners}p_{months}m"
+    name = "portal_bench_cache_" + re.sub(r"[^a-z0-9]+", "_", cache.stem.lower()).strip("_")
     if not _exists(server, name):
         building = f"{name}_building"
         _admin(server, f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)', f'CREATE DATABASE "{building}"')
@@ -80,7 +81,7 @@ def prepared(
             yield ws, build_demo(ws, partners, months, cache)
             return
         start = time.monotonic()
-        template = _demo_template(postgres, ws.root, partners, months) if cache is not None else None
+        template = _demo_template(postgres, ws.root, cache, partners, months) if cache is not None else None
         with postgres_database(postgres, template) as url:
             pg = Workspace(ws.root, url, redis)
             if template is None:
