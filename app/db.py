@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -28,10 +29,17 @@ UNREACHABLE_MESSAGE = (
     "Die Datenbank ist gerade nicht erreichbar. Es wurde nichts gespeichert; "
     "bitte versuchen Sie es in einer Minute erneut."
 )
+# Overload: every connection of the pool stayed taken for POOL_TIMEOUT_S. Failing then, with a
+# clear answer, is the back-pressure: queueing longer only makes every later request later.
+POOL_TIMEOUT_S = 10
+BUSY = (PoolTimeout,)
+BUSY_MESSAGE = (
+    "Das Portal ist gerade ausgelastet. Es wurde nichts gespeichert; bitte versuchen Sie es gleich noch einmal."
+)
 
 
-def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, pool_timeout=pool_timeout)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -48,21 +56,21 @@ def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
     return engine
 
 
-def create_engine_for(url: str, *, writer: bool = True) -> AsyncEngine:
+def create_engine_for(url: str, *, writer: bool = True, pool_timeout: float = POOL_TIMEOUT_S) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, pool_timeout=pool_timeout)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return _sqlite_engine(url, "BEGIN IMMEDIATE" if writer else "BEGIN")
+    return _sqlite_engine(url, "BEGIN IMMEDIATE" if writer else "BEGIN", pool_timeout)
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_timeout: float = POOL_TIMEOUT_S) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.writer = create_engine_for(url, writer=True)
-        self.reader = create_engine_for(url, writer=False) if self.is_sqlite else self.writer
+        self.writer = create_engine_for(url, writer=True, pool_timeout=pool_timeout)
+        self.reader = create_engine_for(url, writer=False, pool_timeout=pool_timeout) if self.is_sqlite else self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
 

@@ -21,6 +21,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # How long a request waits for a free database connection before it is answered 503 (overload).
+    db_pool_timeout_seconds: float = 10
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
@@ -61,6 +63,7 @@ class Settings:
             host=env.get("PORTAL_HOST", "127.0.0.1"),
             port=int(env.get("PORTAL_PORT", "8000")),
             workers=int(env.get("PORTAL_WORKERS", "1")),
+            db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,

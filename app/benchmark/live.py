@@ -12,6 +12,7 @@ from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.published import published_if_current
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.chat.notes import reporting_note
+from app.db import BUSY, UNREACHABLE
 from app.models import ComparisonGroup, Partner
 from app.network.groups import groups_of_partner
 from kpi.anonymity import AnonymityPolicy
@@ -36,23 +37,29 @@ async def engine_of(state: State) -> Engine:
     return engine
 
 
-async def publish_submission(state: State, partner_id: int, month: date) -> dict[str, float]:
+async def publish_submission(state: State, partner_id: int, month: date) -> dict[str, float] | None:
     """Emit `kpi:own`, then `kpi:update` for every group of the partner whose figures were re-released.
 
     Runs after the figures are durable (emit after commit); a client that missed an
-    event re-fetches over HTTP.
+    event re-fetches over HTTP. Returns the partner's KPIs, or None when they could not be
+    read now (database away or overloaded): the submission is stored all the same, and
+    the submitter must not see an error for a saved month.
     """
-    engine = await engine_of(state)
-    period = format_month(month)
-    async with state.db.read() as session:
-        partner = await session.get(Partner, partner_id)
-        if partner is None:
-            return {}
-        kpis = await partner_kpis(session, engine, partner, month)
-    await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
-    async with state.db.read() as session:
-        groups = await groups_of_partner(session, partner.id)
-        exposure = exposures(engine, await metric_info(session))
+    try:
+        engine = await engine_of(state)
+        period = format_month(month)
+        async with state.db.read() as session:
+            partner = await session.get(Partner, partner_id)
+            if partner is None:
+                return {}
+            kpis = await partner_kpis(session, engine, partner, month)
+        await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
+        async with state.db.read() as session:
+            groups = await groups_of_partner(session, partner.id)
+            exposure = exposures(engine, await metric_info(session))
+    except UNREACHABLE + BUSY as exc:
+        logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
+        return None
     # One transaction per group, each pushed as soon as it is committed: the first group's
     # dashboards need not wait for the releases of every other group of the partner.
     for group, members in groups:

@@ -77,6 +77,9 @@ async def list_metrics(request: PartnerRequest) -> list[dict[str, Any]]:
     ]
 
 
+KPIS_LATER = "Gespeichert. Die Kennzahlen ließen sich gerade nicht berechnen; der nächste Abruf liefert sie."
+
+
 @get("/api/v1/partners/{partner_no:int}/figures/{period:str}", tags=["Zahlen"])
 async def get_figures(request: PartnerRequest, partner_no: FromPath[int], period: FromPath[str]) -> dict[str, Any]:
     month = month_or_422(period)
@@ -121,6 +124,9 @@ async def put_figures(
     kpis = await publish_submission(request.app.state, partner.id, month)
     # Programs cannot tick a box: unusual values are stored and come back as warnings.
     warnings = [{"key": w.field, "message": w.message} for w in stored.warnings]
+    if kpis is None:
+        warnings.append({"key": "kpis", "message": KPIS_LATER})
+        kpis = {}
     visible = _visible(kpis, exposures(await engine_of(request.app.state), metrics), allowed)
     return {**_answer(partner, month, values, visible), "warnings": warnings}
 

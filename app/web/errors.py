@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 from app.auth.middleware import PasswordChangeRequired
-from app.db import UNREACHABLE, UNREACHABLE_MESSAGE
+from app.db import BUSY, BUSY_MESSAGE, UNREACHABLE, UNREACHABLE_MESSAGE
 
 RETRY_AFTER_SECONDS = 30
+BUSY_RETRY_AFTER_SECONDS = 5
 TITLES = {
     400: "Ungültige Anfrage",
     401: "Anmeldung erforderlich",
@@ -58,18 +59,20 @@ def server_error(request: Request[Any, Any, State], exc: Exception) -> Response[
 
 
 def unavailable(request: Request[Any, Any, State], exc: Exception) -> Response[Any]:
-    """The database (or another service the request needs) does not answer: nothing was stored."""
+    """The database does not answer, or every connection is taken (overload): nothing was stored."""
     request.logger.warning("service unavailable: %s: %s", type(exc).__name__, exc)
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    busy = isinstance(exc, BUSY)
+    detail = BUSY_MESSAGE if busy else UNREACHABLE_MESSAGE
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS if busy else RETRY_AFTER_SECONDS)}
     if _wants_json(request):
-        body = {"status_code": 503, "detail": UNREACHABLE_MESSAGE}
+        body = {"status_code": 503, "detail": detail}
         return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
-    context = {"title": "Vorübergehend nicht erreichbar", "detail": UNREACHABLE_MESSAGE}
+    context = {"title": "Vorübergehend nicht erreichbar", "detail": detail}
     return Template("error.html", status_code=HTTP_503_SERVICE_UNAVAILABLE, context=context, headers=headers)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
-    **dict.fromkeys(UNREACHABLE, unavailable),
+    **dict.fromkeys(UNREACHABLE + BUSY, unavailable),
 }
