@@ -87,6 +87,45 @@ async def test_group_figures_reach_the_groups_sockets_once_enough_partners_repor
     assert final["median"] == statistics.median(revenues) and "values" not in final
 
 
+async def test_a_burst_of_concurrent_submissions_leaves_every_dashboard_on_the_final_figures(
+    portal: str, demo_sqlite: str
+) -> None:
+    """Release checks of a group run one at a time per process; those asked for meanwhile run once more."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    updates: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    listener = socketio.AsyncClient(reconnection=False)
+    listener.on("kpi:update", updates.put_nowait)
+    await listener.connect(
+        portal, auth={"token": await token_for(demo_sqlite, "gf1002")}, transports=["websocket"], wait_timeout=5
+    )
+    revenues = [200_000.0 + 1_000 * i for i in range(20)]
+    try:
+        async with await api_as(portal, demo_sqlite, "admin") as api:
+            answers = await asyncio.gather(
+                *(
+                    api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
+                    for i, revenue in enumerate(revenues)
+                )
+            )
+            assert all(answer.status_code == 200 for answer in answers)
+            released = []
+            while True:
+                try:
+                    event = await asyncio.wait_for(updates.get(), timeout=2)
+                except TimeoutError:
+                    break
+                if event["group"] == everyone:
+                    released.append(event["kpis"]["revenue_new"])  # type: ignore[index]
+            shown = await api.get("/api/v1/benchmark", params={"group": everyone, "period": MONTH, "span": "month"})
+    finally:
+        await listener.disconnect()
+    # The last push is what the group sees now; it holds all but at most the two submissions
+    # that a release must wait for (three new contributions, kpi.anonymity).
+    assert released and released[-1]["n"] >= 18
+    now = shown.json()["kpis"]["revenue_new"]
+    assert (now["n"], now["median"]) == (released[-1]["n"], released[-1]["median"])
+
+
 async def test_the_benchmark_api_shows_released_figures_and_the_own_place(portal: str, demo_sqlite: str) -> None:
     everyone, small = group_id(demo_sqlite, "Alle Partner"), group_id(demo_sqlite, "ERFA-Kreis Werkstatt")
     async with await api_as(portal, demo_sqlite, "gf1001") as api:
