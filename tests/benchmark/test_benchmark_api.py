@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import statistics
 from datetime import date
+from typing import Any
 
 import httpx
 import socketio
@@ -54,36 +55,49 @@ async def test_a_submission_answers_with_derived_kpis(portal: str, demo_sqlite: 
     assert again.json()["kpis"] == kpis
 
 
+class GroupListener:
+    """gf1002's socket, keeping the `kpi:update` events of one group."""
+
+    def __init__(self, portal: str, database_url: str, group: int) -> None:
+        self.portal, self.database_url, self.group = portal, database_url, group
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.client.on("kpi:update", self.updates.put_nowait)
+
+    async def __aenter__(self) -> GroupListener:
+        token = await token_for(self.database_url, "gf1002")
+        await self.client.connect(self.portal, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.disconnect()
+
+    async def released(self) -> list[dict[str, Any]]:
+        """The group's updates until none came for 2 s."""
+        events = []
+        while True:
+            try:
+                event = await asyncio.wait_for(self.updates.get(), timeout=2)
+            except TimeoutError:
+                return events
+            if event["group"] == self.group:
+                events.append(event)
+
+
 async def test_group_figures_reach_the_groups_sockets_once_enough_partners_reported(
     portal: str, demo_sqlite: str
 ) -> None:
-    everyone = group_id(demo_sqlite, "Alle Partner")
-    updates: asyncio.Queue[dict[str, object]] = asyncio.Queue()
-    listener = socketio.AsyncClient(reconnection=False)
-    listener.on("kpi:update", updates.put_nowait)
-    await listener.connect(
-        portal, auth={"token": await token_for(demo_sqlite, "gf1002")}, transports=["websocket"], wait_timeout=5
-    )
     revenues = [100_000.0 + 1_000 * i for i in range(7)]
-    try:
+    async with GroupListener(portal, demo_sqlite, group_id(demo_sqlite, "Alle Partner")) as listener:
         async with await api_as(portal, demo_sqlite, "admin") as api:
             for i, revenue in enumerate(revenues):
                 answer = await api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
                 assert answer.status_code == 200
-        released = []
-        while True:
-            try:
-                event = await asyncio.wait_for(updates.get(), timeout=2)
-            except TimeoutError:
-                break
-            if event["group"] == everyone:
-                released.append(event)
-    finally:
-        await listener.disconnect()
+        released = await listener.released()
     # Releases at the 1st, 4th and 7th submission: never two that differ by one partner.
-    assert [e["kpis"]["revenue_new"].get("n") for e in released] == [None, None, 7]  # type: ignore[index]
-    assert "n = 1" in released[0]["kpis"]["revenue_new"]["hidden"]  # type: ignore[index]
-    final = released[-1]["kpis"]["revenue_new"]  # type: ignore[index]
+    assert [e["kpis"]["revenue_new"].get("n") for e in released] == [None, None, 7]
+    assert "n = 1" in released[0]["kpis"]["revenue_new"]["hidden"]
+    final = released[-1]["kpis"]["revenue_new"]
     assert final["median"] == statistics.median(revenues) and "values" not in final
 
 
@@ -92,33 +106,20 @@ async def test_a_burst_of_concurrent_submissions_leaves_every_dashboard_on_the_f
 ) -> None:
     """Release checks of a group run one at a time per process; those asked for meanwhile run once more."""
     everyone = group_id(demo_sqlite, "Alle Partner")
-    updates: asyncio.Queue[dict[str, object]] = asyncio.Queue()
-    listener = socketio.AsyncClient(reconnection=False)
-    listener.on("kpi:update", updates.put_nowait)
-    await listener.connect(
-        portal, auth={"token": await token_for(demo_sqlite, "gf1002")}, transports=["websocket"], wait_timeout=5
-    )
     revenues = [200_000.0 + 1_000 * i for i in range(20)]
-    try:
-        async with await api_as(portal, demo_sqlite, "admin") as api:
-            answers = await asyncio.gather(
-                *(
-                    api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
-                    for i, revenue in enumerate(revenues)
-                )
+    async with (
+        GroupListener(portal, demo_sqlite, everyone) as listener,
+        await api_as(portal, demo_sqlite, "admin") as api,
+    ):
+        answers = await asyncio.gather(
+            *(
+                api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
+                for i, revenue in enumerate(revenues)
             )
-            assert all(answer.status_code == 200 for answer in answers)
-            released = []
-            while True:
-                try:
-                    event = await asyncio.wait_for(updates.get(), timeout=2)
-                except TimeoutError:
-                    break
-                if event["group"] == everyone:
-                    released.append(event["kpis"]["revenue_new"])  # type: ignore[index]
-            shown = await api.get("/api/v1/benchmark", params={"group": everyone, "period": MONTH, "span": "month"})
-    finally:
-        await listener.disconnect()
+        )
+        assert all(answer.status_code == 200 for answer in answers)
+        released = [event["kpis"]["revenue_new"] for event in await listener.released()]
+        shown = await api.get("/api/v1/benchmark", params={"group": everyone, "period": MONTH, "span": "month"})
     # The last push is what the group sees now; it holds all but at most the two submissions
     # that a release must wait for (three new contributions, kpi.anonymity).
     assert released and released[-1]["n"] >= 18
