@@ -36,6 +36,13 @@ BUSY = (PoolTimeout,)
 BUSY_MESSAGE = (
     "Das Portal ist gerade ausgelastet. Es wurde nichts gespeichert; bitte versuchen Sie es gleich noch einmal."
 )
+# Everything that means: the database cannot serve this request now (nothing of it was stored).
+CANNOT_SERVE = UNREACHABLE + BUSY
+
+
+def cannot_serve_message(exc: BaseException) -> str:
+    """What to tell the user when the database cannot serve: overloaded, or not reachable."""
+    return BUSY_MESSAGE if isinstance(exc, BUSY) else UNREACHABLE_MESSAGE
 
 
 def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:

@@ -16,7 +16,7 @@ from app.auth.sessions import RotatingSessionBackend, RotatingSessionConfig
 from app.auth.tokens import authenticate_token
 from app.auth.user_sessions import live_session
 from app.chat.access import readable_rooms
-from app.db import BUSY, BUSY_MESSAGE, UNREACHABLE, UNREACHABLE_MESSAGE, Database
+from app.db import CANNOT_SERVE, Database, cannot_serve_message
 from app.models import Partner
 from app.network.groups import groups_with_members
 from app.settings import Settings
@@ -63,10 +63,8 @@ def socket_authenticator(
     async def authenticate(environ: dict[str, Any], auth: Any) -> Identity | None:
         try:
             return await identify(environ, auth)
-        except UNREACHABLE as exc:
-            raise socketio.exceptions.ConnectionRefusedError(UNREACHABLE_MESSAGE) from exc
-        except BUSY as exc:
-            raise socketio.exceptions.ConnectionRefusedError(BUSY_MESSAGE) from exc
+        except CANNOT_SERVE as exc:
+            raise socketio.exceptions.ConnectionRefusedError(cannot_serve_message(exc)) from exc
 
     async def identify(environ: dict[str, Any], auth: Any) -> Identity | None:
         db = database()

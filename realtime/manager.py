@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ RESYNC = "portal:resync"
 _DISCONNECT_ROOM = "portal-disconnect-room"
 _OWN_MESSAGE = b'{"method": "' + _DISCONNECT_ROOM.encode() + b'"'
 RETRY_SECONDS = (0.5, 1, 2, 4, 5)
+STATUS_TIMEOUT_SECONDS = 2.0
 
 log = logging.getLogger("portal.realtime")
 
@@ -107,6 +109,24 @@ class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     await self._disconnect_local(message["namespace"], message["room"])
                 continue
             yield data
+
+    async def status(self) -> dict[str, Any]:
+        """For `/healthz`: Redis answers, this worker listens, and how many listeners the channel has."""
+        if self.redis is None:
+            return {"ok": False, "subscribed": False, "error": "noch keine Verbindung"}
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(STATUS_TIMEOUT_SECONDS):
+                await self.redis.ping()
+                subscribers = dict(await self.redis.pubsub_numsub(self.channel))
+        except Exception as exc:  # whatever it is, Redis cannot carry events: say what
+            return {"ok": False, "subscribed": self.subscribed, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        return {
+            "ok": True,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "subscribed": self.subscribed,
+            "workers_subscribed": subscribers.get(self.channel.encode(), 0),
+        }
 
     async def disconnect_room(self, room: str, namespace: str = "/") -> None:
         """End every socket in `room`, on this worker and on every other."""

@@ -13,7 +13,7 @@ from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.published import published_if_current
 from app.benchmark.service import current_release, partner_kpis, public_cell
 from app.chat.notes import reporting_note
-from app.db import BUSY, UNREACHABLE
+from app.db import CANNOT_SERVE
 from app.models import ComparisonGroup, Partner
 from app.network.groups import groups_of_partner
 from kpi.anonymity import AnonymityPolicy
@@ -58,7 +58,7 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
         async with state.db.read() as session:
             groups = await groups_of_partner(session, partner.id)
             exposure = exposures(engine, await metric_info(session))
-    except UNREACHABLE + BUSY as exc:
+    except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None
     # One transaction per group, each pushed as soon as it is committed: the first group's

@@ -21,7 +21,7 @@ from app.auth.principals import load_principal
 from app.chat import service
 from app.chat.access import may_chat, room_for
 from app.chat.flood import FloodGate
-from app.db import BUSY, BUSY_MESSAGE, UNREACHABLE, UNREACHABLE_MESSAGE
+from app.db import CANNOT_SERVE, cannot_serve_message
 from realtime.rooms import chat_room
 
 logger = logging.getLogger(__name__)
@@ -73,12 +73,9 @@ def register_chat_events(sio: socketio.AsyncServer, state: State, flood: FloodGa
             async def on_event(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
                 try:
                     return await answer(sid, data, *extra)
-                except UNREACHABLE as exc:
-                    logger.warning("chat event %s: database unreachable: %s", name, exc)
-                    return {"ok": False, "error": UNREACHABLE_MESSAGE}
-                except BUSY as exc:
-                    logger.warning("chat event %s: no database connection free: %s", name, exc)
-                    return {"ok": False, "error": BUSY_MESSAGE}
+                except CANNOT_SERVE as exc:
+                    logger.warning("chat event %s: the database cannot serve: %s", name, exc)
+                    return {"ok": False, "error": cannot_serve_message(exc)}
 
             async def answer(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
                 session = await sio.get_session(sid)

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 from app.auth.middleware import PasswordChangeRequired
-from app.db import BUSY, BUSY_MESSAGE, UNREACHABLE, UNREACHABLE_MESSAGE
+from app.db import BUSY, CANNOT_SERVE, cannot_serve_message
 
 RETRY_AFTER_SECONDS = 30
 BUSY_RETRY_AFTER_SECONDS = 5
@@ -61,9 +61,8 @@ def server_error(request: Request[Any, Any, State], exc: Exception) -> Response[
 def unavailable(request: Request[Any, Any, State], exc: Exception) -> Response[Any]:
     """The database does not answer, or every connection is taken (overload): nothing was stored."""
     request.logger.warning("service unavailable: %s: %s", type(exc).__name__, exc)
-    busy = isinstance(exc, BUSY)
-    detail = BUSY_MESSAGE if busy else UNREACHABLE_MESSAGE
-    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS if busy else RETRY_AFTER_SECONDS)}
+    detail = cannot_serve_message(exc)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS if isinstance(exc, BUSY) else RETRY_AFTER_SECONDS)}
     if _wants_json(request):
         body = {"status_code": 503, "detail": detail}
         return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
@@ -74,5 +73,5 @@ def unavailable(request: Request[Any, Any, State], exc: Exception) -> Response[A
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: server_error,
-    **dict.fromkeys(UNREACHABLE + BUSY, unavailable),
+    **dict.fromkeys(CANNOT_SERVE, unavailable),
 }

@@ -38,31 +38,12 @@ async def _database(db: Database) -> dict[str, Any]:
     }
 
 
-async def _redis(manager: Any) -> dict[str, Any]:
-    started = time.perf_counter()
-    if manager.redis is None:
-        return {"ok": False, "subscribed": False, "error": "noch keine Verbindung"}
-    try:
-        async with asyncio.timeout(TIMEOUT_SECONDS):
-            await manager.redis.ping()
-            subscribers = dict(await manager.redis.pubsub_numsub(manager.channel))
-    except Exception as exc:  # whatever it is, Redis cannot carry events: say what
-        return {"ok": False, "subscribed": manager.subscribed, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {
-        "ok": True,
-        "ms": round((time.perf_counter() - started) * 1000, 1),
-        # This worker listens for the others' events; `workers_subscribed` counts every listener.
-        "subscribed": manager.subscribed,
-        "workers_subscribed": subscribers.get(manager.channel.encode(), 0),
-    }
-
-
 @get("/healthz", include_in_schema=False, cache=False)
 async def healthz(request: Request[Any, Any, State]) -> Response[dict[str, Any]]:
     state = request.app.state
     report: dict[str, Any] = {"worker": os.getpid(), "database": await _database(state.db)}
     if state.settings.redis_url:
-        report["redis"] = await _redis(state.sio.manager)
+        report["redis"] = await state.sio.manager.status()
     if not report["database"]["ok"]:
         report["status"] = "down"
     elif "redis" in report and not (report["redis"]["ok"] and report["redis"]["subscribed"]):
