@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     async def stop() -> None:
         state.sweeper.cancel()
         state.retention.cancel()
+        if "coalesced_releases" in state:
+            await state.coalesced_releases.close()
         await state.sio.shutdown()
         await state.db.dispose()
 

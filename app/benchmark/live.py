@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -11,7 +14,15 @@ from litestar.datastructures import State
 
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.published import published_if_current
-from app.benchmark.service import current_release, partner_kpis, public_cell
+from app.benchmark.service import (
+    Basis,
+    apply_plan,
+    locked_release_row,
+    partner_kpis,
+    plan_release,
+    public_cell,
+    release_basis,
+)
 from app.chat.notes import reporting_note
 from app.db import CANNOT_SERVE
 from app.models import ComparisonGroup, Partner
@@ -81,37 +92,82 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
 
 
 class CoalescedReleases:
-    """At most one release check per group and month at a time in this process.
+    """At most one release check per group and month at a time in this process, and at most
+    one start per `interval` seconds.
 
-    A submission arriving while its group's check runs does not queue a check of its own:
-    it asks for one more run after the current one, which covers every submission that
-    arrived meanwhile. Under load (a 1,000-partner group gets several submissions a second)
-    this turns one check per submission into at most two in a row; the request that runs
-    the checks answers when they are done, so the figures it stored are released by then.
+    A submission arriving while its group's check runs (or waits) does not queue a check of
+    its own: it asks for one more run, which covers every submission that arrived meanwhile.
+    The request that finds the group idle runs the check itself and answers when it is done,
+    so without load its figures are released by then. The runs asked for meanwhile happen in
+    the background, each `interval` after the last start: a 1,000-partner group under load
+    is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.0) -> None:
+        self.interval = interval
+        # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
+        self._started: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last check
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, key: tuple[int, date], check: Callable[[], Awaitable[None]]) -> None:
         if key in self._again:
             self._again[key] = True
             return
-        self._again[key] = False
+        self._again[key] = True
+        wait = self._wait(key)
+        if wait > 0:
+            self._later(key, check, wait)
+            return
+        await self._check(key, check)
+
+    def _wait(self, key: tuple[int, date]) -> float:
+        return self._started.get(key, -math.inf) + self.interval - time.monotonic()
+
+    async def _check(self, key: tuple[int, date], check: Callable[[], Awaitable[None]]) -> None:
+        self._again[key] = False  # whoever asked so far is covered by this check
+        self._started[key] = time.monotonic()
         try:
-            while True:
-                await check()
-                if not self._again[key]:
-                    return
-                self._again[key] = False
+            await check()
         finally:
-            del self._again[key]
+            if self._again.pop(key):
+                self._again[key] = True
+                self._later(key, check, self._wait(key))
+            else:
+                self._forget_old()
+
+    def _later(self, key: tuple[int, date], check: Callable[[], Awaitable[None]], wait: float) -> None:
+        async def later() -> None:
+            await asyncio.sleep(max(0.0, wait))
+            await self._check(key, check)
+
+        task = asyncio.create_task(later())
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+    def _forget_old(self) -> None:
+        if len(self._started) > 1024:
+            now = time.monotonic()
+            for key in [k for k, at in self._started.items() if at + self.interval < now and k not in self._again]:
+                del self._started[key]
+
+    async def idle(self) -> None:
+        """Wait until no check runs or waits in the background."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Drop the checks still waiting (shutdown): the figures are stored, and the next
+        submission or page view of the group finds its release due and makes it."""
+        for task in self._tasks:
+            task.cancel()
+        await self.idle()
 
 
 def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
-        releases = state.coalesced_releases = CoalescedReleases()
+        releases = state.coalesced_releases = CoalescedReleases(state.settings.release_interval_seconds)
     return releases
 
 
@@ -146,12 +202,24 @@ async def _release_group(
     month: date,
     exposure: dict[str, Exposure],
 ) -> dict[str, Any] | None:
-    """The group's public cells if this submission re-released them, else None."""
+    """The group's public cells if this submission re-released them, else None.
+
+    The release is computed from a snapshot, without the write lock (on SQLite every writer
+    would wait for the figures of 1,000 partners to be read and checked), and written in a
+    short transaction if its basis is still the stored release; else computed again there.
+    """
     async with state.db.read() as session:
         # Most submissions release nothing: find that out from the versions alone, without taking
         # the write lock or reading the release row with every member's values.
         if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
             return None
+        basis = await release_basis(session, group, month, Span.MONTH)
+        plan = await plan_release(session, engine, members, month, Span.MONTH, basis)
+    if not plan.due:
+        return None
     async with state.db.transaction() as session:
-        release = await current_release(session, engine, group, members, month, Span.MONTH)
+        record = await locked_release_row(session, group, month, Span.MONTH)
+        if not plan.basis.matches(record):  # another worker or a page view released meanwhile
+            plan = await plan_release(session, engine, members, month, Span.MONTH, Basis.of(record))
+        release = apply_plan(session, record, plan)
         return public_cells(engine, release.record.cells, exposure) if release.fresh else None

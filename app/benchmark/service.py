@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -96,19 +96,62 @@ class Release:
     first: bool = False  # the month's first release: nobody can have seen earlier figures
 
 
+@dataclass(frozen=True)
+class Basis:
+    """The release row a new release is computed from: what partners see now and whose figures went in."""
+
+    id: int | None  # None: no row yet
+    versions: dict[str, Any]
+    cells: dict[str, Any]
+    released_at: datetime | None
+
+    @staticmethod
+    def of(record: GroupRelease | None) -> Basis:
+        if record is None:
+            return Basis(None, {}, {}, None)
+        return Basis(record.id, dict(record.versions), dict(record.cells), record.released_at)
+
+    def matches(self, record: GroupRelease) -> bool:
+        """Whether `record` (locked) is still the row this basis was read from."""
+        if self.id is None:  # the row did not exist: it must still be as inserted, never released
+            return not record.versions and not record.cells
+        return (record.id, record.versions, record.cells, record.released_at) == (
+            self.id,
+            self.versions,
+            self.cells,
+            self.released_at,
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A computed release, to be written if its basis is still current."""
+
+    basis: Basis
+    versions: dict[str, str]
+    cells: dict[str, Any]
+    kept: dict[str, CellHistory]  # cells showing new figures, with their history including this release
+    changed: bool
+    due: bool = True  # False: too few partners changed since the basis; nothing to write
+
+
 async def current_release(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
 ) -> Release:
     """The group's figures partners may see now, re-released cell by cell when enough has changed.
 
-    A cell (one KPI) shows new figures only when at least `min_new_contributions`
-    partners joined, left or changed their value for that KPI since the cell was last
-    shown; otherwise it keeps its last figures (kpi.anonymity.may_rerelease).
+    Computed under the release row's lock, so two callers neither both insert nor both
+    release; for computing without holding the write lock see `plan_release`.
     """
-    months = span_months(span, period)
-    # Create the row if missing (a concurrent creator wins quietly), then lock it, and only
-    # then read who contributed: two submissions at once must neither both insert nor both
-    # release, and the versions must belong to the figures released with them.
+    record = await locked_release_row(session, group, period, span)
+    plan = await plan_release(session, engine, members, period, span, Basis.of(record))
+    release = apply_plan(session, record, plan)
+    await session.flush()
+    return release
+
+
+async def locked_release_row(session: AsyncSession, group: ComparisonGroup, period: date, span: Span) -> GroupRelease:
+    """The group's release row, created if missing (a concurrent creator wins quietly), locked for this transaction."""
     insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(GroupRelease)
@@ -123,9 +166,33 @@ async def current_release(
     )
     if record is None:
         raise RuntimeError("group release row vanished")
+    return record
+
+
+async def release_basis(session: AsyncSession, group: ComparisonGroup, period: date, span: Span) -> Basis:
+    """The release row as it is now, read without a lock."""
+    return Basis.of(
+        await session.scalar(
+            select(GroupRelease).where(
+                GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value
+            )
+        )
+    )
+
+
+async def plan_release(
+    session: AsyncSession, engine: Engine, members: list[Partner], period: date, span: Span, basis: Basis
+) -> Plan:
+    """The release due on top of `basis`, from the figures `session` sees.
+
+    A cell (one KPI) shows new figures only when at least `min_new_contributions`
+    partners joined, left or changed their value for that KPI since the cell was last
+    shown; otherwise it keeps its last figures (kpi.anonymity.may_rerelease).
+    """
+    months = span_months(span, period)
     versions = await versions_of(session, members, months)
-    if record.cells and not may_rerelease(record.versions, versions, engine.policy):
-        return Release(record, False)
+    if basis.cells and not may_rerelease(basis.versions, versions, engine.policy):
+        return Plan(basis, basis.versions, basis.cells, {}, False, due=False)
     keys = sorted(engine.catalogue.base_keys)
     cube = await load_cube(session, members, months + span_months(span, prior_year(period)), keys)
     current = engine.values(cube, span, period)
@@ -137,7 +204,7 @@ async def current_release(
         period,
         values=(current, engine.values(cube, span, prior_year(period))),
     )
-    histories = await load_histories(session, record.id)
+    histories = await load_histories(session, basis.id) if basis.id is not None else {}
     order = np.argsort([p.id for p in members])
     ids = np.array([p.id for p in members], dtype=np.int64)[order]
     stored: dict[str, Any] = {}
@@ -149,7 +216,7 @@ async def current_release(
         candidate = (
             past.with_candidate(ids[present], values[present]) if past else first_release(ids[present], values[present])
         )
-        before = record.cells.get(key)
+        before = basis.cells.get(key)
         if cell.hidden or cell.stats is None:
             stored[key] = {"hidden": cell.hidden or "Noch keine Werte."}  # nothing to difference against
         elif may_release_matrix(candidate.matrix, engine.policy) and differencing_safe_matrix(candidate.matrix):
@@ -166,14 +233,20 @@ async def current_release(
                 if before and before.get("n") is not None
                 else {"hidden": "Noch nicht freigegeben: zu wenige neue Meldungen."}
             )
-    for key, history in kept.items():
+    return Plan(basis, versions, stored, kept, stored != basis.cells or bool(kept))
+
+
+def apply_plan(session: AsyncSession, record: GroupRelease, plan: Plan) -> Release:
+    """Write a plan into its (locked) row; the caller has checked that the plan's basis matches it."""
+    if not plan.due:
+        return Release(record, False)
+    for key, history in plan.kept.items():
         keep(session, record.id, key, history)
-    first, changed = not record.cells, stored != record.cells or bool(kept)
-    record.versions, record.cells = versions, stored
-    if changed:
+    first = not record.cells
+    record.versions, record.cells = plan.versions, plan.cells
+    if plan.changed:
         record.released_at = utcnow()
-    await session.flush()
-    return Release(record, changed, first)
+    return Release(record, plan.changed, first)
 
 
 SENSITIVE_FIELDS = ("q1", "q3", "best")

@@ -1,8 +1,10 @@
-"""Release checks of one group and month: one at a time, and one more for all that asked meanwhile."""
+"""Release checks of one group and month: one at a time, one more for all that asked meanwhile,
+and under load at most one start per interval."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 
 from app.benchmark.live import CoalescedReleases
@@ -10,25 +12,60 @@ from app.benchmark.live import CoalescedReleases
 MONTH = date(2026, 11, 1)
 
 
+class Checks:
+    """A release check that takes a while and notes what it found stored, and when it started."""
+
+    def __init__(self) -> None:
+        self.committed = 0
+        self.seen: list[int] = []
+        self.starts: list[float] = []
+
+    async def check(self) -> None:
+        self.starts.append(time.monotonic())
+        found = self.committed
+        await asyncio.sleep(0.05)  # submissions keep arriving meanwhile
+        self.seen.append(found)
+
+
 async def test_submissions_during_a_check_share_one_more_check_and_none_is_lost() -> None:
     releases = CoalescedReleases()
-    seen: list[int] = []
-    committed = [0]  # what a check would find stored
-
-    async def check() -> None:
-        found = committed[0]
-        await asyncio.sleep(0.05)  # the check takes a while; submissions keep arriving
-        seen.append(found)
+    checks = Checks()
 
     async def submit(after: float) -> None:
         await asyncio.sleep(after)
-        committed[0] += 1
-        await releases.run((1, MONTH), check)
+        checks.committed += 1
+        await releases.run((1, MONTH), checks.check)
 
     await asyncio.gather(*(submit(i * 0.01) for i in range(5)))
+    await releases.idle()
     # The first runs at once, the four arriving during it get one more check together.
-    assert seen == [1, 5]
+    assert checks.seen == [1, 5]
     await submit(0)
-    assert seen == [1, 5, 6]  # a later submission checks again
-    await asyncio.gather(releases.run((2, MONTH), check), releases.run((1, MONTH), check))
-    assert len(seen) == 5  # other groups are not held up by this one
+    assert checks.seen == [1, 5, 6]  # without load the submitting request runs the check itself
+    await asyncio.gather(releases.run((2, MONTH), checks.check), releases.run((1, MONTH), checks.check))
+    assert len(checks.seen) == 5  # other groups are not held up by this one
+
+
+async def test_under_load_a_group_is_checked_once_per_interval_and_the_last_submission_is_covered() -> None:
+    releases = CoalescedReleases(interval=0.3)
+    checks = Checks()
+
+    async def submit() -> float:
+        checks.committed += 1
+        start = time.monotonic()
+        await releases.run((1, MONTH), checks.check)
+        return time.monotonic() - start
+
+    answered = []
+    for _ in range(40):  # 40 submissions in 0.8 s
+        answered.append(asyncio.create_task(submit()))
+        await asyncio.sleep(0.02)
+    waits = await asyncio.gather(*answered)
+    await releases.idle()
+    gaps = [b - a for a, b in zip(checks.starts, checks.starts[1:], strict=False)]
+    assert len(checks.seen) <= 4 and min(gaps) >= 0.3 - 0.01  # not one per submission
+    assert checks.seen[-1] == 40  # the last check saw every submission
+    assert max(waits[1:]) < 0.2  # requests arriving meanwhile do not wait for the interval
+    await asyncio.sleep(0.3)
+    await releases.run((1, MONTH), checks.check)  # after a quiet interval: at once, in the request
+    assert checks.seen[-1] == 40 and len(checks.seen) == len(gaps) + 2
