@@ -10,6 +10,7 @@ under WAL.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -80,12 +81,28 @@ class Database:
         self.reader = create_engine_for(url, writer=False, pool_timeout=pool_timeout) if self.is_sqlite else self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        self.pool_timeout = pool_timeout
+        # SQLite has one writer at a time. Queued here, a writer starts the moment the one before
+        # commits; waiting in SQLite's busy handler instead, it sleeps in steps of up to 100 ms
+        # (under load most of a submission's time) and holds a pooled connection meanwhile.
+        self._writers = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+        if self._writers is None:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+            return
+        try:
+            await asyncio.wait_for(self._writers.acquire(), self.pool_timeout)
+        except TimeoutError as exc:  # as long as the pool would have let it wait: overload
+            raise PoolTimeout(f"no turn to write within {self.pool_timeout} s") from exc
+        try:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+        finally:
+            self._writers.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
