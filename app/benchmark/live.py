@@ -221,5 +221,5 @@ async def _release_group(
         record = await locked_release_row(session, group, month, Span.MONTH)
         if not plan.basis.matches(record):  # another worker or a page view released meanwhile
             plan = await plan_release(session, engine, members, month, Span.MONTH, Basis.of(record))
-        release = apply_plan(session, record, plan)
+        release = await apply_plan(session, record, plan)
         return public_cells(engine, release.record.cells, exposure) if release.fresh else None

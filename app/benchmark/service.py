@@ -145,7 +145,7 @@ async def current_release(
     """
     record = await locked_release_row(session, group, period, span)
     plan = await plan_release(session, engine, members, period, span, Basis.of(record))
-    release = apply_plan(session, record, plan)
+    release = await apply_plan(session, record, plan)
     await session.flush()
     return release
 
@@ -236,12 +236,11 @@ async def plan_release(
     return Plan(basis, versions, stored, kept, stored != basis.cells or bool(kept))
 
 
-def apply_plan(session: AsyncSession, record: GroupRelease, plan: Plan) -> Release:
+async def apply_plan(session: AsyncSession, record: GroupRelease, plan: Plan) -> Release:
     """Write a plan into its (locked) row; the caller has checked that the plan's basis matches it."""
     if not plan.due:
         return Release(record, False)
-    for key, history in plan.kept.items():
-        keep(session, record.id, key, history)
+    await keep(session, record.id, plan.kept)
     first = not record.cells
     record.versions, record.cells = plan.versions, plan.cells
     if plan.changed:

@@ -20,7 +20,7 @@ from app.benchmark.live import engine_of, publish_submission
 from app.benchmark.service import partner_kpis
 from app.db import Database
 from app.figures.access import entering_allowed, partner_for
-from app.figures.service import InvalidFigures, month_values, store_month
+from app.figures.service import InvalidFigures, StoredMonth, month_values, store_month
 from app.models import Metric, Partner
 from kpi.months import format_month, parse_month
 
@@ -53,6 +53,15 @@ async def _may_see(session: AsyncSession, principal: Principal, partner: Partner
 def _visible(kpis: dict[str, float], exposure: dict[str, Exposure], allowed: Callable[[str], bool]) -> dict[str, float]:
     """KPIs whose every input domain the caller may see (a DSO would otherwise reveal revenue)."""
     return {k: v for k, v in kpis.items() if k in exposure and all(allowed(d) for d in exposure[k].domains)}
+
+
+def _month_as_stored(
+    stored: StoredMonth, metrics: dict[str, Metric], allowed: Callable[[str], bool]
+) -> dict[str, float]:
+    """The month's values after the write, as `month_values` would read them (catalogue order, visible domains)."""
+    found = stored.stored or {}
+    shown = [m for m in metrics.values() if m.key in found and allowed(m.domain)]
+    return {m.key: found[m.key] for m in sorted(shown, key=lambda m: m.position)}
 
 
 @get("/api/v1/metrics", tags=["Kennzahlen"])
@@ -99,9 +108,15 @@ async def put_figures(
 ) -> dict[str, Any]:
     month = month_or_422(period)
     db: Database = request.app.state.db
+    # Who may do what, and the catalogue, are read before the write transaction: on SQLite it
+    # holds the one write lock, and every read inside it makes every other writer wait longer.
+    async with db.read() as session:
+        partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+        domains = await entering_allowed(session, request.user, partner)
+        allowed = await _may_see(session, request.user, partner)
+        metrics = await metric_info(session)
     try:
         async with db.transaction() as session:
-            partner = await partner_for(session, request.user, partner_no, Action.ENTER)
             stored = await store_month(
                 session,
                 partner,
@@ -111,16 +126,15 @@ async def put_figures(
                 source="api",
                 today=date.today(),
                 correction_months=request.app.state.settings.correction_months,
-                domains=await entering_allowed(session, request.user, partner),
+                domains=domains,
+                metrics=metrics,
             )
-            allowed = await _may_see(session, request.user, partner)
-            values = await month_values(session, partner, month, allowed)
-            metrics = await metric_info(session)
     except InvalidFigures as exc:
         raise InvalidInput(
             "Ungültige Werte: " + ", ".join(e.field for e in exc.errors) + " (nichts gespeichert)",
             extra=[{"key": e.field, "message": e.message} for e in exc.errors],
         ) from exc
+    values = _month_as_stored(stored, metrics, allowed)
     kpis = await publish_submission(request.app.state, partner.id, month)
     # Programs cannot tick a box: unusual values are stored and come back as warnings.
     warnings = [{"key": w.field, "message": w.message} for w in stored.warnings]

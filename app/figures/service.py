@@ -47,6 +47,7 @@ class StoredMonth:
     changed: tuple[str, ...]
     values: dict[str, float]
     warnings: tuple[FieldError, ...] = ()
+    stored: dict[str, float] | None = None  # every entered value of the month now, by metric key
 
 
 # A part may not exceed its whole (hard errors, checked on the month as it will be stored).
@@ -127,13 +128,19 @@ async def store_month(
     correction_months: int | None = None,
     confirmed: bool = True,
     domains: Callable[[str], bool] | None = None,
+    metrics: dict[str, Metric] | None = None,
 ) -> StoredMonth:
     """Store entered values of one month; a changed value keeps its predecessor as a revision.
 
     Refuses (InvalidFigures) what cannot be right, and, unless `confirmed`, asks
-    (NeedsConfirmation) about values far from the same month a year earlier.
+    (NeedsConfirmation) about values far from the same month a year earlier. `metrics`: the
+    active metrics if the caller read them before the transaction (fewer reads while writing).
     """
-    metrics = await entered_metrics(session)
+    metrics = (
+        {k: m for k, m in metrics.items() if m.kind == "entered"}
+        if metrics is not None
+        else await entered_metrics(session)
+    )
     values = check_values(metrics, raw, month, today)
     refused = [key for key in values if domains is not None and not domains(metrics[key].domain)]
     if refused:
@@ -142,8 +149,17 @@ async def store_month(
         )
     # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
     # already serialises writers), so the revision count and history never lose an update.
-    await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
-    stored_now = await month_values(session, partner, month)
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+    existing_rows = (
+        await session.execute(
+            select(Figure, Metric.key)
+            .join(Metric, Metric.id == Figure.metric_id)
+            .where(Figure.partner_id == partner.id, Figure.month == month)
+        )
+    ).all()
+    existing = {figure.metric_id: figure for figure, _key in existing_rows}
+    stored_now = {key: figure.value for figure, key in existing_rows}
     new_values = {key: value for key, value in values.items() if stored_now.get(key) != value}
     # A closed month may come again unchanged (a whole year's questionnaire); only changes are refused.
     if new_values and correction_months is not None and month < add_months(month_of(today), -correction_months):
@@ -164,10 +180,6 @@ async def store_month(
     warnings = plausibility_warnings(new_values, await month_values(session, partner, prior_month), prior_month, labels)
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
-    existing = {
-        f.metric_id: f
-        for f in await session.scalars(select(Figure).where(Figure.partner_id == partner.id, Figure.month == month))
-    }
     now = utcnow()
     changed: list[str] = []
     for key, value in values.items():
@@ -206,7 +218,7 @@ async def store_month(
     )
     if report is not None and not changed:
         # The same values again (e.g. a re-imported file): nothing changes, not even the revision.
-        return StoredMonth(partner.id, partner.number, month, (), values, tuple(warnings))
+        return StoredMonth(partner.id, partner.number, month, (), values, tuple(warnings), {**stored_now, **values})
     if report is None:
         session.add(MonthReport(partner_id=partner.id, month=month, submitted_by_id=by_user_id, submitted_at=now))
     else:
@@ -223,7 +235,9 @@ async def store_month(
         source=source,
     )
     await session.flush()
-    return StoredMonth(partner.id, partner.number, month, tuple(changed), values, tuple(warnings))
+    return StoredMonth(
+        partner.id, partner.number, month, tuple(changed), values, tuple(warnings), {**stored_now, **values}
+    )
 
 
 async def month_values(
