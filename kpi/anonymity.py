@@ -119,7 +119,8 @@ def differencing_safe(history: Sequence[Mapping[Any, object]], candidate: Mappin
     partner's value in one version. A member knows its own contributions; if, after
     moving those to the known side, some other contribution lies in the row space of
     the releases, that member can compute it exactly. Checked for every member as the
-    possible attacker (a projection onto the row space via SVD per member).
+    possible attacker, on the distinct release columns of the contributions: one SVD, and
+    a small projection per member that alone holds some of them (see `_pattern_safe`).
     """
     return differencing_safe_matrix(releases_matrix([*history, candidate]))
 
@@ -150,69 +151,173 @@ def differencing_safe_matrix(matrix: np.ndarray) -> bool:
     """`differencing_safe` of the last row given the earlier ones (rows: releases, columns: partners, NaN: absent).
 
     Only the pattern matters (which partner kept or changed its value in which release),
-    not the values or who the partners are, so results are cached per pattern: the cells
-    of one release mostly share theirs.
+    not the values or who the partners are, so results are cached per multiset of partner
+    patterns: the cells of one release mostly share theirs.
     """
+    versions = _versions(matrix)
+    index, _, counts = _distinct_columns(versions)
+    patterns = np.ascontiguousarray(versions[:, index], dtype=np.int32)
+    return _pattern_safe(len(patterns), patterns.tobytes(), counts.astype(np.int64).tobytes())
+
+
+def _versions(matrix: np.ndarray) -> np.ndarray:
+    """Per partner, its versions numbered in order of first appearance, -1 where absent; partners
+    that never contributed are dropped. A partner returning to an earlier value has that version again."""
+    matrix = matrix[:, ~np.isnan(matrix).all(axis=0)]
     present = ~np.isnan(matrix)
-    matrix = matrix[:, present.any(axis=0)]
-    present = ~np.isnan(matrix)
-    rows = len(matrix)
-    # Per partner, its versions numbered in order of first appearance: first[r] is the first
-    # release with the value of release r, and a version counts where it first appears.
-    first = np.zeros(matrix.shape, dtype=np.int64)
-    for r in range(rows):
-        first[r] = (matrix[: r + 1] == matrix[r]).argmax(axis=0)
-    new = (first == np.arange(rows)[:, None]) & present
-    seen = np.cumsum(new, axis=0) - 1
-    versions = np.where(present, np.take_along_axis(seen, first, axis=0), -1)
-    distinct = sorted((tuple(versions[:, c].tolist()), n) for c, n in _distinct_columns(versions))
-    return _pattern_safe(tuple(pattern for pattern, n in distinct for _ in range(n)))
+    # A partner mostly keeps its value from one release to the next: only where it (re)appears
+    # or changes must its value be looked up among its earlier ones.
+    starts = present.copy()
+    starts[1:] &= matrix[1:] != matrix[:-1]
+    r, c = np.nonzero(starts)
+    values = matrix[r, c]
+    order = np.lexsort((r, values, c))
+    r, c, values = r[order], c[order], values[order]
+    # Sorted by partner, value and release, the first of each (partner, value) is where it first appears.
+    leading = np.ones(len(r), dtype=bool)
+    leading[1:] = (c[1:] != c[:-1]) | (values[1:] != values[:-1])
+    earliest, partner = r[leading], c[leading]
+    by_appearance = np.lexsort((earliest, partner))
+    in_order = partner[by_appearance]
+    number = np.empty(len(in_order), dtype=np.int64)
+    number[by_appearance] = np.arange(len(in_order)) - np.searchsorted(in_order, in_order)
+    # The number where a run of one value starts, carried down the run.
+    numbered = np.zeros(matrix.shape, dtype=np.int64)
+    numbered[r, c] = number[np.cumsum(leading) - 1]
+    run = np.maximum.accumulate(np.where(starts, np.arange(len(matrix))[:, None], 0), axis=0)
+    return np.where(present, np.take_along_axis(numbered, run, axis=0), -1)
 
 
 _WEIGHTS = np.random.default_rng(20261127).random(4096) + 1.0
 
 
-def _distinct_columns(versions: np.ndarray) -> list[tuple[int, int]]:
-    """(a column, how many columns equal it) per distinct column; most partners share a few patterns."""
-    rows = len(versions)
+def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct columns as in np.unique(..., axis=1): a column of each, which one each column
+    equals, and how many columns equal each. Many partners share a few patterns."""
+    rows = len(matrix)
     if rows <= len(_WEIGHTS):
         # A random weighting of each column groups equal ones at once; the grouping is then checked.
         _, index, inverse, counts = np.unique(
-            _WEIGHTS[:rows] @ versions, return_index=True, return_inverse=True, return_counts=True
+            _WEIGHTS[:rows] @ matrix, return_index=True, return_inverse=True, return_counts=True
         )
-        if np.array_equal(versions, versions[:, index[inverse]]):
-            return list(zip(index.tolist(), counts.tolist(), strict=True))
-    found: dict[bytes, list[int]] = {}
-    for c, column in enumerate(np.ascontiguousarray(versions.T)):
-        found.setdefault(column.tobytes(), [c, 0])[1] += 1
-    return [(c, n) for c, n in found.values()]
+        if np.array_equal(matrix, matrix[:, index[inverse]]):
+            return index, inverse, counts
+    _, index, inverse, counts = np.unique(matrix, axis=1, return_index=True, return_inverse=True, return_counts=True)
+    return index, inverse.reshape(-1), counts
 
 
-@lru_cache(maxsize=4096)
-def _pattern_safe(patterns: tuple[tuple[int, ...], ...]) -> bool:
-    if not patterns:
-        return True
-    if len(patterns[0]) == 1:
-        # One release: a member learns another's value only when they are the only two.
-        return len(patterns) != 2
-    variables = sorted(
-        {(owner, version) for owner, pattern in enumerate(patterns) for version in pattern if version >= 0}
+# A key of a 1,000-partner history is some 100 kB, and the hits come from the cells of one release.
+@lru_cache(maxsize=128)
+def _pattern_safe(rows: int, patterns: bytes, counts: bytes) -> bool:
+    """`differencing_safe` of the distinct partner patterns (a column of versions per pattern, int32)
+    and how many partners have each (int64).
+
+    The unknowns are the contributions, one per (partner, version); the releases are sums of
+    them. An attacker knowing its own contributions computes another one exactly iff that
+    one's column of the release-by-contribution matrix is no combination of the other unknown
+    columns (only then has every null vector a zero there). A copy of the column among the
+    unknown ones would be such a combination, and a partner's versions lie in disjoint
+    releases, so each partner holds at most one copy of a column. Hence the audit runs on
+    the distinct columns, with how many contributions have each:
+    - a distinct column that is no combination of the others (a coloop) and held by one or
+      two contributions gives itself away to a member (to any but its holder, or to the
+      other holder); held three times or more, no column ever does;
+    - a member holding columns alone removes them, after which further columns, held once
+      or held twice with the member holding the other copy, may become coloops. Only these
+      members need a check of their own: every other one sees all distinct columns, and what
+      it could compute the first check has found.
+    """
+    partners = np.frombuffer(counts, dtype=np.int64)
+    if partners.sum() < 2:
+        return True  # a lone partner learns only about itself
+    columns, multiplicity, holder, column = _contribution_columns(
+        np.frombuffer(patterns, dtype=np.int32).reshape(rows, -1), partners
     )
-    column = {v: i for i, v in enumerate(variables)}
-    matrix = np.zeros((len(patterns[0]), len(variables)))
-    for owner, pattern in enumerate(patterns):
-        for r, version in enumerate(pattern):
-            if version >= 0:
-                matrix[r, column[(owner, version)]] = 1.0
-    owners = [owner for owner, _ in variables]
-    # Members with the same pattern face the same problem up to swapping columns: one of each will do.
-    attackers = {pattern: owner for owner, pattern in reversed(list(enumerate(patterns)))}
-    for attacker in attackers.values():
-        unknown = [i for i, owner in enumerate(owners) if owner != attacker]
-        reduced = matrix[:, unknown]
-        _, singular, vt = np.linalg.svd(reduced, full_matrices=False)
-        basis = vt[singular > 1e-9 * max(singular.max(initial=0.0), 1.0)]
-        # A unit vector lies in the row space iff its projection keeps its full length.
-        if np.any((basis**2).sum(axis=0) > 1 - 1e-9):
-            return False
-    return True
+    basis = _row_space(columns)
+    # A unit vector's squared projection onto the row space: 1 (of the distinct columns) for a coloop.
+    leverage = (basis**2).sum(axis=1)
+    if np.any((leverage > 1 - _TOLERANCE) & (multiplicity <= 2)):
+        return False
+    return not _a_member_holding_alone_learns(basis, leverage, multiplicity, holder, column)
+
+
+_TOLERANCE = 1e-9
+_BATCH = 1 << 21  # entries of a member-by-candidate product (16 MB)
+
+
+def _contribution_columns(
+    patterns: np.ndarray, partners: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct columns of the contributions (0/1: the releases that sum them), how many
+    contributions have each, and per contribution of a distinct pattern: that pattern, and
+    its distinct column. `partners`: how many partners have each pattern."""
+    versions = patterns.max(axis=0) + 1
+    first = np.cumsum(versions) - versions
+    r, p = np.nonzero(patterns >= 0)
+    incidence = np.zeros((len(patterns), int(versions.sum())), dtype=bool)
+    incidence[r, first[p] + patterns[r, p]] = True
+    index, column, _ = _distinct_columns(incidence)
+    holder = np.repeat(np.arange(len(versions)), versions)
+    multiplicity = np.bincount(column, weights=partners[holder], minlength=len(index)).round().astype(np.int64)
+    return incidence[:, index].astype(float), multiplicity, holder, column
+
+
+def _row_space(matrix: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the row space, as columns (ranked by SVD as before)."""
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis: np.ndarray = vt[singular > _TOLERANCE * max(singular.max(initial=0.0), 1.0)].T
+    return basis
+
+
+def _a_member_holding_alone_learns(
+    basis: np.ndarray, leverage: np.ndarray, multiplicity: np.ndarray, holder: np.ndarray, column: np.ndarray
+) -> bool:
+    """Whether a member holding columns alone computes another contribution once it removes them.
+
+    Members removing equally many columns are checked together, in batches.
+    """
+    alone = multiplicity[column] == 1
+    removing = np.bincount(holder[alone], minlength=holder.max(initial=-1) + 1)
+    candidates = np.flatnonzero(multiplicity <= 2)
+    for size in np.unique(removing[removing > 0]).tolist():
+        members = np.flatnonzero(removing == size)
+        step = max(1, _BATCH // (len(candidates) * size))
+        for batch in np.split(members, np.arange(step, len(members), step)):
+            mine = np.isin(holder, batch)
+            # Contributions are ordered by pattern, so a member's removed columns come in a block.
+            removed = column[mine & alone].reshape(len(batch), size)
+            learns = _coloops_without(basis, leverage, removed, candidates)
+            # The columns that only one contribution unknown to the member has: those held once,
+            # except its own, and those held twice of which it holds one.
+            unknown = np.broadcast_to(multiplicity[candidates] == 1, learns.shape).copy()
+            unknown[np.arange(len(batch))[:, None], np.searchsorted(candidates, removed)] = False
+            shared = mine & (multiplicity[column] == 2)
+            unknown[np.searchsorted(batch, holder[shared]), np.searchsorted(candidates, column[shared])] = True
+            if np.any(learns & unknown):
+                return True
+    return False
+
+
+def _coloops_without(
+    basis: np.ndarray, leverage: np.ndarray, removed: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """Per row of `removed` (each a set of distinct columns), which `candidates` are coloops of
+    the distinct columns without that set (meaningless for the candidates in the set).
+
+    With P = I - basis basis^T, the projection onto the null space of the distinct columns,
+    the null vectors without the set R are (padded with zeros) those vanishing on R. A
+    candidate u is a coloop iff all of them vanish at u too, i.e. iff P's row u lies in the
+    span of P's rows R: its squared distance from that span, P[u, u] - P[u, R] P[R, R]^+ P[R, u]
+    (P is symmetric and idempotent, so P[u, w] is the dot product of rows u and w), is 0.
+    """
+    held = basis[removed]  # sets, removed, rank
+    size = removed.shape[1]
+    gram = np.eye(size) - np.einsum("srk,sqk->srq", held, held)
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)
+    inverse = np.where(eigenvalues > _TOLERANCE, 1 / np.maximum(eigenvalues, _TOLERANCE), 0.0)
+    # P[u, R] (up to sign, u outside R) in the eigenvectors' coordinates, all sets in one product.
+    rotated = np.einsum("srq,srk->sqk", eigenvectors, held).reshape(-1, basis.shape[1])
+    cross = (basis[candidates] @ rotated.T).reshape(len(candidates), len(removed), size)
+    explained = (cross**2 * inverse[None, :, :]).sum(axis=2).T
+    coloops: np.ndarray = (1 - leverage[candidates])[None, :] - explained < _TOLERANCE
+    return coloops
