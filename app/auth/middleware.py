@@ -12,7 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from app.auth.permissions import Principal
 from app.auth.principals import load_principal
-from app.auth.tokens import authenticate_token
+from app.auth.tokens import token_user
 from app.auth.user_sessions import live_session
 from app.db import Database
 from app.settings import Settings
@@ -34,13 +34,15 @@ class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             # and a token opens the API only: a leaked ERP token is no browser session.
             if not token:
                 raise NotAuthorizedException("Für die API ist ein persönliches Zugriffstoken nötig.")
-            user_id = await authenticate_token(db, token)
+            async with db.read() as session:
+                user_id = await token_user(session, db, token)
+                principal = await load_principal(session, user_id) if user_id is not None else None
         else:
             user_id = await live_session(db, connection.session, settings)
-        if user_id is None:
-            raise NotAuthorizedException("Bitte melden Sie sich an.")
-        async with db.read() as session:
-            principal = await load_principal(session, user_id)
+            if user_id is None:
+                raise NotAuthorizedException("Bitte melden Sie sich an.")
+            async with db.read() as session:
+                principal = await load_principal(session, user_id)
         if principal is None:
             raise NotAuthorizedException("Bitte melden Sie sich an.")
         return AuthenticationResult(user=principal, auth=token or "session")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import GrantRule, PartnerRef, Principal
 from app.models import Partner, PermissionClass, Territory, User
+from app.network.memo import request_memo
 
 
 async def load_principal(session: AsyncSession, user_id: int) -> Principal | None:
@@ -36,7 +37,11 @@ async def load_principal(session: AsyncSession, user_id: int) -> Principal | Non
 
 
 async def territory_paths(session: AsyncSession) -> dict[int, tuple[str, ...]]:
-    """Each territory id -> the codes from the root down to it."""
+    """Each territory id -> the codes from the root down to it (read once per HTTP request)."""
+    memo = request_memo()
+    if memo is not None and "territory_paths" in memo:
+        found: dict[int, tuple[str, ...]] = memo["territory_paths"]
+        return found
     nodes = {t.id: t for t in (await session.scalars(select(Territory))).all()}
     paths: dict[int, tuple[str, ...]] = {}
 
@@ -48,6 +53,8 @@ async def territory_paths(session: AsyncSession) -> dict[int, tuple[str, ...]]:
 
     for tid in nodes:
         path(tid)
+    if memo is not None:
+        memo["territory_paths"] = paths
     return paths
 
 

@@ -57,7 +57,12 @@ async def authenticate_token(db: Database, token: str) -> int | None:
     after the request, together with the other tokens used meanwhile (`TokenUses`).
     """
     async with db.read() as session:
-        owner = await _owner(session, token)
+        return await token_user(session, db, token)
+
+
+async def token_user(session: AsyncSession, db: Database, token: str) -> int | None:
+    """`authenticate_token` in the caller's read session (one session for the token and the principal)."""
+    owner = await _owner(session, token)
     if owner is None:
         return None
     user_id, token_id, last_used = owner

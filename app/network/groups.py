@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -16,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.principals import territory_paths
 from app.models import ComparisonGroup, Partner
+from app.network.memo import remembered, request_memo
 from app.network.version import network_version
 
 RULE_FIELDS = ("size_class", "region", "partner_type")
@@ -53,8 +53,7 @@ class Memberships:
 
 
 # Within one request the memberships are read once, without even asking for the network's change
-# count (a page asks several times). Set per request by `remember_groups`.
-_remembered: ContextVar[dict[str, Memberships] | None] = ContextVar("memberships", default=None)
+# count (a page asks several times): kept in the request's memo (app.network.memo).
 
 # Across requests, per database engine: (network change count, memberships).
 _kept: WeakKeyDictionary[Engine | Connection, tuple[int, Memberships]] = WeakKeyDictionary()
@@ -67,11 +66,11 @@ def remember_groups(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        token = _remembered.set({})
+        token = remembered.set({})
         try:
             await app(scope, receive, send)
         finally:
-            _remembered.reset(token)
+            remembered.reset(token)
 
     return middleware
 
@@ -94,9 +93,10 @@ async def groups_of_partner(session: AsyncSession, partner_id: int) -> GroupMemb
 async def memberships(session: AsyncSession) -> Memberships:
     """Kept by the process while the network's change count stays (app.network.version). Callers
     must not change the returned objects: they are shared."""
-    memo = _remembered.get()
+    memo = request_memo()
     if memo is not None and "all" in memo:
-        return memo["all"]
+        found_before: Memberships = memo["all"]
+        return found_before
     # The count first: a change committed between the two reads is then read again next time.
     version = await network_version(session)
     kept = _kept.get(session.get_bind())
