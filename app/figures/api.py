@@ -22,7 +22,7 @@ from app.db import Database
 from app.figures.access import entering_allowed, partner_for
 from app.figures.service import InvalidFigures, StoredMonth, month_values, store_month
 from app.models import Metric, Partner
-from kpi.months import format_month, parse_month
+from kpi.months import add_months, format_month, parse_month
 
 PartnerRequest = Request[Principal, Any, State]
 
@@ -115,6 +115,7 @@ async def put_figures(
         domains = await entering_allowed(session, request.user, partner)
         allowed = await _may_see(session, request.user, partner)
         metrics = await metric_info(session)
+        year_before = await month_values(session, partner, add_months(month, -12))
     try:
         async with db.transaction() as session:
             stored = await store_month(
@@ -128,6 +129,7 @@ async def put_figures(
                 correction_months=request.app.state.settings.correction_months,
                 domains=domains,
                 metrics=metrics,
+                year_before=year_before,
             )
     except InvalidFigures as exc:
         raise InvalidInput(

@@ -129,12 +129,14 @@ async def store_month(
     confirmed: bool = True,
     domains: Callable[[str], bool] | None = None,
     metrics: dict[str, Metric] | None = None,
+    year_before: dict[str, float] | None = None,
 ) -> StoredMonth:
     """Store entered values of one month; a changed value keeps its predecessor as a revision.
 
     Refuses (InvalidFigures) what cannot be right, and, unless `confirmed`, asks
-    (NeedsConfirmation) about values far from the same month a year earlier. `metrics`: the
-    active metrics if the caller read them before the transaction (fewer reads while writing).
+    (NeedsConfirmation) about values far from the same month a year earlier. `metrics` (the
+    active metrics) and `year_before` (the month's values a year earlier): if the caller read
+    them before the transaction; on SQLite every read in it keeps every other writer waiting.
     """
     metrics = (
         {k: m for k, m in metrics.items() if m.kind == "entered"}
@@ -177,7 +179,9 @@ async def store_month(
         raise InvalidFigures(errors)
     prior_month = add_months(month, -12)
     labels = {k: m.label_de for k, m in metrics.items()}
-    warnings = plausibility_warnings(new_values, await month_values(session, partner, prior_month), prior_month, labels)
+    if year_before is None:
+        year_before = await month_values(session, partner, prior_month)
+    warnings = plausibility_warnings(new_values, year_before, prior_month, labels)
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
     now = utcnow()
