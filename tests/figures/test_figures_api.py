@@ -154,3 +154,17 @@ async def test_entering_is_limited_to_the_granted_data_domains(portal: str, demo
         refused = await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"revenue_new": 1000})
     assert allowed.status_code == 200
     assert refused.status_code == 422 and "revenue_new" in refused.text and "Bereich" in refused.text
+
+
+async def test_a_value_far_from_the_year_before_is_stored_with_a_warning_naming_it(
+    portal: str, demo_sqlite: str
+) -> None:
+    year_before = format_month(add_months(month_of(date.today()), -12))
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        before = (await api.get(f"/api/v1/partners/1001/figures/{year_before}")).json()["values"]["revenue_new"]
+        far = await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"revenue_new": before * 2})
+        near = await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"revenue_new": before * 1.1})
+    assert far.status_code == 200 and far.json()["values"]["revenue_new"] == before * 2
+    [warning] = far.json()["warnings"]
+    assert warning["key"] == "revenue_new" and "+100%" in warning["message"] and "Bitte prüfen" in warning["message"]
+    assert near.status_code == 200 and near.json()["warnings"] == []
