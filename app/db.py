@@ -46,8 +46,20 @@ def cannot_serve_message(exc: BaseException) -> str:
     return BUSY_MESSAGE if isinstance(exc, BUSY) else UNREACHABLE_MESSAGE
 
 
+# Readers on SQLite (WAL) do not block each other: enough kept connections for a busy worker's
+# concurrent requests. Connections beyond the kept ones are closed when returned, and a new one
+# costs a thread, the pragmas and a cold page cache.
+SQLITE_READERS = 20
+
+
 def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, pool_timeout=pool_timeout)
+    engine = create_async_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+        pool_timeout=pool_timeout,
+        pool_size=SQLITE_READERS if begin == "BEGIN" else 2,  # writers take turns (Database.transaction)
+        max_overflow=SQLITE_READERS if begin == "BEGIN" else 8,
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
