@@ -10,8 +10,9 @@ one with only the partners that joined, left or changed (NaN: left).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import insert, select
@@ -86,6 +87,27 @@ async def load_histories(session: AsyncSession, release_id: int) -> dict[str, Ce
             matrix[r] = row
         histories[key] = CellHistory(ids, matrix)
     return histories
+
+
+async def histories_at(session: AsyncSession, release_id: int, released_at: datetime) -> dict[str, CellHistory]:
+    """`load_histories` of a release as it stood at `released_at`, kept per process.
+
+    Rows are only ever added, and only by a release that changes the figures and so moves
+    `released_at`: the pair names one state of the histories. Callers must not change them.
+    """
+    key = (release_id, released_at)
+    found = _histories.get(key)
+    if found is None:
+        found = _histories[key] = await load_histories(session, release_id)
+        while len(_histories) > KEPT_HISTORIES:
+            _histories.popitem(last=False)
+    else:
+        _histories.move_to_end(key)
+    return found
+
+
+KEPT_HISTORIES = 32  # releases (a group and month each) per process
+_histories: OrderedDict[tuple[int, datetime], dict[str, CellHistory]] = OrderedDict()
 
 
 async def keep(session: AsyncSession, release_id: int, kept: dict[str, CellHistory]) -> None:

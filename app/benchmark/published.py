@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.benchmark.contributions import load_histories
+from app.benchmark.contributions import histories_at
 from app.benchmark.service import versions_of
 from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner
 from kpi.anonymity import may_rerelease
@@ -95,7 +95,7 @@ async def published(session: AsyncSession, record: GroupRelease) -> Published:
     if found is not None:
         _kept.move_to_end(key)
         return found
-    histories = await load_histories(session, record.id)
+    histories = await histories_at(session, record.id, record.released_at)
     ranks = {name: history.latest() for name, history in histories.items()}
     made = Published(record.released_at, dict(record.cells), ranks)
     _kept[key] = made

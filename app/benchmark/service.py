@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.benchmark.contributions import CellHistory, first_release, keep, load_histories
+from app.benchmark.contributions import CellHistory, first_release, histories_at, keep
 from app.benchmark.data import load_cube
 from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner, utcnow
 from kpi.anonymity import differencing_safe_matrix, may_release_matrix, may_rerelease
@@ -204,7 +204,11 @@ async def plan_release(
         period,
         values=(current, engine.values(cube, span, prior_year(period))),
     )
-    histories = await load_histories(session, basis.id) if basis.id is not None else {}
+    histories = (
+        await histories_at(session, basis.id, basis.released_at)
+        if basis.id is not None and basis.released_at is not None
+        else {}
+    )
     order = np.argsort([p.id for p in members])
     ids = np.array([p.id for p in members], dtype=np.int64)[order]
     stored: dict[str, Any] = {}
