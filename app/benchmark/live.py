@@ -7,6 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ from app.benchmark.service import (
 )
 from app.chat.notes import reporting_note
 from app.db import CANNOT_SERVE
-from app.models import ComparisonGroup, Partner
+from app.models import ComparisonGroup, Partner, utcnow
 from app.network.groups import groups_of_partner
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
@@ -76,19 +77,34 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
     # dashboards need not wait for the releases of every other group of the partner.
     for group, members in groups:
 
-        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> None:
+        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> float | None:
             try:
                 cells = await _release_group(state, engine, group, members, month, exposure)
             except Exception:
                 # The figures are stored; only this group's push failed. Dashboards re-fetch, the next
                 # submission releases again, and the submitter must not see an error for a saved month.
                 logger.exception("releasing %s failed after a submission of partner %s", group.name, partner.number)
-                return
+                return None
+            if isinstance(cells, Later):
+                return cells.seconds
             if cells is not None:
                 await announce_release(state, group.id, month, cells)
+            return None
 
         await _coalesced(state).run((group.id, month), release)
     return kpis
+
+
+# A release check: None when done, or the seconds after which it must run again (another worker
+# released the group moments ago; the submissions it did not include still need a release).
+Check = Callable[[], Awaitable[float | None]]
+
+
+@dataclass(frozen=True)
+class Later:
+    """The group was released less than the interval ago (by any worker): check again then."""
+
+    seconds: float
 
 
 class CoalescedReleases:
@@ -101,6 +117,8 @@ class CoalescedReleases:
     so without load its figures are released by then. The runs asked for meanwhile happen in
     the background, each `interval` after the last start: a 1,000-partner group under load
     is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
+    A check may ask to run again later (`Check`); with several workers, the release row's
+    time spaces the releases of all of them (`_release_group`).
     """
 
     def __init__(self, interval: float = 0.0) -> None:
@@ -110,7 +128,7 @@ class CoalescedReleases:
         self._started: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last check
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def run(self, key: tuple[int, date], check: Callable[[], Awaitable[None]]) -> None:
+    async def run(self, key: tuple[int, date], check: Check) -> None:
         if key in self._again:
             self._again[key] = True
             return
@@ -124,19 +142,20 @@ class CoalescedReleases:
     def _wait(self, key: tuple[int, date]) -> float:
         return self._started.get(key, -math.inf) + self.interval - time.monotonic()
 
-    async def _check(self, key: tuple[int, date], check: Callable[[], Awaitable[None]]) -> None:
+    async def _check(self, key: tuple[int, date], check: Check) -> None:
         self._again[key] = False  # whoever asked so far is covered by this check
         self._started[key] = time.monotonic()
+        retry: float | None = None
         try:
-            await check()
+            retry = await check()
         finally:
-            if self._again.pop(key):
+            if self._again.pop(key) or retry is not None:
                 self._again[key] = True
-                self._later(key, check, self._wait(key))
+                self._later(key, check, max(self._wait(key), retry or 0.0))
             else:
                 self._forget_old()
 
-    def _later(self, key: tuple[int, date], check: Callable[[], Awaitable[None]], wait: float) -> None:
+    def _later(self, key: tuple[int, date], check: Check, wait: float) -> None:
         async def later() -> None:
             await asyncio.sleep(max(0.0, wait))
             await self._check(key, check)
@@ -201,8 +220,9 @@ async def _release_group(
     members: list[Partner],
     month: date,
     exposure: dict[str, Exposure],
-) -> dict[str, Any] | None:
-    """The group's public cells if this submission re-released them, else None.
+) -> dict[str, Any] | Later | None:
+    """The group's public cells if this submission re-released them, else None; `Later` if
+    the group was released less than the release interval ago (by any worker).
 
     The release is computed from a snapshot, without the write lock (on SQLite every writer
     would wait for the figures of 1,000 partners to be read and checked), and written in a
@@ -214,6 +234,11 @@ async def _release_group(
         if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
             return None
         basis = await release_basis(session, group, month, Span.MONTH)
+        interval = state.settings.release_interval_seconds
+        if basis.cells and basis.released_at is not None and interval > 0:
+            since = (utcnow() - basis.released_at).total_seconds()
+            if 0 <= since < interval:
+                return Later(interval - since)
         plan = await plan_release(session, engine, members, month, Span.MONTH, basis)
     if not plan.due:
         return None

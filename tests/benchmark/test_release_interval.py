@@ -1,0 +1,62 @@
+"""Under load a group is re-released at most once per release interval, across workers too."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+
+import httpx
+import socketio
+
+from app.server import create_app
+from app.settings import Settings
+from tests.benchmark.test_benchmark_api import MONTH, api_as, group_id
+from tests.support.server import serving
+from tests.support.tokens import token_for
+
+INTERVAL = 1.0
+
+
+async def test_two_portals_on_one_database_release_a_group_at_most_once_per_interval_and_show_the_last_figure(
+    demo_sqlite: str, make_settings: Callable[..., Settings]
+) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    settings = make_settings(demo_sqlite, release_interval_seconds=INTERVAL)
+    token = await token_for(demo_sqlite, "gf1002")
+    updates: list[tuple[float, int | None]] = []  # (arrival, n of revenue_new) from either portal
+
+    def note(event: dict[str, object]) -> None:
+        if event["group"] == everyone:
+            cell = event["kpis"]["revenue_new"]  # type: ignore[index]
+            updates.append((time.monotonic(), cell.get("n")))
+
+    async with serving(create_app(settings)) as first, serving(create_app(settings)) as second:
+        listeners = [socketio.AsyncClient(reconnection=False) for _ in range(2)]
+        for listener, base in zip(listeners, (first, second), strict=True):
+            listener.on("kpi:update", note)
+            await listener.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        apis = [await api_as(base, demo_sqlite, "admin") for base in (first, second)]
+        async with apis[0], apis[1]:
+            # 24 submissions in 1.2 s, alternating between the two portals (two workers).
+            answers: list[httpx.Response] = []
+            for i in range(24):
+                answers.append(
+                    await apis[i % 2].put(
+                        f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": 300_000.0 + i}
+                    )
+                )
+                await asyncio.sleep(0.05)
+            assert all(a.status_code == 200 for a in answers)
+            await asyncio.sleep(3 * INTERVAL)  # the deferred releases
+            shown = await apis[0].get("/api/v1/benchmark", params={"group": everyone, "period": MONTH, "span": "month"})
+        for listener in listeners:
+            await listener.disconnect()
+    times = [at for at, _ in updates]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert 2 <= len(updates) <= 4, updates  # not one per submission, nor one per portal and interval
+    assert min(gaps) > 0.8 * INTERVAL, gaps
+    # The last release came after the burst and includes everything it may show.
+    assert updates[-1][1] is not None and updates[-1][1] >= 22
+    assert shown.json()["kpis"]["revenue_new"]["n"] == updates[-1][1]
