@@ -45,6 +45,20 @@ from engineio.async_drivers import asgi as eio_asgi
 from socketio import packet as sio_packet
 
 
+def _room_packets(server: Any, event: str, data: Any, namespace: str) -> list[eio_packet.Packet]:
+    """The Engine.IO packets of one room emit, encoded once for every recipient (as AsyncManager.emit does)."""
+    if isinstance(data, tuple):
+        args = list(data)
+    elif data is not None:
+        args = [data]
+    else:
+        args = []
+    encoded = server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+    if not isinstance(encoded, list):
+        encoded = [encoded]
+    return [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
+
+
 class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
     async def emit(
         self,
@@ -63,17 +77,8 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
         room = to or room
         if namespace not in self.rooms:
             return
-        if isinstance(data, tuple):
-            data = list(data)
-        elif data is not None:
-            data = [data]
-        else:
-            data = []
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *data]).encode()
-        if not isinstance(encoded, list):
-            encoded = [encoded]
-        packets = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
+        packets = _room_packets(self.server, event, data, namespace)
         for p in packets:
             p.encode()  # cached in the packet: the writers of all recipients reuse the one string
         eio = self.server.eio
@@ -222,17 +227,8 @@ class DirectRoomEmit(FastRoomEmit):
         room = to or room
         if namespace not in self.rooms:
             return
-        if isinstance(data, tuple):
-            data = list(data)
-        elif data is not None:
-            data = [data]
-        else:
-            data = []
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *data]).encode()
-        if not isinstance(encoded, list):
-            encoded = [encoded]
-        packets = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
+        packets = _room_packets(self.server, event, data, namespace)
         texts = [p.encode() for p in packets]
         direct_ok = all(isinstance(t, str) for t in texts)
         eio = self.server.eio
