@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.models import AuditEvent
 
 
 def record(
-    session: AsyncSession,
+    session: AsyncSession | Session,
     actor_id: int | None,
     action: str,
     *,

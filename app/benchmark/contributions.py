@@ -17,6 +17,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.models import ReleaseContribution
 
@@ -110,7 +111,7 @@ KEPT_HISTORIES = 32  # releases (a group and month each) per process
 _histories: OrderedDict[tuple[int, datetime], dict[str, CellHistory]] = OrderedDict()
 
 
-async def keep(session: AsyncSession, release_id: int, kept: dict[str, CellHistory]) -> None:
+def keep(session: Session, release_id: int, kept: dict[str, CellHistory]) -> None:
     """Store the last release of each cell's history (a row of what changed; the whole of a first release),
     in one statement: on SQLite every round trip is spent holding the write lock."""
     rows = []
@@ -118,4 +119,4 @@ async def keep(session: AsyncSession, release_id: int, kept: dict[str, CellHisto
         ids, values = last_change(history)
         rows.append({"release_id": release_id, "key": key, "seq": len(history.matrix) - 1, "data": encode(ids, values)})
     if rows:
-        await session.execute(insert(ReleaseContribution), rows)
+        session.execute(insert(ReleaseContribution), rows)

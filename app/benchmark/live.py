@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from litestar.datastructures import State
@@ -16,13 +17,12 @@ from litestar.datastructures import State
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.published import published_if_current
 from app.benchmark.service import (
-    Basis,
-    apply_plan,
-    locked_release_row,
+    current_release,
     partner_kpis,
     plan_release,
     public_cell,
     release_basis,
+    write_planned,
 )
 from app.chat.notes import reporting_note
 from app.db import CANNOT_SERVE
@@ -242,9 +242,8 @@ async def _release_group(
         plan = await plan_release(session, engine, members, month, Span.MONTH, basis)
     if not plan.due:
         return None
-    async with state.db.transaction() as session:
-        record = await locked_release_row(session, group, month, Span.MONTH)
-        if not plan.basis.matches(record):  # another worker or a page view released meanwhile
-            plan = await plan_release(session, engine, members, month, Span.MONTH, Basis.of(record))
-        release = await apply_plan(session, record, plan)
-        return public_cells(engine, release.record.cells, exposure) if release.fresh else None
+    release = await state.db.write(partial(write_planned, group_id=group.id, period=month, span=Span.MONTH, plan=plan))
+    if release is None:  # another worker or a page view released meanwhile: compute it again, locked
+        async with state.db.transaction() as session:
+            release = await current_release(session, engine, group, members, month, Span.MONTH)
+    return public_cells(engine, release.record.cells, exposure) if release.fresh else None

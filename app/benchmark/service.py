@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.benchmark.contributions import CellHistory, first_release, histories_at, keep
 from app.benchmark.data import load_cube
@@ -143,24 +144,35 @@ async def current_release(
     Computed under the release row's lock, so two callers neither both insert nor both
     release; for computing without holding the write lock see `plan_release`.
     """
-    record = await locked_release_row(session, group, period, span)
+    record = await session.run_sync(locked_release_row, group.id, period, span)
     plan = await plan_release(session, engine, members, period, span, Basis.of(record))
-    release = await apply_plan(session, record, plan)
+    release = await session.run_sync(apply_plan, record, plan)
     await session.flush()
     return release
 
 
-async def locked_release_row(session: AsyncSession, group: ComparisonGroup, period: date, span: Span) -> GroupRelease:
+def write_planned(session: Session, group_id: int, period: date, span: Span, plan: Plan) -> Release | None:
+    """Write `plan` if its basis is still the stored release; None if the row moved on meanwhile
+    (another worker or a page view released), and nothing written. For `Database.write`."""
+    record = locked_release_row(session, group_id, period, span)
+    if not plan.basis.matches(record):
+        return None
+    release = apply_plan(session, record, plan)
+    session.flush()
+    return release
+
+
+def locked_release_row(session: Session, group_id: int, period: date, span: Span) -> GroupRelease:
     """The group's release row, created if missing (a concurrent creator wins quietly), locked for this transaction."""
     insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
+    session.execute(
         insert(GroupRelease)
-        .values(group_id=group.id, period=period, span=span.value, versions={}, cells={}, released_at=utcnow())
+        .values(group_id=group_id, period=period, span=span.value, versions={}, cells={}, released_at=utcnow())
         .on_conflict_do_nothing(index_elements=["group_id", "period", "span"])
     )
-    record = await session.scalar(
+    record = session.scalar(
         select(GroupRelease)
-        .where(GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value)
+        .where(GroupRelease.group_id == group_id, GroupRelease.period == period, GroupRelease.span == span.value)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -240,11 +252,11 @@ async def plan_release(
     return Plan(basis, versions, stored, kept, stored != basis.cells or bool(kept))
 
 
-async def apply_plan(session: AsyncSession, record: GroupRelease, plan: Plan) -> Release:
+def apply_plan(session: Session, record: GroupRelease, plan: Plan) -> Release:
     """Write a plan into its (locked) row; the caller has checked that the plan's basis matches it."""
     if not plan.due:
         return Release(record, False)
-    await keep(session, record.id, plan.kept)
+    keep(session, record.id, plan.kept)
     first = not record.cells
     record.versions, record.cells = plan.versions, plan.cells
     if plan.changed:

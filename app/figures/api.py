@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from litestar import Request, get, put
@@ -20,7 +21,7 @@ from app.benchmark.live import engine_of, publish_submission
 from app.benchmark.service import partner_kpis
 from app.db import Database
 from app.figures.access import entering_allowed, partner_for
-from app.figures.service import InvalidFigures, StoredMonth, month_values, store_month
+from app.figures.service import InvalidFigures, StoredMonth, month_values, store_figures
 from app.models import Metric, Partner
 from kpi.months import add_months, format_month, parse_month
 
@@ -117,12 +118,12 @@ async def put_figures(
         metrics = await metric_info(session)
         year_before = await month_values(session, partner, add_months(month, -12))
     try:
-        async with db.transaction() as session:
-            stored = await store_month(
-                session,
-                partner,
-                month,
-                data,
+        stored = await db.write(
+            partial(
+                store_figures,
+                partner=partner,
+                month=month,
+                raw=data,
                 by_user_id=request.user.user_id,
                 source="api",
                 today=date.today(),
@@ -131,6 +132,7 @@ async def put_figures(
                 metrics=metrics,
                 year_before=year_before,
             )
+        )
     except InvalidFigures as exc:
         raise InvalidInput(
             "Ungültige Werte: " + ", ".join(e.field for e in exc.errors) + " (nichts gespeichert)",

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.models import Figure, FigureRevision, Metric, MonthReport, Partner, utcnow
@@ -131,18 +132,50 @@ async def store_month(
     metrics: dict[str, Metric] | None = None,
     year_before: dict[str, float] | None = None,
 ) -> StoredMonth:
+    """`store_figures` in the caller's transaction, reading what the caller did not pass."""
+    if metrics is None:
+        metrics = await entered_metrics(session)
+    if year_before is None:
+        year_before = await month_values(session, partner, add_months(month, -12))
+    return await session.run_sync(
+        store_figures,
+        partner,
+        month,
+        raw,
+        by_user_id=by_user_id,
+        source=source,
+        today=today,
+        correction_months=correction_months,
+        confirmed=confirmed,
+        domains=domains,
+        metrics=metrics,
+        year_before=year_before,
+    )
+
+
+def store_figures(
+    session: Session,
+    partner: Partner,
+    month: date,
+    raw: dict[str, object],
+    *,
+    by_user_id: int | None,
+    source: str,
+    today: date,
+    metrics: dict[str, Metric],
+    year_before: dict[str, float],
+    correction_months: int | None = None,
+    confirmed: bool = True,
+    domains: Callable[[str], bool] | None = None,
+) -> StoredMonth:
     """Store entered values of one month; a changed value keeps its predecessor as a revision.
 
     Refuses (InvalidFigures) what cannot be right, and, unless `confirmed`, asks
     (NeedsConfirmation) about values far from the same month a year earlier. `metrics` (the
-    active metrics) and `year_before` (the month's values a year earlier): if the caller read
-    them before the transaction; on SQLite every read in it keeps every other writer waiting.
+    active metrics) and `year_before` (the month's values a year earlier) are read before:
+    synchronous code for `Database.write`, which on SQLite holds the one write lock meanwhile.
     """
-    metrics = (
-        {k: m for k, m in metrics.items() if m.kind == "entered"}
-        if metrics is not None
-        else await entered_metrics(session)
-    )
+    metrics = {k: m for k, m in metrics.items() if m.kind == "entered"}
     values = check_values(metrics, raw, month, today)
     refused = [key for key in values if domains is not None and not domains(metrics[key].domain)]
     if refused:
@@ -152,9 +185,9 @@ async def store_month(
     # Submissions of one partner queue here (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
     # already serialises writers), so the revision count and history never lose an update.
     if session.get_bind().dialect.name != "sqlite":
-        await session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+        session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
     existing_rows = (
-        await session.execute(
+        session.execute(
             select(Figure, Metric.key)
             .join(Metric, Metric.id == Figure.metric_id)
             .where(Figure.partner_id == partner.id, Figure.month == month)
@@ -179,8 +212,6 @@ async def store_month(
         raise InvalidFigures(errors)
     prior_month = add_months(month, -12)
     labels = {k: m.label_de for k, m in metrics.items()}
-    if year_before is None:
-        year_before = await month_values(session, partner, prior_month)
     warnings = plausibility_warnings(new_values, year_before, prior_month, labels)
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
@@ -217,9 +248,7 @@ async def store_month(
         else:
             continue
         changed.append(key)
-    report = await session.scalar(
-        select(MonthReport).where(MonthReport.partner_id == partner.id, MonthReport.month == month)
-    )
+    report = session.scalar(select(MonthReport).where(MonthReport.partner_id == partner.id, MonthReport.month == month))
     if report is not None and not changed:
         # The same values again (e.g. a re-imported file): nothing changes, not even the revision.
         return StoredMonth(partner.id, partner.number, month, (), values, tuple(warnings), {**stored_now, **values})
@@ -238,7 +267,7 @@ async def store_month(
         changed=changed,
         source=source,
     )
-    await session.flush()
+    session.flush()
     return StoredMonth(
         partner.id, partner.number, month, tuple(changed), values, tuple(warnings), {**stored_now, **values}
     )
