@@ -4,34 +4,36 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.auth.permissions import GrantRule, PartnerRef, Principal
-from app.models import Partner, PermissionClass, Territory, User
+from app.models import Grant, Partner, Territory, User, territory_managers, user_classes
 from app.network.memo import request_memo
+
+# Plain rows, no ORM objects: read for every request and socket connect, and loading a user
+# with its classes, grants, territories and partner as objects cost milliseconds of the event loop.
+_USER = (
+    select(User.id, User.username, User.display_name, User.partner_id, User.must_change_password, Partner.number)
+    .outerjoin(Partner, Partner.id == User.partner_id)
+    .where(User.active)
+)
+_GRANTS = select(Grant.action, Grant.domain, Grant.scope).join(user_classes, user_classes.c.class_id == Grant.class_id)
+_MANAGED = select(Territory.code).join(territory_managers, territory_managers.c.territory_id == Territory.id)
 
 
 async def load_principal(session: AsyncSession, user_id: int) -> Principal | None:
-    user = await session.scalar(
-        select(User)
-        .where(User.id == user_id, User.active)
-        .options(
-            selectinload(User.classes).selectinload(PermissionClass.grants),
-            selectinload(User.managed_territories),
-            selectinload(User.partner),
-        )
-    )
+    user = (await session.execute(_USER.where(User.id == user_id))).first()
     if user is None:
         return None
-    grants = {GrantRule(g.action, g.domain, g.scope) for c in user.classes for g in c.grants}
+    grants = {GrantRule(*g) for g in await session.execute(_GRANTS.where(user_classes.c.user_id == user_id))}
+    managed = await session.scalars(_MANAGED.where(territory_managers.c.user_id == user_id))
     return Principal(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
         partner_id=user.partner_id,
-        partner_number=user.partner.number if user.partner else None,
+        partner_number=user.number,
         grants=tuple(sorted(grants, key=lambda g: (g.action, g.domain, g.scope))),
-        managed_territories=frozenset(t.code for t in user.managed_territories),
+        managed_territories=frozenset(managed),
         must_change_password=user.must_change_password,
     )
 
