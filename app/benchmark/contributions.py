@@ -107,6 +107,14 @@ async def histories_at(session: AsyncSession, release_id: int, released_at: date
     return found
 
 
+def remember_histories(release_id: int, released_at: datetime, histories: dict[str, CellHistory]) -> None:
+    """Keep what `histories_at(release_id, released_at)` would load, for a release just written with
+    these histories: the next check of the group need not read and decode them again."""
+    _histories[(release_id, released_at)] = histories
+    while len(_histories) > KEPT_HISTORIES:
+        _histories.popitem(last=False)
+
+
 KEPT_HISTORIES = 32  # releases (a group and month each) per process
 _histories: OrderedDict[tuple[int, datetime], dict[str, CellHistory]] = OrderedDict()
 

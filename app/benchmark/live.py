@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar.datastructures import State
 
+from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.published import published_if_current
 from app.benchmark.service import (
@@ -66,10 +67,9 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
             if partner is None:
                 return {}
             kpis = await partner_kpis(session, engine, partner, month)
-        await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
-        async with state.db.read() as session:
             groups = await groups_of_partner(session, partner.id)
             exposure = exposures(engine, await metric_info(session))
+        await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
     except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None
@@ -246,4 +246,6 @@ async def _release_group(
     if release is None:  # another worker or a page view released meanwhile: compute it again, locked
         async with state.db.transaction() as session:
             release = await current_release(session, engine, group, members, month, Span.MONTH)
+    elif release.fresh and plan.histories is not None:
+        remember_histories(release.record.id, release.record.released_at, plan.histories)
     return public_cells(engine, release.record.cells, exposure) if release.fresh else None

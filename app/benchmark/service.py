@@ -134,6 +134,7 @@ class Plan:
     kept: dict[str, CellHistory]  # cells showing new figures, with their history including this release
     changed: bool
     due: bool = True  # False: too few partners changed since the basis; nothing to write
+    histories: dict[str, CellHistory] | None = None  # every cell's history once this plan is written
 
 
 async def current_release(
@@ -249,7 +250,7 @@ async def plan_release(
                 if before and before.get("n") is not None
                 else {"hidden": "Noch nicht freigegeben: zu wenige neue Meldungen."}
             )
-    return Plan(basis, versions, stored, kept, stored != basis.cells or bool(kept))
+    return Plan(basis, versions, stored, kept, stored != basis.cells or bool(kept), histories={**histories, **kept})
 
 
 def apply_plan(session: Session, record: GroupRelease, plan: Plan) -> Release:

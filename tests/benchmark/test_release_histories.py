@@ -1,0 +1,64 @@
+"""A release keeps the histories it wrote in the process, exactly as the database holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.benchmark import contributions
+from app.db import Database
+from app.models import GroupRelease
+from app.server import create_app
+from app.settings import Settings
+from kpi.months import parse_month
+from tests.benchmark.test_benchmark_api import LAST_MONTH, api_as, group_id
+from tests.support.server import serving
+
+
+async def test_the_histories_kept_after_a_release_are_those_stored_with_it(
+    demo_sqlite: str, make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    read_from_database: list[dict[str, contributions.CellHistory]] = []  # what the releases read back
+    load = contributions.load_histories
+
+    async def load_and_note(session: AsyncSession, release_id: int) -> dict[str, contributions.CellHistory]:
+        read_from_database.append(await load(session, release_id))
+        return read_from_database[-1]
+
+    monkeypatch.setattr(contributions, "load_histories", load_and_note)
+    async with (
+        serving(create_app(make_settings(demo_sqlite))) as portal,
+        await api_as(portal, demo_sqlite, "admin") as api,
+    ):
+        for i in range(9):  # the month's first release, then re-releases: each needs three changed partners
+            answer = await api.put(
+                f"/api/v1/partners/{1003 + i}/figures/{LAST_MONTH}", json={"revenue_new": 400_000.0 + i}
+            )
+            assert answer.status_code == 200, answer.text
+    db = Database(demo_sqlite)
+    try:
+        async with db.read() as session:
+            release = await session.scalar(
+                select(GroupRelease).where(
+                    GroupRelease.group_id == everyone,
+                    GroupRelease.period == parse_month(LAST_MONTH),
+                    GroupRelease.span == "month",
+                )
+            )
+            assert release is not None
+            stored = await contributions.load_histories(session, release.id)
+    finally:
+        await db.dispose()
+    kept = contributions._histories.get((release.id, release.released_at))
+    assert kept is not None, "the last release's histories were not kept"
+    assert all(kept is not read for read in read_from_database), "kept by reading them back, not by the release"
+    assert sorted(kept) == sorted(stored)
+    for key, history in stored.items():
+        np.testing.assert_array_equal(kept[key].ids, history.ids)
+        np.testing.assert_array_equal(kept[key].matrix, history.matrix)  # NaN where a partner had no value
+    assert any(len(h.matrix) > 1 for h in stored.values())  # re-released, not only the first release
