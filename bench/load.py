@@ -251,7 +251,9 @@ def main() -> None:
     print(f"open files limit: {raise_open_files_limit()}")
     period = add_months(month_of(date.today()), -1)
     started = time.monotonic()
-    with prepared(args.backend, args.partners, args.months, args.cache, args.postgres, args.redis, args.keep) as (
+    with prepared(
+        args.backend, args.partners, args.months, args.cache, args.postgres, args.redis, args.keep, args.workers
+    ) as (
         ws,
         build_s,
     ):
@@ -260,7 +262,8 @@ def main() -> None:
         random.Random(args.seed).shuffle(order)
         tokens = create_tokens(ws, [f"gf{n}" for n in network.partner_ids])
         by_number = {n: tokens[f"gf{n}"] for n in network.partner_ids if f"gf{n}" in tokens}
-        where = f"PostgreSQL + Redis ({args.redis})" if args.backend == "postgres" else "SQLite"
+        where = "PostgreSQL" if args.backend == "postgres" else "SQLite"
+        where += f" + Redis ({args.redis})" if args.workers > 1 else ""
         print(
             f"{where}, {args.workers} worker(s); demo network of {len(network.partner_ids)} partners "
             f"in {build_s:.1f} s; {len(order)} reported {format_month(period)} and submit in turns"

@@ -1,4 +1,4 @@
-"""The two set-ups of bench/load.py: SQLite with one worker, PostgreSQL + Redis with several.
+"""The set-ups of bench/load.py: SQLite with one worker (or several with Redis), PostgreSQL + Redis with several.
 
 SQLite: a temp dir with the demo database file (`portal_setup.build_demo`, `--cache FILE`).
 PostgreSQL: a fresh database `portal_bench_<pid>_<random>` on the server of `--postgres`,
@@ -73,12 +73,14 @@ def postgres_database(server: str, template: str | None = None) -> Iterator[str]
 
 @contextmanager
 def prepared(
-    backend: str, partners: int, months: int, cache: Path | None, postgres: str, redis: str, keep: bool
+    backend: str, partners: int, months: int, cache: Path | None, postgres: str, redis: str, keep: bool, workers: int
 ) -> Iterator[tuple[Workspace, float]]:
-    """A workspace with the demo network on the chosen backend; yields it and the seconds its data took."""
+    """A workspace with the demo network on the chosen backend; yields it and the seconds its data took.
+    Several workers share Redis on either backend (SQLite: one file, every worker writing in turn)."""
     with workspace(keep) as ws:
         if backend == "sqlite":
-            yield ws, build_demo(ws, partners, months, cache)
+            build_s = build_demo(ws, partners, months, cache)
+            yield (Workspace(ws.root, ws.url, redis) if workers > 1 else ws), build_s
             return
         start = time.monotonic()
         template = _demo_template(postgres, ws.root, cache, partners, months) if cache is not None else None
