@@ -55,8 +55,9 @@ async def test_when_every_connection_is_taken_refusals_are_quick_and_clear_and_n
         assert ack["ok"] is False and "ausgelastet" in ack["error"]
         assert kpis is None
 
-        # Nothing can be written: refused at once (after the pool's wait), and nothing stored.
-        async with all_connections_taken(db.writer):
+        # Nothing can be written (SQLite's one write turn stays taken by a slow writer): refused
+        # after the pool's wait, and nothing stored.
+        async with db.transaction():
             refused = await api.put(FIGURES, json={"units_new": 32})
         assert refused.status_code == 503 and refused.headers["retry-after"]
         assert "ausgelastet" in refused.json()["detail"] and "nichts gespeichert" in refused.json()["detail"]
