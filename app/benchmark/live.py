@@ -67,9 +67,12 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
             if partner is None:
                 return {}
             kpis = await partner_kpis(session, engine, partner, month)
+        await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
+        # A session of its own: in one holding the partner, the shared group memberships
+        # could not be kept and would be read again (app.network.groups._detach).
+        async with state.db.read() as session:
             groups = await groups_of_partner(session, partner.id)
             exposure = exposures(engine, await metric_info(session))
-        await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
     except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None
