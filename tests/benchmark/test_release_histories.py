@@ -1,7 +1,9 @@
-"""A release keeps the histories it wrote in the process, exactly as the database holds them."""
+"""What a process keeps between submissions: the histories a release wrote (exactly as the database
+holds them) and the group memberships."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.benchmark import contributions
 from app.db import Database
 from app.models import GroupRelease
+from app.network import groups
 from app.server import create_app
 from app.settings import Settings
 from kpi.months import parse_month
@@ -62,3 +65,20 @@ async def test_the_histories_kept_after_a_release_are_those_stored_with_it(
         np.testing.assert_array_equal(kept[key].ids, history.ids)
         np.testing.assert_array_equal(kept[key].matrix, history.matrix)  # NaN where a partner had no value
     assert any(len(h.matrix) > 1 for h in stored.values())  # re-released, not only the first release
+
+
+async def test_submissions_reuse_the_group_memberships_the_process_keeps(
+    demo_sqlite: str, make_settings: Callable[..., Settings]
+) -> None:
+    """Computing them reads every group and partner: once per change of the network, not per submission."""
+    async with (
+        serving(create_app(make_settings(demo_sqlite))) as portal,
+        await api_as(portal, demo_sqlite, "admin") as api,
+    ):
+        kept_after = []
+        for i in range(3):
+            answer = await api.put(f"/api/v1/partners/{1003 + i}/figures/{LAST_MONTH}", json={"revenue_new": 410_000.0})
+            assert answer.status_code == 200, answer.text
+            kept_after.append([found for _version, found in groups._kept.values()])
+    first = kept_after[0]
+    assert first and all(len(later) == len(first) and all(map(operator.is_, later, first)) for later in kept_after[1:])
