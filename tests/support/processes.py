@@ -8,7 +8,7 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +52,11 @@ class PortalProcess:
         """The worker holding the most open sockets (the kernel may give one worker most connections)."""
 
         def sockets(pid: int) -> int:
-            fds = Path(f"/proc/{pid}/fd")
-            return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+            count = 0
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with suppress(FileNotFoundError):  # closed since the listing: not counted
+                    count += os.readlink(fd).startswith("socket:")
+            return count
 
         return max(self.worker_pids(), key=sockets)
 
