@@ -80,27 +80,23 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
     # dashboards need not wait for the releases of every other group of the partner.
     for group, members in groups:
 
-        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> float | None:
+        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> bool | Later:
             try:
                 cells = await _release_group(state, engine, group, members, month, exposure)
             except Exception:
                 # The figures are stored; only this group's push failed. Dashboards re-fetch, the next
                 # submission releases again, and the submitter must not see an error for a saved month.
                 logger.exception("releasing %s failed after a submission of partner %s", group.name, partner.number)
-                return None
+                return False
             if isinstance(cells, Later):
-                return cells.seconds
-            if cells is not None:
-                await announce_release(state, group.id, month, cells)
-            return None
+                return cells
+            if cells is None:
+                return False
+            await announce_release(state, group.id, month, cells)
+            return True
 
         await _coalesced(state).run((group.id, month), release)
     return kpis
-
-
-# A release check: None when done, or the seconds after which it must run again (another worker
-# released the group moments ago; the submissions it did not include still need a release).
-Check = Callable[[], Awaitable[float | None]]
 
 
 @dataclass(frozen=True)
@@ -110,9 +106,15 @@ class Later:
     seconds: float
 
 
+# A release check: True when it released (the group's interval starts), False when nothing was
+# due (too few partners changed: it does not hold up the next check), or `Later` (another worker
+# released the group moments ago; the submissions it did not include still need a release).
+Check = Callable[[], Awaitable[bool | Later]]
+
+
 class CoalescedReleases:
     """At most one release check per group and month at a time in this process, and at most
-    one start per `interval` seconds.
+    one release per `interval` seconds.
 
     A submission arriving while its group's check runs (or waits) does not queue a check of
     its own: it asks for one more run, which covers every submission that arrived meanwhile.
@@ -120,15 +122,18 @@ class CoalescedReleases:
     so without load its figures are released by then. The runs asked for meanwhile happen in
     the background, each `interval` after the last start: a 1,000-partner group under load
     is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
-    A check may ask to run again later (`Check`); with several workers, the release row's
-    time spaces the releases of all of them (`_release_group`).
+    Only a check that released starts the interval: one that found too few changed partners
+    (the anonymity rule) costs little, and the submission that makes the group due must not
+    wait for an interval nothing was released in. A check may ask to run again later
+    (`Check`); with several workers, the release row's time spaces the releases of all of them
+    (`_release_group`).
     """
 
     def __init__(self, interval: float = 0.0) -> None:
         self.interval = interval
         # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
-        self._started: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last check
+        self._released: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last releasing check
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, key: tuple[int, date], check: Check) -> None:
@@ -143,15 +148,18 @@ class CoalescedReleases:
         await self._check(key, check)
 
     def _wait(self, key: tuple[int, date]) -> float:
-        return self._started.get(key, -math.inf) + self.interval - time.monotonic()
+        return self._released.get(key, -math.inf) + self.interval - time.monotonic()
 
     async def _check(self, key: tuple[int, date], check: Check) -> None:
         self._again[key] = False  # whoever asked so far is covered by this check
-        self._started[key] = time.monotonic()
-        retry: float | None = None
+        started = time.monotonic()
+        outcome: bool | Later = False
         try:
-            retry = await check()
+            outcome = await check()
         finally:
+            if outcome is True:
+                self._released[key] = started
+            retry = outcome.seconds if isinstance(outcome, Later) else None
             if self._again.pop(key) or retry is not None:
                 self._again[key] = True
                 self._later(key, check, max(self._wait(key), retry or 0.0))
@@ -168,10 +176,10 @@ class CoalescedReleases:
         task.add_done_callback(self._tasks.discard)
 
     def _forget_old(self) -> None:
-        if len(self._started) > 1024:
+        if len(self._released) > 1024:
             now = time.monotonic()
-            for key in [k for k, at in self._started.items() if at + self.interval < now and k not in self._again]:
-                del self._started[key]
+            for key in [k for k, at in self._released.items() if at + self.interval < now and k not in self._again]:
+                del self._released[key]
 
     async def idle(self) -> None:
         """Wait until no check runs or waits in the background."""
