@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import math
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
@@ -16,6 +11,7 @@ from litestar.datastructures import State
 
 from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
+from app.benchmark.pacing import CoalescedReleases, Later, ProcessLoad
 from app.benchmark.published import published_if_current
 from app.benchmark.service import (
     current_release,
@@ -99,105 +95,12 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
     return kpis
 
 
-@dataclass(frozen=True)
-class Later:
-    """The group was released less than the interval ago (by any worker): check again then."""
-
-    seconds: float
-
-
-# A release check: True when it released (the group's interval starts), False when nothing was
-# due (too few partners changed: it does not hold up the next check), or `Later` (another worker
-# released the group moments ago; the submissions it did not include still need a release).
-Check = Callable[[], Awaitable[bool | Later]]
-
-
-class CoalescedReleases:
-    """At most one release check per group and month at a time in this process, and at most
-    one release per `interval` seconds.
-
-    A submission arriving while its group's check runs (or waits) does not queue a check of
-    its own: it asks for one more run, which covers every submission that arrived meanwhile.
-    The request that finds the group idle runs the check itself and answers when it is done,
-    so without load its figures are released by then. The runs asked for meanwhile happen in
-    the background, each `interval` after the last start: a 1,000-partner group under load
-    is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
-    Only a check that released starts the interval: one that found too few changed partners
-    (the anonymity rule) costs little, and the submission that makes the group due must not
-    wait for an interval nothing was released in. A check may ask to run again later
-    (`Check`); with several workers, the release row's time spaces the releases of all of them
-    (`_release_group`).
-    """
-
-    def __init__(self, interval: float = 0.0) -> None:
-        self.interval = interval
-        # Present while the key's check runs or waits: whether anyone asked since it started.
-        self._again: dict[tuple[int, date], bool] = {}
-        self._released: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last releasing check
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def run(self, key: tuple[int, date], check: Check) -> None:
-        if key in self._again:
-            self._again[key] = True
-            return
-        self._again[key] = True
-        wait = self._wait(key)
-        if wait > 0:
-            self._later(key, check, wait)
-            return
-        await self._check(key, check)
-
-    def _wait(self, key: tuple[int, date]) -> float:
-        return self._released.get(key, -math.inf) + self.interval - time.monotonic()
-
-    async def _check(self, key: tuple[int, date], check: Check) -> None:
-        self._again[key] = False  # whoever asked so far is covered by this check
-        started = time.monotonic()
-        outcome: bool | Later = False
-        try:
-            outcome = await check()
-        finally:
-            if outcome is True:
-                self._released[key] = started
-            retry = outcome.seconds if isinstance(outcome, Later) else None
-            if self._again.pop(key) or retry is not None:
-                self._again[key] = True
-                self._later(key, check, max(self._wait(key), retry or 0.0))
-            else:
-                self._forget_old()
-
-    def _later(self, key: tuple[int, date], check: Check, wait: float) -> None:
-        async def later() -> None:
-            await asyncio.sleep(max(0.0, wait))
-            await self._check(key, check)
-
-        task = asyncio.create_task(later())
-        self._tasks.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(self._tasks.discard)
-
-    def _forget_old(self) -> None:
-        if len(self._released) > 1024:
-            now = time.monotonic()
-            for key in [k for k, at in self._released.items() if at + self.interval < now and k not in self._again]:
-                del self._released[key]
-
-    async def idle(self) -> None:
-        """Wait until no check runs or waits in the background."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def close(self) -> None:
-        """Drop the checks still waiting (shutdown): the figures are stored, and the next
-        submission or page view of the group finds its release due and makes it."""
-        for task in self._tasks:
-            task.cancel()
-        await self.idle()
-
-
 def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
-        releases = state.coalesced_releases = CoalescedReleases(state.settings.release_interval_seconds)
+        settings = state.settings
+        load = None if settings.release_interval_fixed else ProcessLoad()
+        releases = state.coalesced_releases = CoalescedReleases(settings.release_interval_seconds, load)
     return releases
 
 
@@ -233,7 +136,7 @@ async def _release_group(
     exposure: dict[str, Exposure],
 ) -> dict[str, Any] | Later | None:
     """The group's public cells if this submission re-released them, else None; `Later` if
-    the group was released less than the release interval ago (by any worker).
+    the group was released less than the spacing that applies now ago (by any worker; `CoalescedReleases.spacing`).
 
     The release is computed from a snapshot, without the write lock (on SQLite every writer
     would wait for the figures of 1,000 partners to be read and checked), and written in a
@@ -245,7 +148,7 @@ async def _release_group(
         if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
             return None
         basis = await release_basis(session, group, month, Span.MONTH)
-        interval = state.settings.release_interval_seconds
+        interval = _coalesced(state).spacing()
         if basis.cells and basis.released_at is not None and interval > 0:
             since = (utcnow() - basis.released_at).total_seconds()
             if 0 <= since < interval:

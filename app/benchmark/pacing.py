@@ -1,0 +1,138 @@
+"""When a group's release check runs: one at a time per group, and under load spaced out."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Later:
+    """The group was released less than the interval ago (by any worker): check again then."""
+
+    seconds: float
+
+
+# A release check: True when it released (the group's interval starts), False when nothing was
+# due (too few partners changed: it does not hold up the next check), or `Later` (another worker
+# released the group moments ago; the submissions it did not include still need a release).
+Check = Callable[[], Awaitable[bool | Later]]
+
+
+class CoalescedReleases:
+    """At most one release check per group and month at a time in this process, and under
+    load at most one release per `interval` seconds.
+
+    A submission arriving while its group's check runs (or waits) does not queue a check of
+    its own: it asks for one more run, which covers every submission that arrived meanwhile.
+    The request that finds the group idle runs the check itself and answers when it is done,
+    so without load its figures are released by then. The runs asked for meanwhile happen in
+    the background, each `interval` after the last start: a 1,000-partner group under load
+    is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
+    Only a check that released starts the interval: one that found too few changed partners
+    (the anonymity rule) costs little, and the submission that makes the group due must not
+    wait for an interval nothing was released in. A check may ask to run again later
+    (`Check`); with several workers, the release row's time spaces the releases of all of them
+    (`app.benchmark.live`).
+
+    How much of the interval applies follows `load` (the share of a core this process used
+    lately, `ProcessLoad`): none while it is below `IDLE`, so that without load a group's
+    figures go out as soon as they are due, the whole interval from `BUSY` up. Without
+    `load` the whole interval always applies.
+    """
+
+    IDLE, BUSY = 0.25, 0.6
+
+    def __init__(self, interval: float = 0.0, load: Callable[[], float] | None = None) -> None:
+        self.interval = interval
+        self.load = load
+        # Present while the key's check runs or waits: whether anyone asked since it started.
+        self._again: dict[tuple[int, date], bool] = {}
+        self._released: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last releasing check
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, key: tuple[int, date], check: Check) -> None:
+        if key in self._again:
+            self._again[key] = True
+            return
+        self._again[key] = True
+        wait = self._wait(key)
+        if wait > 0:
+            self._later(key, check, wait)
+            return
+        await self._check(key, check)
+
+    def spacing(self) -> float:
+        """The least time between two releases of a group now: from none when idle to `interval` when busy."""
+        if self.load is None:
+            return self.interval
+        busy = (self.load() - self.IDLE) / (self.BUSY - self.IDLE)
+        return self.interval * min(1.0, max(0.0, busy))
+
+    def _wait(self, key: tuple[int, date]) -> float:
+        return self._released.get(key, -math.inf) + self.spacing() - time.monotonic()
+
+    async def _check(self, key: tuple[int, date], check: Check) -> None:
+        self._again[key] = False  # whoever asked so far is covered by this check
+        started = time.monotonic()
+        outcome: bool | Later = False
+        try:
+            outcome = await check()
+        finally:
+            if outcome is True:
+                self._released[key] = started
+            retry = outcome.seconds if isinstance(outcome, Later) else None
+            if self._again.pop(key) or retry is not None:
+                self._again[key] = True
+                self._later(key, check, max(self._wait(key), retry or 0.0))
+            else:
+                self._forget_old()
+
+    def _later(self, key: tuple[int, date], check: Check, wait: float) -> None:
+        async def later() -> None:
+            await asyncio.sleep(max(0.0, wait))
+            await self._check(key, check)
+
+        task = asyncio.create_task(later())
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+    def _forget_old(self) -> None:
+        if len(self._released) > 1024:
+            now = time.monotonic()
+            for key in [k for k, at in self._released.items() if at + self.interval < now and k not in self._again]:
+                del self._released[key]
+
+    async def idle(self) -> None:
+        """Wait until no check runs or waits in the background."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Drop the checks still waiting (shutdown): the figures are stored, and the next
+        submission or page view of the group finds its release due and makes it."""
+        for task in self._tasks:
+            task.cancel()
+        await self.idle()
+
+
+class ProcessLoad:
+    """The share of one core this process used lately (all its threads), smoothed over about `window` seconds."""
+
+    def __init__(self, window: float = 1.0) -> None:
+        self.window = window
+        self._at, self._cpu = time.monotonic(), time.process_time()
+        self._share = 0.0
+
+    def __call__(self) -> float:
+        now, cpu = time.monotonic(), time.process_time()
+        elapsed = now - self._at
+        if elapsed >= 0.05:  # shorter spans say more about the clocks than about the load
+            weight = min(1.0, elapsed / self.window)
+            self._share += weight * ((cpu - self._cpu) / elapsed - self._share)
+            self._at, self._cpu = now, cpu
+        return self._share
