@@ -23,10 +23,8 @@ class Settings:
     workers: int = 1
     # How long a request waits for a free database connection before it is answered 503 (overload).
     db_pool_timeout_seconds: float = 10
-    # A group's figures are re-released at most once per this many seconds when the worker is busy,
-    # less often spaced the less busy it is (app.benchmark.pacing); fixed: whatever the load.
+    # A group's figures are re-released at most once per this many seconds under load (app.benchmark.live).
     release_interval_seconds: float = 1.0
-    release_interval_fixed: bool = False
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
@@ -69,7 +67,6 @@ class Settings:
             workers=int(env.get("PORTAL_WORKERS", "1")),
             db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
             release_interval_seconds=float(env.get("PORTAL_RELEASE_INTERVAL", "1")),
-            release_interval_fixed=env.get("PORTAL_RELEASE_INTERVAL_FIXED", "") == "1",
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,

@@ -1,4 +1,4 @@
-"""When a group's release check runs: one at a time per group, and under load spaced out."""
+"""When a group's release check runs: one at a time per group, and under load at most one release per interval."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ Check = Callable[[], Awaitable[bool | Later]]
 
 
 class CoalescedReleases:
-    """At most one release check per group and month at a time in this process, and under
-    load at most one release per `interval` seconds.
+    """At most one release check per group and month at a time in this process, and at most
+    one release per `interval` seconds.
 
     A submission arriving while its group's check runs (or waits) does not queue a check of
     its own: it asks for one more run, which covers every submission that arrived meanwhile.
@@ -38,18 +38,10 @@ class CoalescedReleases:
     wait for an interval nothing was released in. A check may ask to run again later
     (`Check`); with several workers, the release row's time spaces the releases of all of them
     (`app.benchmark.live`).
-
-    How much of the interval applies follows `load` (the share of a core this process used
-    lately, `ProcessLoad`): none while it is below `IDLE`, so that without load a group's
-    figures go out as soon as they are due, the whole interval from `BUSY` up. Without
-    `load` the whole interval always applies.
     """
 
-    IDLE, BUSY = 0.25, 0.6
-
-    def __init__(self, interval: float = 0.0, load: Callable[[], float] | None = None) -> None:
+    def __init__(self, interval: float = 0.0) -> None:
         self.interval = interval
-        self.load = load
         # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
         self._released: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last releasing check
@@ -66,15 +58,8 @@ class CoalescedReleases:
             return
         await self._check(key, check)
 
-    def spacing(self) -> float:
-        """The least time between two releases of a group now: from none when idle to `interval` when busy."""
-        if self.load is None:
-            return self.interval
-        busy = (self.load() - self.IDLE) / (self.BUSY - self.IDLE)
-        return self.interval * min(1.0, max(0.0, busy))
-
     def _wait(self, key: tuple[int, date]) -> float:
-        return self._released.get(key, -math.inf) + self.spacing() - time.monotonic()
+        return self._released.get(key, -math.inf) + self.interval - time.monotonic()
 
     async def _check(self, key: tuple[int, date], check: Check) -> None:
         self._again[key] = False  # whoever asked so far is covered by this check
@@ -118,21 +103,3 @@ class CoalescedReleases:
         for task in self._tasks:
             task.cancel()
         await self.idle()
-
-
-class ProcessLoad:
-    """The share of one core this process used lately (all its threads), smoothed over about `window` seconds."""
-
-    def __init__(self, window: float = 1.0) -> None:
-        self.window = window
-        self._at, self._cpu = time.monotonic(), time.process_time()
-        self._share = 0.0
-
-    def __call__(self) -> float:
-        now, cpu = time.monotonic(), time.process_time()
-        elapsed = now - self._at
-        if elapsed >= 0.05:  # shorter spans say more about the clocks than about the load
-            weight = min(1.0, elapsed / self.window)
-            self._share += weight * ((cpu - self._cpu) / elapsed - self._share)
-            self._at, self._cpu = now, cpu
-        return self._share

@@ -4,13 +4,10 @@ and under load at most one release per interval."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from datetime import date
 
-import pytest
-
-from app.benchmark.pacing import CoalescedReleases, ProcessLoad
+from app.benchmark.pacing import CoalescedReleases
 
 MONTH = date(2026, 11, 1)
 
@@ -101,39 +98,3 @@ async def test_a_check_that_released_nothing_does_not_hold_up_the_submission_tha
     await releases.idle()
     assert checks.released == [3, 6] and waited < 0.5
     assert checks.starts[-1] - checks.starts[2] >= 1.0 - 0.01
-
-
-async def test_an_idle_process_releases_a_group_as_soon_as_it_is_due_a_busy_one_once_per_interval() -> None:
-    load = [0.1]  # share of a core the process used lately
-    releases = CoalescedReleases(interval=0.6, load=lambda: load[0])
-    checks = Checks()
-
-    async def burst() -> list[float]:
-        """Five submissions 0.1 s apart; each check releases. Returns the starts of this burst's checks."""
-        before = len(checks.starts)
-        for _ in range(5):
-            checks.committed += 1
-            await releases.run((1, MONTH), checks.check)
-            await asyncio.sleep(0.1)
-        await releases.idle()
-        return checks.starts[before:]
-
-    idle = await burst()
-    assert len(idle) == 5 and checks.seen[-1] == 5  # one release per submission, none waits
-    load[0] = 1.0
-    busy = await burst()
-    await asyncio.sleep(0.7)
-    assert checks.seen[-1] == 10  # the last submission is released all the same
-    assert len(busy) <= 2 and all(b - a >= 0.6 - 0.01 for a, b in itertools.pairwise(busy))
-    load[0] = (CoalescedReleases.IDLE + CoalescedReleases.BUSY) / 2
-    assert releases.spacing() == pytest.approx(0.3)
-
-
-def test_process_load_is_the_share_of_a_core_used_lately() -> None:
-    load = ProcessLoad(window=0.5)
-    end = time.monotonic() + 0.6
-    while time.monotonic() < end:  # one core, busy
-        sum(range(1000))
-    assert load() > 0.5
-    time.sleep(0.6)  # idle
-    assert load() < 0.2
