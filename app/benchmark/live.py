@@ -76,20 +76,19 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
     # dashboards need not wait for the releases of every other group of the partner.
     for group, members in groups:
 
-        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> bool | Later:
+        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> float | None:
             try:
                 cells = await _release_group(state, engine, group, members, month, exposure)
             except Exception:
                 # The figures are stored; only this group's push failed. Dashboards re-fetch, the next
                 # submission releases again, and the submitter must not see an error for a saved month.
                 logger.exception("releasing %s failed after a submission of partner %s", group.name, partner.number)
-                return False
+                return None
             if isinstance(cells, Later):
-                return cells
-            if cells is None:
-                return False
-            await announce_release(state, group.id, month, cells)
-            return True
+                return cells.seconds
+            if cells is not None:
+                await announce_release(state, group.id, month, cells)
+            return None
 
         await _coalesced(state).run((group.id, month), release)
     return kpis

@@ -1,4 +1,4 @@
-"""When a group's release check runs: one at a time per group, and under load at most one release per interval."""
+"""When a group's release check runs: one at a time per group, and under load at most once per interval."""
 
 from __future__ import annotations
 
@@ -17,15 +17,14 @@ class Later:
     seconds: float
 
 
-# A release check: True when it released (the group's interval starts), False when nothing was
-# due (too few partners changed: it does not hold up the next check), or `Later` (another worker
+# A release check: None when done, or the seconds after which it must run again (another worker
 # released the group moments ago; the submissions it did not include still need a release).
-Check = Callable[[], Awaitable[bool | Later]]
+Check = Callable[[], Awaitable[float | None]]
 
 
 class CoalescedReleases:
     """At most one release check per group and month at a time in this process, and at most
-    one release per `interval` seconds.
+    one start per `interval` seconds.
 
     A submission arriving while its group's check runs (or waits) does not queue a check of
     its own: it asks for one more run, which covers every submission that arrived meanwhile.
@@ -33,18 +32,15 @@ class CoalescedReleases:
     so without load its figures are released by then. The runs asked for meanwhile happen in
     the background, each `interval` after the last start: a 1,000-partner group under load
     is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
-    Only a check that released starts the interval: one that found too few changed partners
-    (the anonymity rule) costs little, and the submission that makes the group due must not
-    wait for an interval nothing was released in. A check may ask to run again later
-    (`Check`); with several workers, the release row's time spaces the releases of all of them
-    (`app.benchmark.live`).
+    A check may ask to run again later (`Check`); with several workers, the release row's
+    time spaces the releases of all of them (`app.benchmark.live`).
     """
 
     def __init__(self, interval: float = 0.0) -> None:
         self.interval = interval
         # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
-        self._released: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last releasing check
+        self._started: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last check
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, key: tuple[int, date], check: Check) -> None:
@@ -59,18 +55,15 @@ class CoalescedReleases:
         await self._check(key, check)
 
     def _wait(self, key: tuple[int, date]) -> float:
-        return self._released.get(key, -math.inf) + self.interval - time.monotonic()
+        return self._started.get(key, -math.inf) + self.interval - time.monotonic()
 
     async def _check(self, key: tuple[int, date], check: Check) -> None:
         self._again[key] = False  # whoever asked so far is covered by this check
-        started = time.monotonic()
-        outcome: bool | Later = False
+        self._started[key] = time.monotonic()
+        retry: float | None = None
         try:
-            outcome = await check()
+            retry = await check()
         finally:
-            if outcome is True:
-                self._released[key] = started
-            retry = outcome.seconds if isinstance(outcome, Later) else None
             if self._again.pop(key) or retry is not None:
                 self._again[key] = True
                 self._later(key, check, max(self._wait(key), retry or 0.0))
@@ -87,10 +80,10 @@ class CoalescedReleases:
         task.add_done_callback(self._tasks.discard)
 
     def _forget_old(self) -> None:
-        if len(self._released) > 1024:
+        if len(self._started) > 1024:
             now = time.monotonic()
-            for key in [k for k, at in self._released.items() if at + self.interval < now and k not in self._again]:
-                del self._released[key]
+            for key in [k for k, at in self._started.items() if at + self.interval < now and k not in self._again]:
+                del self._started[key]
 
     async def idle(self) -> None:
         """Wait until no check runs or waits in the background."""
