@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from app.db import Database
 from app.demo.builder import build_demo
@@ -41,6 +42,22 @@ async def fill_demo(
     try:
         async with db.transaction() as session:
             await build_demo(session, partners=partners, months=months, seed=seed, today=today or date.today())
+    finally:
+        await db.dispose()
+
+
+async def analyzed_tables(postgres_url: str) -> set[str]:
+    """The tables of a PostgreSQL database that ANALYZE has gathered planner statistics for."""
+    db = Database(postgres_url)
+    try:
+        async with db.read() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables"
+                    " WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
+                )
+            )
+            return {name for (name,) in rows}
     finally:
         await db.dispose()
 

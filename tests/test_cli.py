@@ -12,7 +12,8 @@ import pytest
 
 from app.auth.tokens import user_id_for_token
 from app.db import Database
-from tests.conftest import sqlite_url
+from tests.conftest import analyzed_tables, sqlite_url
+from tests.support.processes import portal_env, run_cli
 
 PORTAL = Path(sys.executable).parent / "portal"
 
@@ -37,6 +38,13 @@ def small_demo(tmp_path: Path) -> Path:
     assert done.returncode == 0, done.stderr
     assert "10 Partner, 6 Monate" in done.stdout and "Demo-Portal-2026!" in done.stdout
     return tmp_path
+
+
+@pytest.mark.postgres
+async def test_demo_data_on_postgres_leaves_statistics_for_the_query_planner(postgres_url: str, tmp_path: Path) -> None:
+    output = await run_cli(portal_env(tmp_path / "var", postgres_url), "demo-data", "--partners", "10", "--months", "3")
+    assert "10 Partner, 3 Monate" in output
+    assert await analyzed_tables(postgres_url) >= {"figures", "month_reports", "partners"}
 
 
 def test_demo_data_fills_only_an_empty_database(small_demo: Path) -> None:
