@@ -42,6 +42,20 @@ def _admin(server: str, *statements: str) -> list[object]:
     return asyncio.run(run())
 
 
+def _analyze(url: str) -> None:
+    """Planner statistics for a database copied from a template built without them (autovacuum may be off)."""
+
+    async def run() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("ANALYZE"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 def _exists(server: str, name: str) -> bool:
     return _admin(server, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")[0] == 1
 
@@ -90,4 +104,5 @@ def prepared(
                 run_portal(pg, "demo-data", "--partners", str(partners), "--months", str(months))
             else:
                 run_portal(pg, "db", "upgrade")  # the kept copy may predate a migration
+                _analyze(url)  # ... or `portal demo-data` gathering statistics
             yield pg, time.monotonic() - start
