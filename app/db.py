@@ -57,6 +57,14 @@ def cannot_serve_message(exc: BaseException) -> str:
 SQLITE_READERS = 20
 
 
+# PostgreSQL connections a worker keeps, and how many more it opens for a moment. A connection
+# beyond the kept ones is closed when returned, and a new one costs a server process, the
+# authentication and asyncpg's type set-up: with SQLAlchemy's default of 5 kept, two busy workers
+# opened 667 connections in a minute and answered submissions in 5-13 s instead of 0.14 s
+# (bench/load.py). Each worker may hold up to 20: `max_connections` must cover 20 x workers.
+POSTGRES_KEPT, POSTGRES_OVERFLOW = 15, 5
+
+
 def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:
     engine = create_async_engine(
         url,
@@ -98,7 +106,13 @@ def _sqlite_connections(engine: Engine, begin: str) -> None:
 def create_engine_for(url: str, *, writer: bool = True, pool_timeout: float = POOL_TIMEOUT_S) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, pool_timeout=pool_timeout)
+        return create_async_engine(
+            url,
+            pool_pre_ping=True,
+            pool_timeout=pool_timeout,
+            pool_size=POSTGRES_KEPT,
+            max_overflow=POSTGRES_OVERFLOW,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     return _sqlite_engine(url, "BEGIN IMMEDIATE" if writer else "BEGIN", pool_timeout)
