@@ -61,8 +61,8 @@ SQLITE_READERS = 20
 # beyond the kept ones is closed when returned, and a new one costs a server process, the
 # authentication and asyncpg's type set-up: with SQLAlchemy's default of 5 kept, two busy workers
 # opened 667 connections in a minute and answered submissions in 5-13 s instead of 0.14 s
-# (bench/load.py). Each worker may hold up to 20: `max_connections` must cover 20 x workers.
-POSTGRES_KEPT, POSTGRES_OVERFLOW = 15, 5
+# (bench/load.py). Each worker may hold up to kept + 5: `max_connections` must cover that x workers.
+POSTGRES_KEPT, POSTGRES_OVERFLOW = 15, 5  # kept: PORTAL_DB_POOL_SIZE
 
 
 def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:
@@ -103,14 +103,16 @@ def _sqlite_connections(engine: Engine, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
-def create_engine_for(url: str, *, writer: bool = True, pool_timeout: float = POOL_TIMEOUT_S) -> AsyncEngine:
+def create_engine_for(
+    url: str, *, writer: bool = True, pool_timeout: float = POOL_TIMEOUT_S, pool_size: int = POSTGRES_KEPT
+) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(
             url,
             pool_pre_ping=True,
             pool_timeout=pool_timeout,
-            pool_size=POSTGRES_KEPT,
+            pool_size=pool_size,
             max_overflow=POSTGRES_OVERFLOW,
         )
     if parsed.database and parsed.database != ":memory:":
@@ -119,10 +121,10 @@ def create_engine_for(url: str, *, writer: bool = True, pool_timeout: float = PO
 
 
 class Database:
-    def __init__(self, url: str, *, pool_timeout: float = POOL_TIMEOUT_S) -> None:
+    def __init__(self, url: str, *, pool_timeout: float = POOL_TIMEOUT_S, pool_size: int = POSTGRES_KEPT) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.writer = create_engine_for(url, writer=True, pool_timeout=pool_timeout)
+        self.writer = create_engine_for(url, writer=True, pool_timeout=pool_timeout, pool_size=pool_size)
         self.reader = create_engine_for(url, writer=False, pool_timeout=pool_timeout) if self.is_sqlite else self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)

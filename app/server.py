@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         # collections keep pauses out of the fan-out to many sockets (measured in bench/live_latency.py).
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
-        state.db = Database(settings.database_url, pool_timeout=settings.db_pool_timeout_seconds)
+        state.db = Database(
+            settings.database_url, pool_timeout=settings.db_pool_timeout_seconds, pool_size=settings.db_pool_size
+        )
         if not state.sio.manager_initialized:
             # Subscribe to the other workers' events now, not at the first socket (PITFALLS 10).
             state.sio.manager_initialized = True

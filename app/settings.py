@@ -23,6 +23,8 @@ class Settings:
     workers: int = 1
     # How long a request waits for a free database connection before it is answered 503 (overload).
     db_pool_timeout_seconds: float = 10
+    # PostgreSQL connections each worker keeps open (5 more for a moment under load; app.db).
+    db_pool_size: int = 15
     # A group's figures are re-released at most once per this many seconds under load (app.benchmark.live).
     release_interval_seconds: float = 1.0
     sms_backend: str = "outbox"
@@ -66,6 +68,7 @@ class Settings:
             port=int(env.get("PORTAL_PORT", "8000")),
             workers=int(env.get("PORTAL_WORKERS", "1")),
             db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
+            db_pool_size=max(1, int(env.get("PORTAL_DB_POOL_SIZE", "15"))),
             release_interval_seconds=float(env.get("PORTAL_RELEASE_INTERVAL", "1")),
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
