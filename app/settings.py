@@ -25,10 +25,8 @@ class Settings:
     db_pool_timeout_seconds: float = 10
     # PostgreSQL connections each worker keeps open (5 more for a moment under load; app.db).
     db_pool_size: int = 15
-    # A group's figures are re-released at most once per this many seconds when the worker is busy,
-    # spaced less the less busy it is (app.benchmark.pacing); fixed: whatever the load.
+    # A group's figures are re-released at most once per this many seconds under load (app.benchmark.live).
     release_interval_seconds: float = 1.0
-    release_interval_fixed: bool = False
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
@@ -72,7 +70,6 @@ class Settings:
             db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
             db_pool_size=max(1, int(env.get("PORTAL_DB_POOL_SIZE", "15"))),
             release_interval_seconds=float(env.get("PORTAL_RELEASE_INTERVAL", "1")),
-            release_interval_fixed=env.get("PORTAL_RELEASE_INTERVAL_FIXED", "") == "1",
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 
 from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
-from app.benchmark.pacing import CoalescedReleases, Later, LoopLag
+from app.benchmark.pacing import CoalescedReleases, Later
 from app.benchmark.published import published_if_current
 from app.benchmark.service import (
     current_release,
@@ -97,9 +97,7 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
 def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
-        settings = state.settings
-        lag = None if settings.release_interval_fixed else LoopLag()
-        releases = state.coalesced_releases = CoalescedReleases(settings.release_interval_seconds, lag)
+        releases = state.coalesced_releases = CoalescedReleases(state.settings.release_interval_seconds)
     return releases
 
 
@@ -135,8 +133,7 @@ async def _release_group(
     exposure: dict[str, Exposure],
 ) -> dict[str, Any] | Later | None:
     """The group's public cells if this submission re-released them, else None; `Later` if
-    the group was released less than the spacing that applies now ago (by any worker;
-    `CoalescedReleases.spacing`).
+    the group was released less than the release interval ago (by any worker).
 
     The release is computed from a snapshot, without the write lock (on SQLite every writer
     would wait for the figures of 1,000 partners to be read and checked), and written in a
@@ -148,7 +145,7 @@ async def _release_group(
         if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
             return None
         basis = await release_basis(session, group, month, Span.MONTH)
-        interval = _coalesced(state).spacing()
+        interval = state.settings.release_interval_seconds
         if basis.cells and basis.released_at is not None and interval > 0:
             since = (utcnow() - basis.released_at).total_seconds()
             if 0 <= since < interval:

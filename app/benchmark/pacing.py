@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -24,8 +23,8 @@ Check = Callable[[], Awaitable[float | None]]
 
 
 class CoalescedReleases:
-    """At most one release check per group and month at a time in this process, and under
-    load at most one start per `interval` seconds.
+    """At most one release check per group and month at a time in this process, and at most
+    one start per `interval` seconds.
 
     A submission arriving while its group's check runs (or waits) does not queue a check of
     its own: it asks for one more run, which covers every submission that arrived meanwhile.
@@ -35,20 +34,10 @@ class CoalescedReleases:
     is released (and fanned out to 1,000 dashboards) once per interval, not per submission.
     A check may ask to run again later (`Check`); with several workers, the release row's
     time spaces the releases of all of them (`app.benchmark.live`).
-
-    How much of the interval applies follows `lag` (how late the event loop lately ran its
-    timers, `LoopLag`): none while it stays below `IDLE_LAG`, so that without load a group's
-    figures go out as soon as a submission makes them due instead of up to an interval later,
-    the whole interval from `BUSY_LAG` up. Lag is a queue: it grows with work waiting in this
-    process and with CPU the machine cannot give it, where a process's CPU share stays flat.
-    Without `lag` the whole interval always applies.
     """
 
-    IDLE_LAG, BUSY_LAG = 0.005, 0.030
-
-    def __init__(self, interval: float = 0.0, lag: Callable[[], float] | None = None) -> None:
+    def __init__(self, interval: float = 0.0) -> None:
         self.interval = interval
-        self.lag = lag
         # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
         self._started: dict[tuple[int, date], float] = {}  # key -> monotonic start of its last check
@@ -65,15 +54,8 @@ class CoalescedReleases:
             return
         await self._check(key, check)
 
-    def spacing(self) -> float:
-        """The least time between two checks of a group now: none when idle, `interval` when busy."""
-        if self.lag is None:
-            return self.interval
-        busy = (self.lag() - self.IDLE_LAG) / (self.BUSY_LAG - self.IDLE_LAG)
-        return self.interval * min(1.0, max(0.0, busy))
-
     def _wait(self, key: tuple[int, date]) -> float:
-        return self._started.get(key, -math.inf) + self.spacing() - time.monotonic()
+        return self._started.get(key, -math.inf) + self.interval - time.monotonic()
 
     async def _check(self, key: tuple[int, date], check: Check) -> None:
         self._again[key] = False  # whoever asked so far is covered by this check
@@ -114,36 +96,3 @@ class CoalescedReleases:
         for task in self._tasks:
             task.cancel()
         await self.idle()
-        if isinstance(self.lag, LoopLag):
-            await self.lag.stop()
-
-
-class LoopLag:
-    """How late the running event loop lately woke a sleeper (seconds), smoothed over about
-    `window` seconds: about 0 when idle, growing with the work queued before the timer."""
-
-    def __init__(self, every: float = 0.05, window: float = 1.0) -> None:
-        self.every, self.window = every, window
-        self.lag = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    def __call__(self) -> float:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._probe())
-        return self.lag
-
-    async def _probe(self) -> None:
-        loop = asyncio.get_running_loop()
-        weight = min(1.0, self.every / self.window)
-        while True:
-            asked = loop.time()
-            await asyncio.sleep(self.every)
-            late = loop.time() - asked - self.every
-            self.lag += weight * (max(0.0, late) - self.lag)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -23,8 +23,7 @@ async def test_two_portals_on_one_database_release_a_group_at_most_once_per_inte
     demo_sqlite: str, make_settings: Callable[..., Settings]
 ) -> None:
     everyone = group_id(demo_sqlite, "Alle Partner")
-    # Fixed: this test process is not busy enough for the interval to apply by load.
-    settings = make_settings(demo_sqlite, release_interval_seconds=INTERVAL, release_interval_fixed=True)
+    settings = make_settings(demo_sqlite, release_interval_seconds=INTERVAL)
     token = await token_for(demo_sqlite, "gf1002")
     updates: list[tuple[float, int | None]] = []  # (arrival, n of revenue_new) from either portal
 
