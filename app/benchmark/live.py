@@ -87,7 +87,7 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
             if isinstance(cells, Later):
                 return cells.seconds
             if cells is not None:
-                await announce_release(state, group.id, month, cells)
+                await announce_release(state, group.id, month, *cells)
             return None
 
         await _coalesced(state).run((group.id, month), release)
@@ -110,16 +110,17 @@ def public_cells(engine: Engine, cells: dict[str, Any], exposure: dict[str, Expo
     }
 
 
-async def announce_release(state: State, group_id: int, month: date, cells: dict[str, Any]) -> None:
+async def announce_release(state: State, group_id: int, month: date, cells: dict[str, Any], reported: int) -> None:
     """After a month's group figures were re-released and committed, by whichever request made it:
-    `kpi:update` to the group's room, then the reporting note in its chat.
+    `kpi:update` to the group's room, then the reporting note in its chat (`reported`: members
+    with the month reported, the release's contributors).
 
     A page view that finds a release due makes it too; without this, the submission that
     made it due would find nothing left to push and the other dashboards would stay old.
     """
     await state.publisher.kpi_update(group_id, format_month(month), cells)
     try:
-        await reporting_note(state, group_id, month)
+        await reporting_note(state, group_id, month, reported)
     except Exception:  # a note is a courtesy; the figures are stored and pushed
         logger.exception("system note for group %s failed", group_id)
 
@@ -131,8 +132,9 @@ async def _release_group(
     members: list[Partner],
     month: date,
     exposure: dict[str, Exposure],
-) -> dict[str, Any] | Later | None:
-    """The group's public cells if this submission re-released them, else None; `Later` if
+) -> tuple[dict[str, Any], int] | Later | None:
+    """The group's public cells and its number of contributors if this submission re-released
+    them, else None; `Later` if
     the group was released less than the release interval ago (by any worker).
 
     The release is computed from a snapshot, without the write lock (on SQLite every writer
@@ -159,4 +161,6 @@ async def _release_group(
             release = await current_release(session, engine, group, members, month, Span.MONTH)
     elif release.fresh and plan.histories is not None:
         remember_histories(release.record.id, release.record.released_at, plan.histories)
-    return public_cells(engine, release.record.cells, exposure) if release.fresh else None
+    if not release.fresh:
+        return None
+    return public_cells(engine, release.record.cells, exposure), len(release.record.versions)

@@ -69,14 +69,15 @@ async def benchmark_for(
         record = await published_if_current(session, engine, group_row, members, month, span)
     if record is None:
         # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
-        announced: dict[str, Any] | None = None
+        announced: tuple[dict[str, Any], int] | None = None
         async with state.db.transaction() as session:
             release = await current_release(session, engine, group_row, members, month, span)
             record = await published(session, release.record)
             if release.fresh and not release.first and span is Span.MONTH:
-                announced = public_cells(engine, release.record.cells, exposures(engine, metrics))
+                cells = public_cells(engine, release.record.cells, exposures(engine, metrics))
+                announced = cells, len(release.record.versions)
         if announced is not None:
-            await announce_release(state, group, month, announced)
+            await announce_release(state, group, month, *announced)
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
@@ -178,16 +179,17 @@ async def released_medians(
             due.append(m)
         else:
             remember_current(*releases[m])
-    announced: list[tuple[date, dict[str, Any]]] = []
+    announced: list[tuple[date, dict[str, Any], int]] = []
     if due:
         async with state.db.transaction() as session:
             for m in due:
                 release = await current_release(session, engine, group_row, members, m, Span.MONTH)
                 cells[m] = release.record.cells.get(key)
                 if release.fresh and not release.first:
-                    announced.append((m, public_cells(engine, release.record.cells, exposure)))
-    for m, public in announced:
-        await announce_release(state, group, m, public)
+                    public = public_cells(engine, release.record.cells, exposure)
+                    announced.append((m, public, len(release.record.versions)))
+    for m, public, reported in announced:
+        await announce_release(state, group, m, public, reported)
     medians: list[float | None] = []
     for m in months:
         cell = cells.get(m) or {}

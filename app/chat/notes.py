@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from litestar.datastructures import State
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.chat import service
-from app.models import ChatMessage, ChatRoom, MonthReport, utcnow
+from app.models import ChatMessage, ChatRoom, utcnow
 from app.network.groups import members_of
 
 # A large group re-releases every few submissions; its room gets at most one such note per
@@ -16,32 +16,39 @@ from app.network.groups import members_of
 NOTE_INTERVAL = timedelta(hours=1)
 
 
-async def reporting_note(state: State, group_id: int, month: date) -> None:
-    """„28 von 31 Partnern haben für 10/2026 gemeldet“ in the group's room, stored, then sent."""
+async def reporting_note(state: State, group_id: int, month: date, reported: int) -> None:
+    """„28 von 31 Partnern haben für 10/2026 gemeldet“ in the group's room, stored, then sent.
+
+    `reported`: members who reported the month, as the release that calls this counted them.
+    The time of the room's latest such note is kept per process: within the interval after
+    it, only the note for everyone having reported needs a look into the room.
+    """
+    if reported < state.settings.min_contributors:
+        return  # too few for any group figure: nothing to announce yet
     subject = f"für {month:%m/%Y} gemeldet"
+    latest: dict[tuple[int, date], datetime] = state.setdefault("reporting_notes_latest", {})
+    since = utcnow() - NOTE_INTERVAL
     async with state.db.read() as session:
         members = await members_of(session, group_id)
-        reported = await session.scalar(
-            select(func.count())
-            .select_from(MonthReport)
-            .where(MonthReport.month == month, MonthReport.partner_id.in_([p.id for p in members]))
-        )
+        if reported < len(members) and latest.get((group_id, month), since) > since:
+            return
         recent = list(
-            await session.scalars(
-                select(ChatMessage.body)
+            await session.execute(
+                select(ChatMessage.body, ChatMessage.created_at)
                 .join(ChatRoom, ChatRoom.id == ChatMessage.room_id)
                 .where(
                     ChatRoom.group_id == group_id,
                     ChatMessage.author_id.is_(None),
                     ChatMessage.body.contains(subject),
-                    ChatMessage.created_at > utcnow() - NOTE_INTERVAL,
+                    ChatMessage.created_at > since,
                 )
             )
         )
-    if not reported or reported < state.settings.min_contributors:
-        return  # too few for any group figure: nothing to announce yet
     text = f"{reported} von {len(members)} Partnern haben {subject}; die Gruppenwerte sind aktualisiert."
-    if recent and (reported < len(members) or text in recent):
-        return
+    if recent:
+        latest[(group_id, month)] = max(at for _, at in recent)
+        if reported < len(members) or text in {body for body, _ in recent}:
+            return
     for note in await service.system_note(state.db, group_id, text):
+        latest[(group_id, month)] = utcnow()
         await state.publisher.chat_message(note["room"], note)
