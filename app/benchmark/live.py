@@ -97,7 +97,9 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
 def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
-        releases = state.coalesced_releases = CoalescedReleases(state.settings.release_interval_seconds)
+        releases = state.coalesced_releases = CoalescedReleases(
+            state.settings.release_interval_seconds, busy=state.backlog.busy
+        )
     return releases
 
 
@@ -135,7 +137,8 @@ async def _release_group(
 ) -> tuple[dict[str, Any], int] | Later | None:
     """The group's public cells and its number of contributors if this submission re-released
     them, else None; `Later` if
-    the group was released less than the release interval ago (by any worker).
+    the group was released less than the release interval ago (by any worker) and this
+    worker is busy.
 
     The release is computed from a snapshot, without the write lock (on SQLite every writer
     would wait for the figures of 1,000 partners to be read and checked), and written in a
@@ -147,7 +150,7 @@ async def _release_group(
         if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
             return None
         basis = await release_basis(session, group, month, Span.MONTH)
-        interval = state.settings.release_interval_seconds
+        interval = _coalesced(state).spacing()
         if basis.cells and basis.released_at is not None and interval > 0:
             since = (utcnow() - basis.released_at).total_seconds()
             if 0 <= since < interval:
@@ -156,7 +159,9 @@ async def _release_group(
     if not plan.due:
         return None
     release = await state.db.write(partial(write_planned, group_id=group.id, period=month, span=Span.MONTH, plan=plan))
-    if release is None:  # another worker or a page view released meanwhile: compute it again, locked
+    if release is None and interval > 0:  # another worker or a page view released just now: the interval
+        return Later(interval)
+    if release is None:  # ... without load: compute it again, locked
         async with state.db.transaction() as session:
             release = await current_release(session, engine, group, members, month, Span.MONTH)
     elif release.fresh and plan.histories is not None:

@@ -1,5 +1,5 @@
 """Release checks of one group and month: one at a time, one more for all that asked meanwhile,
-and under load at most one start per interval."""
+and under load (requests queueing) at most one start per interval."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import time
 from datetime import date
 
-from app.benchmark.pacing import CoalescedReleases
+from app.benchmark.pacing import Backlog, CoalescedReleases
 
 MONTH = date(2026, 11, 1)
 
@@ -69,3 +69,35 @@ async def test_under_load_a_group_is_checked_once_per_interval_and_the_last_subm
     await asyncio.sleep(0.3)
     await releases.run((1, MONTH), checks.check)  # after a quiet interval: at once, in the request
     assert checks.seen[-1] == 40 and len(checks.seen) == len(gaps) + 2
+
+
+async def test_without_load_a_due_check_starts_at_once_whatever_the_interval() -> None:
+    backlog = Backlog()
+    releases = CoalescedReleases(interval=30.0, busy=backlog.busy)
+    checks = Checks()
+    for _ in range(3):  # one submission after another, each answered before the next
+        checks.committed += 1
+        backlog.enter()
+        await releases.run((1, MONTH), checks.check)
+        backlog.leave()
+    assert checks.seen == [1, 2, 3]  # no check waits for the 30 s
+    await releases.idle()
+
+
+async def test_requests_queueing_bring_the_interval_back_until_the_process_is_calm_again() -> None:
+    backlog = Backlog(busy_from=3, calm_after=0.2)
+    releases = CoalescedReleases(interval=30.0, busy=backlog.busy)
+    assert not backlog.busy() and releases.spacing() == 0
+    for _ in range(3):
+        backlog.enter()
+    assert backlog.busy() and releases.spacing() == 30.0
+    for _ in range(3):
+        backlog.leave()
+    assert backlog.busy()  # a queue comes and goes between requests; the interval stays a while
+    checks = Checks()
+    await releases.run((1, MONTH), checks.check)
+    await releases.run((1, MONTH), checks.check)  # within the interval: waits in the background
+    assert len(checks.seen) == 1
+    await asyncio.sleep(0.25)
+    assert not backlog.busy() and releases.spacing() == 0
+    await releases.close()  # the waiting check is dropped at shutdown, as before

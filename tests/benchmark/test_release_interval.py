@@ -1,4 +1,5 @@
-"""Under load a group is re-released at most once per release interval, across workers too."""
+"""Under load a group is re-released at most once per release interval, across workers too;
+without load at once."""
 
 from __future__ import annotations
 
@@ -39,15 +40,13 @@ async def test_two_portals_on_one_database_release_a_group_at_most_once_per_inte
             await listener.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=5)
         apis = [await api_as(base, demo_sqlite, "admin") for base in (first, second)]
         async with apis[0], apis[1]:
-            # 24 submissions in 1.2 s, alternating between the two portals (two workers).
-            answers: list[httpx.Response] = []
-            for i in range(24):
-                answers.append(
-                    await apis[i % 2].put(
-                        f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": 300_000.0 + i}
-                    )
+            # A burst of 24 submissions at once, half to each portal (two workers): requests queue.
+            answers: list[httpx.Response] = await asyncio.gather(
+                *(
+                    apis[i % 2].put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": 300_000.0 + i})
+                    for i in range(24)
                 )
-                await asyncio.sleep(0.05)
+            )
             assert all(a.status_code == 200 for a in answers)
             await asyncio.sleep(3 * INTERVAL)  # the deferred releases
             shown = await apis[0].get("/api/v1/benchmark", params={"group": everyone, "period": MONTH, "span": "month"})
@@ -60,3 +59,33 @@ async def test_two_portals_on_one_database_release_a_group_at_most_once_per_inte
     # The last release came after the burst and includes everything it may show.
     assert updates[-1][1] is not None and updates[-1][1] >= 22
     assert shown.json()["kpis"]["revenue_new"]["n"] == updates[-1][1]
+
+
+async def test_without_load_each_due_release_goes_out_at_once_however_long_the_interval(
+    demo_sqlite: str, make_settings: Callable[..., Settings]
+) -> None:
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    settings = make_settings(demo_sqlite, release_interval_seconds=30.0)
+    token = await token_for(demo_sqlite, "gf1002")
+    shown: list[int | None] = []  # n of revenue_new in each update of "Alle Partner"
+    arrived = asyncio.Event()
+
+    def note(event: dict[str, object]) -> None:
+        if event["group"] == everyone:
+            shown.append(event["kpis"]["revenue_new"].get("n"))  # type: ignore[index]
+            arrived.set()
+
+    async with serving(create_app(settings)) as base:
+        listener = socketio.AsyncClient(reconnection=False)
+        listener.on("kpi:update", note)
+        await listener.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=5)
+        async with await api_as(base, demo_sqlite, "admin") as api:
+            # One submission after another, each answered before the next: no queue.
+            for i in range(9):
+                answer = await api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": 1.0e5 + i})
+                assert answer.status_code == 200
+            while 7 not in shown:  # the release due at the seventh, long before the 30 s
+                arrived.clear()
+                await asyncio.wait_for(arrived.wait(), timeout=5)
+        await listener.disconnect()
+    assert shown == [None, None, 7]  # at the 1st, 4th and 7th (below 5 contributors the cell is hidden)
