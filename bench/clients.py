@@ -6,7 +6,9 @@ commands it answers (methods named like the command), and drives the processes t
 does not delay its clock; times are CLOCK_MONOTONIC, shared by all processes of the machine.
 
 Every client connects with the websocket transport only (`auth={"token": ...}`): with several
-workers, long-polling would need sticky sessions (shared/PITFALLS.md 11).
+workers, long-polling would need sticky sessions (shared/PITFALLS.md 11). `lean=True` makes
+them `lean_client.LeanClient`s instead of python-socketio's (a fifth of the client CPU; no
+reconnects): event handlers must then be plain functions, which python-socketio takes too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import socketio
+from lean_client import LeanClient
 
 CONNECTS_IN_FLIGHT = 20  # connects in flight per client process
 
@@ -28,13 +31,15 @@ CONNECTS_IN_FLIGHT = 20  # connects in flight per client process
 class ClientProcess:
     """Runs in a child process: `connect` and `stop`, and every other command by a method of that name."""
 
+    lean = False  # LeanClient instead of socketio.AsyncClient (set by ClientPool)
+
     def __init__(self, url: str) -> None:
         self.url = url
-        self.clients: list[socketio.AsyncClient] = []
+        self.clients: list[socketio.AsyncClient | LeanClient] = []
         self.drops = 0  # disconnects seen (the clients reconnect by themselves, as browsers do)
         self._created = 0
 
-    def listen(self, client: socketio.AsyncClient, index: int) -> None:
+    def listen(self, client: socketio.AsyncClient | LeanClient, index: int) -> None:
         """Register the event handlers of a new client (before it connects, so that nothing is missed)."""
 
     async def connect(self, tokens: list[str]) -> list[tuple[int, str]]:
@@ -43,7 +48,7 @@ class ClientProcess:
         errors: list[tuple[int, str]] = []
 
         async def one(position: int, token: str) -> None:
-            client = socketio.AsyncClient()
+            client = LeanClient() if self.lean else socketio.AsyncClient()
             self.listen(client, self._created + position)
             client.on("disconnect", self._dropped)
             async with limit:
@@ -61,7 +66,7 @@ class ClientProcess:
     def connected(self) -> int:
         return sum(1 for c in self.clients if c.connected)
 
-    async def _dropped(self, *_reason: Any) -> None:
+    def _dropped(self, *_reason: Any) -> None:
         self.drops += 1
 
     async def serve(self, conn: Connection) -> None:
@@ -82,9 +87,11 @@ def quiet_engineio() -> None:
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
 
 
-def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...]) -> None:
+def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...], lean: bool) -> None:
     quiet_engineio()
-    asyncio.run(kind(*arguments).serve(conn))
+    process = kind(*arguments)
+    process.lean = lean
+    asyncio.run(process.serve(conn))
 
 
 class ClientPool:
@@ -94,13 +101,15 @@ class ClientPool:
     `__main__` too, which the child re-imports).
     """
 
-    def __init__(self, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...], processes: int) -> None:
+    def __init__(
+        self, kind: Callable[..., ClientProcess], arguments: tuple[Any, ...], processes: int, lean: bool = False
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self.pipes: list[Connection] = []
         self.processes = []
         for _ in range(processes):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_run, args=(theirs, kind, arguments), daemon=True)
+            process = context.Process(target=_run, args=(theirs, kind, arguments, lean), daemon=True)
             process.start()
             self.pipes.append(ours)
             self.processes.append(process)

@@ -6,7 +6,10 @@ Set-up (nothing touches ./var): the demo network (`portal demo-data --partners 1
     `portal serve --workers 2`; the Socket.IO emits then travel through Redis between workers.
 Tokens (`gfNNNN`, the partners' managing directors) are made in-process before the server starts.
 
-Sockets (python-socketio, websocket transport, token auth) in client processes (bench/clients.py):
+Sockets (websocket transport, token auth) in client processes (bench/clients.py), by default
+lean ones (bench/lean_client.py: the Socket.IO protocol with a fifth of python-socketio's client
+CPU, which on this 2-core machine would otherwise take 0.4-0.6 cores from the server);
+`--clients socketio` uses python-socketio's AsyncClient:
 --dashboards partners' dashboards (one socket per partner; it joins the partner's own and group
 rooms), --chat-members second sockets of partners listening to the chat room of "Alle Partner",
 and --chat-senders sockets in this process that send --chat-rate messages a second to it.
@@ -67,6 +70,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--workers", type=int, help="server workers (default: 1 on sqlite, 2 on postgres)")
     parser.add_argument("--client-procs", type=int, default=2, help="processes of the dashboards")
+    parser.add_argument("--clients", choices=["lean", "socketio"], default="lean", help="kind of the listening sockets")
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432", help="server URL")
     # Not database 0: the rate limiters count per address in Redis, and portals of tests sharing
     # database 0 on this machine would be throttled by this bench's requests from 127.0.0.1.
@@ -137,8 +141,9 @@ async def drive(
     """Connect, warm up, then submit and chat on schedule; answers what was sent and received."""
     period = format_month(network.period)
     dashboards = (order + sorted(set(network.partner_ids) - set(order)))[: args.dashboards]
-    dash_pool = ClientPool(Dashboards, (url, period, KEY), args.client_procs)
-    chat_pool = ClientPool(ChatMembers, (url, network.chat_room), 1)
+    lean = args.clients == "lean"
+    dash_pool = ClientPool(Dashboards, (url, period, KEY), args.client_procs, lean=lean)
+    chat_pool = ClientPool(ChatMembers, (url, network.chat_room), 1, lean=lean)
     senders = ChatSenders(url, network.chat_room, args.chat_timeout)
     loop = asyncio.get_running_loop()
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
@@ -148,7 +153,8 @@ async def drive(
         chat_failed = await chat_pool.connect_async([tokens[n] for n in dashboards[: args.chat_members]])
         await senders.connect([tokens[n] for n in dashboards[: args.chat_senders]])
         print(
-            f"connected {len(dashboards)} dashboards ({len(failed)} failed), {args.chat_members} chat members "
+            f"connected {len(dashboards)} {args.clients} dashboards ({len(failed)} failed), "
+            f"{args.chat_members} chat members "
             f"({len(chat_failed)} failed), {args.chat_senders} senders in {time.monotonic() - start:.1f} s"
             + (f"; first error: {(failed or chat_failed)[0][1]}" if failed or chat_failed else ""),
             flush=True,

@@ -8,6 +8,7 @@ from typing import Any
 
 import socketio
 from clients import ClientProcess
+from lean_client import LeanClient
 
 
 class Dashboards(ClientProcess):
@@ -25,13 +26,13 @@ class Dashboards(ClientProcess):
         self.own: list[tuple[int, float | None, float]] = []  # (partner no, value of `key`, receipt time)
         self.updates: dict[tuple[int, int], list[float]] = defaultdict(list)  # (client index, group) -> times
 
-    def listen(self, client: socketio.AsyncClient, index: int) -> None:
-        async def on_own(data: dict[str, Any]) -> None:
+    def listen(self, client: socketio.AsyncClient | LeanClient, index: int) -> None:
+        def on_own(data: dict[str, Any]) -> None:
             now = time.monotonic()
             if data.get("period") == self.period:
                 self.own.append((int(data["partner"]), data.get("kpis", {}).get(self.key), now))
 
-        async def on_update(data: dict[str, Any]) -> None:
+        def on_update(data: dict[str, Any]) -> None:
             now = time.monotonic()
             if data.get("period") == self.period:
                 self.updates[(index, int(data["group"]))].append(now)
@@ -60,8 +61,8 @@ class ChatMembers(ClientProcess):
         self.room = room
         self.messages: dict[int, list[float]] = defaultdict(list)  # message id -> receipt times
 
-    def listen(self, client: socketio.AsyncClient, index: int) -> None:
-        async def on_message(data: dict[str, Any]) -> None:
+    def listen(self, client: socketio.AsyncClient | LeanClient, index: int) -> None:
+        def on_message(data: dict[str, Any]) -> None:
             now = time.monotonic()
             if data.get("room") == self.room:
                 self.messages[int(data["id"])].append(now)
