@@ -25,6 +25,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.sqlite_inline import inline_connector
+
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -66,12 +68,16 @@ POSTGRES_KEPT, POSTGRES_OVERFLOW = 15, 5  # kept: PORTAL_DB_POOL_SIZE
 
 
 def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:
+    reader = begin == "BEGIN"
+    path = make_url(url).database
     engine = create_async_engine(
         url,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+        # Reads run in place, without aiosqlite's thread hop per call (app.sqlite_inline).
+        **({"async_creator": inline_connector(path)} if reader and path and path != ":memory:" else {}),
         pool_timeout=pool_timeout,
-        pool_size=SQLITE_READERS if begin == "BEGIN" else 2,  # writers take turns (Database.transaction)
-        max_overflow=SQLITE_READERS if begin == "BEGIN" else 8,
+        pool_size=SQLITE_READERS if reader else 2,  # writers take turns (Database.transaction)
+        max_overflow=SQLITE_READERS if reader else 8,
     )
     _sqlite_connections(engine.sync_engine, begin)
     return engine
