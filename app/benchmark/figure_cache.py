@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.benchmark.month_reports import month_reports
 from app.models import Figure, MonthReport
 
 Rows = dict[tuple[int, date], tuple[int, np.ndarray]]  # (partner, month) -> (revision, value per key)
@@ -35,11 +36,7 @@ async def figures_of(
     if len(rows) > LIMIT:
         rows.clear()
     revisions = {
-        (pid, month): revision
-        for pid, month, revision in await session.execute(
-            select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(MonthReport.month.in_(months))
-        )
-        if pid in partner_ids
+        (pid, month): revision for pid, month, revision in await month_reports(session, months) if pid in partner_ids
     }
     stale = {pair for pair, revision in revisions.items() if pair not in rows or rows[pair][0] != revision}
     if stale:

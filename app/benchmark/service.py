@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.benchmark.contributions import CellHistory, first_release, histories_at, keep
 from app.benchmark.data import load_cube
-from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner, utcnow
+from app.benchmark.month_reports import month_reports
+from app.models import ComparisonGroup, GroupRelease, Partner, utcnow
 from kpi.anonymity import differencing_safe_matrix, may_release_matrix, may_rerelease
 from kpi.benchmark import Engine
 from kpi.months import format_month
@@ -48,19 +49,9 @@ async def partner_kpis_with_prior(
 
 
 async def _reports(session: AsyncSession, members: list[Partner], months: list[date]) -> list[tuple[int, date, int]]:
-    """(partner, month, revision) of the members' reports of these months.
-
-    Selected by month and filtered here: an IN list of a large group's partner ids costs SQLite more.
-    """
+    """(partner, month, revision) of the members' reports of these months."""
     wanted = {p.id for p in members}
-    rows = await session.execute(_REPORTS, {"months": months})
-    return [(pid, month, revision) for pid, month, revision in rows if pid in wanted]
-
-
-# Built once: constructing the statement cost as much as running it.
-_REPORTS = select(MonthReport.partner_id, MonthReport.month, MonthReport.revision).where(
-    MonthReport.month.in_(bindparam("months", expanding=True))
-)
+    return [report for report in await month_reports(session, months) if report[0] in wanted]
 
 
 async def versions_of(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
