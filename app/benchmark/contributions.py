@@ -11,7 +11,7 @@ one with only the partners that joined, left or changed (NaN: left).
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.models import ReleaseContribution
+from kpi.anonymity import column_versions, next_versions
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,17 @@ class CellHistory:
 
     ids: np.ndarray  # sorted partner ids, every partner that ever contributed
     matrix: np.ndarray
+    # kpi.anonymity.column_versions of all rows but the last, when known: the audit then numbers one row.
+    earlier: np.ndarray | None = field(default=None, compare=False, repr=False)
+    _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
+
+    def versions(self) -> np.ndarray:
+        """kpi.anonymity.column_versions of `matrix`."""
+        if not self._versions:
+            self._versions.append(
+                next_versions(self.earlier, self.matrix) if self.earlier is not None else column_versions(self.matrix)
+            )
+        return self._versions[0]
 
     def latest(self) -> tuple[np.ndarray, np.ndarray]:
         """Partner ids and values of the last release (ids sorted)."""
@@ -38,12 +50,14 @@ class CellHistory:
     def with_candidate(self, ids: np.ndarray, values: np.ndarray) -> CellHistory:
         """This history with one more release (`ids` sorted, no NaN in `values`) as its last row."""
         if np.array_equal(self.ids, ids):  # the usual case: the same partners as ever
-            return CellHistory(self.ids, np.vstack([self.matrix, values]))
+            return CellHistory(self.ids, np.vstack([self.matrix, values]), self.versions())
         union = np.union1d(self.ids, ids)
         matrix = np.full((len(self.matrix) + 1, len(union)), np.nan)
+        earlier = np.full((len(self.matrix), len(union)), -1, dtype=np.int64)
         matrix[:-1, np.searchsorted(union, self.ids)] = self.matrix
+        earlier[:, np.searchsorted(union, self.ids)] = self.versions()
         matrix[-1, np.searchsorted(union, ids)] = values
-        return CellHistory(union, matrix)
+        return CellHistory(union, matrix, earlier)
 
 
 def first_release(ids: np.ndarray, values: np.ndarray) -> CellHistory:

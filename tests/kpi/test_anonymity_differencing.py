@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi.anonymity import AnonymityPolicy, _versions, differencing_safe, differencing_safe_matrix, may_release
+from kpi.anonymity import (
+    AnonymityPolicy,
+    _versions,
+    column_versions,
+    differencing_safe,
+    differencing_safe_matrix,
+    differencing_safe_versions,
+    may_release,
+    next_versions,
+)
 
 
 def reference_versions(matrix: np.ndarray) -> np.ndarray:
@@ -122,6 +131,18 @@ def test_any_small_history_is_decided_as_by_the_reference(rows: list[list[float]
 def test_histories_of_few_changes_are_decided_as_by_the_reference(matrix: np.ndarray) -> None:
     assert np.array_equal(_versions(matrix), reference_versions(matrix))
     decide_alike(matrix)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(histories())
+def test_numbering_one_more_release_gives_the_numbers_of_the_whole_history(matrix: np.ndarray) -> None:
+    full = column_versions(matrix)
+    present = ~np.isnan(matrix).all(axis=0)
+    assert np.array_equal(full[:, present], reference_versions(matrix))
+    assert (full[:, ~present] == -1).all()
+    for rows in range(1, len(matrix) + 1):  # a history growing a release at a time
+        assert np.array_equal(next_versions(column_versions(matrix[: rows - 1]), matrix[:rows]), full[:rows])
+    assert differencing_safe_versions(full) == differencing_safe_matrix(matrix)
 
 
 BASE = {p: "a" for p in range(1, 6)}
