@@ -29,16 +29,24 @@ class CellHistory:
 
     ids: np.ndarray  # sorted partner ids, every partner that ever contributed
     matrix: np.ndarray
-    # kpi.anonymity.column_versions of all rows but the last, when known: the audit then numbers one row.
-    earlier: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # The history this one adds a release to, until `versions` is asked for: then only the new
+    # release needs numbering. Dropped then, so that histories do not hold on to all before them.
+    _parent: list[CellHistory] = field(default_factory=list, compare=False, repr=False)
     _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
 
     def versions(self) -> np.ndarray:
-        """kpi.anonymity.column_versions of `matrix`."""
+        """kpi.anonymity.column_versions of `matrix` (asked for only where the audit runs)."""
         if not self._versions:
-            self._versions.append(
-                next_versions(self.earlier, self.matrix) if self.earlier is not None else column_versions(self.matrix)
-            )
+            if self._parent:
+                parent = self._parent.pop()
+                earlier = parent.versions()
+                if not np.array_equal(parent.ids, self.ids):
+                    wide = np.full((len(earlier), len(self.ids)), -1, dtype=np.int64)
+                    wide[:, np.searchsorted(self.ids, parent.ids)] = earlier
+                    earlier = wide
+                self._versions.append(next_versions(earlier, self.matrix))
+            else:
+                self._versions.append(column_versions(self.matrix))
         return self._versions[0]
 
     def latest(self) -> tuple[np.ndarray, np.ndarray]:
@@ -50,14 +58,12 @@ class CellHistory:
     def with_candidate(self, ids: np.ndarray, values: np.ndarray) -> CellHistory:
         """This history with one more release (`ids` sorted, no NaN in `values`) as its last row."""
         if np.array_equal(self.ids, ids):  # the usual case: the same partners as ever
-            return CellHistory(self.ids, np.vstack([self.matrix, values]), self.versions())
+            return CellHistory(self.ids, np.vstack([self.matrix, values]), [self])
         union = np.union1d(self.ids, ids)
         matrix = np.full((len(self.matrix) + 1, len(union)), np.nan)
-        earlier = np.full((len(self.matrix), len(union)), -1, dtype=np.int64)
         matrix[:-1, np.searchsorted(union, self.ids)] = self.matrix
-        earlier[:, np.searchsorted(union, self.ids)] = self.versions()
         matrix[-1, np.searchsorted(union, ids)] = values
-        return CellHistory(union, matrix, earlier)
+        return CellHistory(union, matrix, [self])
 
 
 def first_release(ids: np.ndarray, values: np.ndarray) -> CellHistory:

@@ -21,4 +21,6 @@ def test_versions_of_a_history_grown_release_by_release_equal_those_of_its_whole
         if release % 11 == 5:  # one leaves
             ids, values = ids[1:], values[1:]
         history = history.with_candidate(ids, values)
+        if release % 5 == 4:
+            continue  # not audited this time (e.g. the cell is hidden): numbered with the next one
         assert np.array_equal(history.versions(), column_versions(history.matrix)), release
