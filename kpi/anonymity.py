@@ -159,7 +159,9 @@ def differencing_safe_matrix(matrix: np.ndarray) -> bool:
 
 def differencing_safe_versions(versions: np.ndarray) -> bool:
     """`differencing_safe_matrix` of the matrix whose `column_versions` these are."""
-    versions = versions[:, (versions >= 0).any(axis=0)]
+    contributed = (versions >= 0).any(axis=0)
+    if not contributed.all():
+        versions = versions[:, contributed]
     index, _, counts = _distinct_columns(versions)
     patterns = np.ascontiguousarray(versions[:, index], dtype=np.int32)
     return _pattern_safe(len(patterns), patterns.tobytes(), counts.astype(np.int64).tobytes())
@@ -169,6 +171,8 @@ def column_versions(matrix: np.ndarray) -> np.ndarray:
     """Per partner (column), its versions numbered in order of first appearance, -1 where absent;
     a partner returning to an earlier value has that version again. Same shape as `matrix`."""
     kept = ~np.isnan(matrix).all(axis=0)
+    if kept.all():  # the usual case: a history holds only partners that contributed
+        return _versions(matrix)
     versions = np.full(matrix.shape, -1, dtype=np.int64)
     versions[:, kept] = _versions(matrix)
     return versions
@@ -187,9 +191,12 @@ def next_versions(earlier: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     present = ~np.isnan(last)
     kept = present & (before[-1] == last)  # the usual case: the value of the release before
     row[kept] = earlier[-1][kept]
-    for c in np.nonzero(present & ~kept)[0]:  # changed, or back after an absence
-        seen = np.nonzero(before[:, c] == last[c])[0]
-        row[c] = earlier[seen[0], c] if len(seen) else earlier[:, c].max() + 1
+    changed = np.nonzero(present & ~kept)[0]  # or back after an absence: an earlier value's version, or a new one
+    if len(changed):
+        equal = before[:, changed] == last[changed]
+        row[changed] = np.where(
+            equal.any(axis=0), earlier[equal.argmax(axis=0), changed], earlier[:, changed].max(axis=0) + 1
+        )
     return np.vstack([earlier, row])
 
 

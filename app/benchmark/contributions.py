@@ -29,17 +29,18 @@ class CellHistory:
 
     ids: np.ndarray  # sorted partner ids, every partner that ever contributed
     matrix: np.ndarray
-    # The history this one adds a release to, until `versions` is asked for: then only the new
-    # release needs numbering. Dropped then, so that histories do not hold on to all before them.
+    # The history this one adds a release to, until `versions` is asked for: if that one was
+    # audited, only the new release needs numbering. Dropped then, so that histories do not hold
+    # on to all before them.
     _parent: list[CellHistory] = field(default_factory=list, compare=False, repr=False)
     _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
 
     def versions(self) -> np.ndarray:
         """kpi.anonymity.column_versions of `matrix` (asked for only where the audit runs)."""
         if not self._versions:
-            if self._parent:
-                parent = self._parent.pop()
-                earlier = parent.versions()
+            parent = self._parent.pop() if self._parent else None
+            if parent is not None and parent._versions:  # else (e.g. read again from the database): numbered whole
+                earlier = parent._versions[0]
                 if not np.array_equal(parent.ids, self.ids):
                     wide = np.full((len(earlier), len(self.ids)), -1, dtype=np.int64)
                     wide[:, np.searchsorted(self.ids, parent.ids)] = earlier
