@@ -36,17 +36,25 @@ _REPORTS = select(MonthReport.partner_id, MonthReport.month, MonthReport.revisio
 )
 
 
-async def month_reports(session: AsyncSession, months: Sequence[date]) -> list[Report]:
+async def reports_state(session: AsyncSession, months: Sequence[date]) -> tuple[int, int]:
+    """How many reports these months have, and the sum of their revisions: moves with every change."""
+    count, total = (await session.execute(_STATE, {"months": sorted(set(months))})).one()
+    return int(count), int(total)
+
+
+async def month_reports(
+    session: AsyncSession, months: Sequence[date], state: tuple[int, int] | None = None
+) -> list[Report]:
     """Every partner's reports of these months (do not change the list: it is shared).
 
-    Selected by month only: an IN list of a large group's partner ids costs SQLite more
-    than the rows of the other partners.
+    `state`: their `reports_state`, if the caller has just read it in this session. Selected
+    by month only: an IN list of a large group's partner ids costs SQLite more than the rows
+    of the other partners.
     """
     key = tuple(sorted(set(months)))
     # The state first, then the rows: rows newer than their state are only ever found
     # again under that older state, never taken for a later one.
-    count, total = (await session.execute(_STATE, {"months": list(key)})).one()
-    state = (int(count), int(total))
+    state = state or await reports_state(session, key)
     kept = _kept.setdefault(session.get_bind(), OrderedDict())
     found = kept.get(key)
     if found is not None and found[0] == state:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.contributions import histories_at
+from app.benchmark.month_reports import reports_state
 from app.benchmark.service import versions_of
 from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner
 from kpi.anonymity import may_rerelease
@@ -114,10 +115,8 @@ async def published_if_current(
     known without reading them.
     """
     months = span_months(span, period)
-    reports = await session.execute(
-        select(func.count(), func.coalesce(func.sum(MonthReport.revision), 0)).where(MonthReport.month.in_(months))
-    )
-    state = (*reports.one(), members_key(members))
+    reports = await reports_state(session, months)
+    state = (*reports, members_key(members))
     row = (
         await session.execute(
             select(GroupRelease.id, GroupRelease.released_at).where(
@@ -131,7 +130,7 @@ async def published_if_current(
     if not known_current(key, state):
         stored_versions = await session.scalar(select(GroupRelease.versions).where(GroupRelease.id == row.id))
         if stored_versions is None or may_rerelease(
-            stored_versions, await versions_of(session, members, months), engine.policy
+            stored_versions, await versions_of(session, members, months, reports), engine.policy
         ):
             return None
         remember_current(key, state)

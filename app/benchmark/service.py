@@ -48,16 +48,22 @@ async def partner_kpis_with_prior(
     return clean(engine.values(cube, span, month)), clean(engine.values(cube, span, earlier))
 
 
-async def _reports(session: AsyncSession, members: list[Partner], months: list[date]) -> list[tuple[int, date, int]]:
-    """(partner, month, revision) of the members' reports of these months."""
+async def _reports(
+    session: AsyncSession, members: list[Partner], months: list[date], state: tuple[int, int] | None = None
+) -> list[tuple[int, date, int]]:
+    """(partner, month, revision) of the members' reports of these months (`state`: see month_reports)."""
     wanted = {p.id for p in members}
-    return [report for report in await month_reports(session, months) if report[0] in wanted]
+    return [report for report in await month_reports(session, months, state) if report[0] in wanted]
 
 
-async def versions_of(session: AsyncSession, members: list[Partner], months: list[date]) -> dict[str, str]:
-    """Who contributes, and with which revisions of their months: partners with every month of the span."""
+async def versions_of(
+    session: AsyncSession, members: list[Partner], months: list[date], state: tuple[int, int] | None = None
+) -> dict[str, str]:
+    """Who contributes, and with which revisions of their months: partners with every month of the span.
+
+    `state`: the months' `reports_state`, if just read in this session."""
     labels = {m: format_month(m) for m in months}
-    reports = await _reports(session, members, months)
+    reports = await _reports(session, members, months, state)
     if len(months) == 1:  # the usual span: one month, one revision per partner
         return {str(pid): f"{labels[month]}:{revision}" for pid, month, revision in reports}
     reported: dict[int, dict[date, int]] = {}
