@@ -53,7 +53,6 @@ from __future__ import annotations
 # ruff: noqa: ASYNC110, ASYNC220, ASYNC240  (a benchmark: polls counters and flags, starts its server and py-spy by hand)
 import argparse
 import asyncio
-import base64
 import contextlib
 import gc
 import json
@@ -68,6 +67,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from lean_client import frame, take_frames, upgrade_request
 
 HERE = Path(__file__).resolve().parent
 PYTHONS = {
@@ -233,20 +234,10 @@ class RawClient(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(
-            (
-                "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                "Sec-WebSocket-Version: 13\r\n\r\n"
-            ).encode()
-        )
+        transport.write(upgrade_request("127.0.0.1"))
 
     def send_text(self, text: bytes) -> None:
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
-        assert len(text) < 126
-        self.transport.write(bytes([0x81, 0x80 | len(text)]) + mask + masked)
+        self.transport.write(frame(0x1, text))
 
     def data_received(self, data: bytes) -> None:
         now = time.monotonic()
@@ -261,27 +252,11 @@ class RawClient(asyncio.Protocol):
                 return
             del buffer[: end + 4]
             self.upgraded = True
-        while len(buffer) >= 2:
-            opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
-            if length == 126:
-                if len(buffer) < 4:
-                    return
-                length, start = int.from_bytes(buffer[2:4], "big"), 4
-            elif length == 127:
-                if len(buffer) < 10:
-                    return
-                length, start = int.from_bytes(buffer[2:10], "big"), 10
-            if len(buffer) < start + length:
-                return
-            payload = bytes(buffer[start : start + length])
-            del buffer[: start + length]
+        for opcode, payload in take_frames(buffer):
             if opcode == 1:
                 self.on_text(payload, now)
             elif opcode == 9:  # websocket ping of uvicorn
-                mask = os.urandom(4)
-                self.transport.write(
-                    bytes([0x8A, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-                )
+                self.transport.write(frame(0xA, payload))
 
     def on_text(self, payload: bytes, now: float) -> None:
         if payload.startswith(b'42["update"'):

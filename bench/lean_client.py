@@ -26,7 +26,40 @@ from urllib.parse import urlsplit
 Handler = Callable[..., Any]
 
 
-def _frame(opcode: int, payload: bytes) -> bytes:
+def upgrade_request(host: str) -> bytes:
+    """The HTTP request that opens an Engine.IO websocket (no cookies, no Origin: token clients)."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    return (
+        f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}\r\n"
+        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def take_frames(buffer: bytearray) -> list[tuple[int, bytes]]:
+    """The complete websocket frames (opcode, payload) at the start of `buffer`, removed from it
+    (a server's frames: unmasked, unfragmented)."""
+    frames = []
+    start = 0
+    while len(buffer) - start >= 2:
+        opcode, length, at = buffer[start] & 0x0F, buffer[start + 1] & 0x7F, start + 2
+        if length == 126:
+            if len(buffer) - start < 4:
+                break
+            length, at = int.from_bytes(buffer[start + 2 : start + 4], "big"), start + 4
+        elif length == 127:
+            if len(buffer) - start < 10:
+                break
+            length, at = int.from_bytes(buffer[start + 2 : start + 10], "big"), start + 10
+        if len(buffer) < at + length:
+            break
+        frames.append((opcode, bytes(buffer[at : at + length])))
+        start = at + length
+    del buffer[:start]
+    return frames
+
+
+def frame(opcode: int, payload: bytes) -> bytes:
     """A masked client frame (RFC 6455 5.3: a client masks everything it sends)."""
     mask = os.urandom(4)
     n = len(payload)
@@ -71,7 +104,7 @@ class LeanClient(asyncio.Protocol):
     async def disconnect(self) -> None:
         if self._transport is not None and not self._transport.is_closing():
             self._send(b"41")  # Socket.IO DISCONNECT: the server ends the session at once
-            self._transport.write(_frame(0x8, b"\x03\xe8"))
+            self._transport.write(frame(0x8, b"\x03\xe8"))
         self._close()
 
     # ------------------------------------------------------------------ asyncio.Protocol
@@ -79,14 +112,7 @@ class LeanClient(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(
-            (
-                f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {self._host}\r\n"
-                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                "Sec-WebSocket-Version: 13\r\n\r\n"
-            ).encode()
-        )
+        transport.write(upgrade_request(self._host))
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -100,29 +126,14 @@ class LeanClient(asyncio.Protocol):
                 return
             del buffer[: end + 4]
             self._upgraded = True
-        start = 0
-        while len(buffer) - start >= 2:
-            opcode, length, at = buffer[start] & 0x0F, buffer[start + 1] & 0x7F, start + 2
-            if length == 126:
-                if len(buffer) - start < 4:
-                    break
-                length, at = int.from_bytes(buffer[start + 2 : start + 4], "big"), start + 4
-            elif length == 127:
-                if len(buffer) - start < 10:
-                    break
-                length, at = int.from_bytes(buffer[start + 2 : start + 10], "big"), start + 10
-            if len(buffer) < at + length:
-                break
-            payload = bytes(buffer[at : at + length])
-            start = at + length
+        for opcode, payload in take_frames(buffer):
             if opcode == 0x1:
                 self._on_text(payload)
             elif opcode == 0x9:  # a websocket ping of the server
-                self._write(_frame(0xA, payload))
+                self._write(frame(0xA, payload))
             elif opcode == 0x8:
                 self._close()
                 return
-        del buffer[:start]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail("connection closed")
@@ -151,7 +162,7 @@ class LeanClient(asyncio.Protocol):
             self._close()
 
     def _send(self, packet: bytes) -> None:
-        self._write(_frame(0x1, packet))
+        self._write(frame(0x1, packet))
 
     def _write(self, data: bytes) -> None:
         if self._transport is not None and not self._transport.is_closing():
