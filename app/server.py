@@ -30,7 +30,6 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
-from app.benchmark.pacing import Backlog, count_requests
 from app.chat import api as chat_api
 from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
@@ -93,7 +92,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         secure=settings.cookie_secure,
         exclude=["^/static/"],
     )
-    state = State({"settings": settings, "backlog": Backlog()})
+    state = State({"settings": settings})
 
     async def start() -> None:
         # Long-lived objects (modules, catalogue, templates) need no collecting; fewer, later
@@ -152,7 +151,6 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state=state,
         stores=stores_for(settings),
         middleware=[
-            count_requests(state.backlog),
             remember_groups,
             *_rate_limits(settings),
             sessions.middleware,

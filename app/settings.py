@@ -25,8 +25,8 @@ class Settings:
     db_pool_timeout_seconds: float = 10
     # PostgreSQL connections each worker keeps open (5 more for a moment under load; app.db).
     db_pool_size: int = 15
-    # A group's figures are re-released at most once per this many seconds under load (app.benchmark.live).
-    release_interval_seconds: float = 1.0
+    # Release checks of groups take at most this share of a worker's time (app.benchmark.pacing).
+    release_share: float = 0.5
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
@@ -69,7 +69,7 @@ class Settings:
             workers=int(env.get("PORTAL_WORKERS", "1")),
             db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
             db_pool_size=max(1, int(env.get("PORTAL_DB_POOL_SIZE", "15"))),
-            release_interval_seconds=float(env.get("PORTAL_RELEASE_INTERVAL", "1")),
+            release_share=min(1.0, max(0.05, float(env.get("PORTAL_RELEASE_SHARE", "0.5")))),
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,

@@ -11,10 +11,9 @@ from litestar.datastructures import State
 
 from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
-from app.benchmark.pacing import CoalescedReleases, Later
+from app.benchmark.pacing import CoalescedReleases, Later, ReleaseGate
 from app.benchmark.published import published_if_current
 from app.benchmark.service import (
-    current_release,
     partner_kpis,
     plan_release,
     public_cell,
@@ -23,7 +22,7 @@ from app.benchmark.service import (
 )
 from app.chat.notes import reporting_note
 from app.db import CANNOT_SERVE
-from app.models import ComparisonGroup, Partner, utcnow
+from app.models import ComparisonGroup, Partner
 from app.network.groups import groups_of_partner
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
@@ -97,9 +96,7 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
 def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
-        releases = state.coalesced_releases = CoalescedReleases(
-            state.settings.release_interval_seconds, busy=state.backlog.busy
-        )
+        releases = state.coalesced_releases = CoalescedReleases(ReleaseGate(state.settings.release_share))
     return releases
 
 
@@ -135,10 +132,9 @@ async def _release_group(
     month: date,
     exposure: dict[str, Exposure],
 ) -> tuple[dict[str, Any], int] | Later | None:
-    """The group's public cells and its number of contributors if this submission re-released
-    them, else None; `Later` if
-    the group was released less than the release interval ago (by any worker) and this
-    worker is busy.
+    """The group's public cells and its number of contributors if this check re-released them,
+    else None; `Later(0)` if another worker or a page view released the group meanwhile: the
+    check runs again when its turn comes, on the new release.
 
     The release is computed from a snapshot, without the write lock (on SQLite every writer
     would wait for the figures of 1,000 partners to be read and checked), and written in a
@@ -150,21 +146,13 @@ async def _release_group(
         if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
             return None
         basis = await release_basis(session, group, month, Span.MONTH)
-        interval = _coalesced(state).spacing()
-        if basis.cells and basis.released_at is not None and interval > 0:
-            since = (utcnow() - basis.released_at).total_seconds()
-            if 0 <= since < interval:
-                return Later(interval - since)
         plan = await plan_release(session, engine, members, month, Span.MONTH, basis)
     if not plan.due:
         return None
     release = await state.db.write(partial(write_planned, group_id=group.id, period=month, span=Span.MONTH, plan=plan))
-    if release is None and interval > 0:  # another worker or a page view released just now: the interval
-        return Later(interval)
-    if release is None:  # ... without load: compute it again, locked
-        async with state.db.transaction() as session:
-            release = await current_release(session, engine, group, members, month, Span.MONTH)
-    elif release.fresh and plan.histories is not None:
+    if release is None:
+        return Later(0.0)
+    if release.fresh and plan.histories is not None:
         remember_histories(release.record.id, release.record.released_at, plan.histories)
     if not release.fresh:
         return None

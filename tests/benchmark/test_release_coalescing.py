@@ -1,5 +1,5 @@
-"""Release checks of one group and month: one at a time, one more for all that asked meanwhile,
-and under load (requests queueing) at most one start per interval."""
+"""Release checks: one at a time per group, one more for all that asked meanwhile, and all groups'
+checks of a process taking turns within a share of its time (the gate)."""
 
 from __future__ import annotations
 
@@ -7,28 +7,32 @@ import asyncio
 import time
 from datetime import date
 
-from app.benchmark.pacing import Backlog, CoalescedReleases
+import pytest
+
+from app.benchmark.pacing import CoalescedReleases, ReleaseGate
 
 MONTH = date(2026, 11, 1)
 
 
 class Checks:
-    """A release check that takes a while and notes what it found stored, and when it started."""
+    """A release check that takes a while and notes what it found stored, and when it ran."""
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.seconds = seconds
         self.committed = 0
         self.seen: list[int] = []
-        self.starts: list[float] = []
+        self.runs: list[tuple[float, float]] = []  # (start, end)
 
     async def check(self) -> None:
-        self.starts.append(time.monotonic())
+        start = time.monotonic()
         found = self.committed
-        await asyncio.sleep(0.05)  # submissions keep arriving meanwhile
+        await asyncio.sleep(self.seconds)  # submissions keep arriving meanwhile
         self.seen.append(found)
+        self.runs.append((start, time.monotonic()))
 
 
 async def test_submissions_during_a_check_share_one_more_check_and_none_is_lost() -> None:
-    releases = CoalescedReleases()
+    releases = CoalescedReleases(ReleaseGate(share=1.0))
     checks = Checks()
 
     async def submit(after: float) -> None:
@@ -43,11 +47,28 @@ async def test_submissions_during_a_check_share_one_more_check_and_none_is_lost(
     await submit(0)
     assert checks.seen == [1, 5, 6]  # without load the submitting request runs the check itself
     await asyncio.gather(releases.run((2, MONTH), checks.check), releases.run((1, MONTH), checks.check))
-    assert len(checks.seen) == 5  # other groups are not held up by this one
+    await releases.idle()
+    assert len(checks.seen) == 5  # other groups are not held up by this one: they take turns
 
 
-async def test_under_load_a_group_is_checked_once_per_interval_and_the_last_submission_is_covered() -> None:
-    releases = CoalescedReleases(interval=0.3)
+async def test_checks_of_all_groups_take_turns_within_their_share_of_the_time() -> None:
+    releases = CoalescedReleases(ReleaseGate(share=0.5))
+    checks = Checks(seconds=0.04)
+    checks.committed = 1
+    answered = []
+    for group in range(6):  # six groups due at once
+        start = time.monotonic()
+        await releases.run((group, MONTH), checks.check)
+        answered.append(time.monotonic() - start)
+    await releases.idle()
+    assert len(checks.seen) == 6  # every group was checked
+    assert answered[0] >= 0.04 and max(answered[1:]) < 0.02  # only the first request waited for its check
+    for (_, end), (start, _) in zip(checks.runs, checks.runs[1:], strict=False):
+        assert start - end >= 0.04 - 0.005  # one at a time, and as long again for everything else
+
+
+async def test_under_load_a_group_collects_the_submissions_into_fewer_checks_and_the_last_sees_all() -> None:
+    releases = CoalescedReleases(ReleaseGate(share=0.5))
     checks = Checks()
 
     async def submit() -> float:
@@ -57,47 +78,42 @@ async def test_under_load_a_group_is_checked_once_per_interval_and_the_last_subm
         return time.monotonic() - start
 
     answered = []
-    for _ in range(40):  # 40 submissions in 0.8 s
+    for _ in range(40):  # 40 submissions in 0.8 s, checks of 50 ms
         answered.append(asyncio.create_task(submit()))
         await asyncio.sleep(0.02)
     waits = await asyncio.gather(*answered)
     await releases.idle()
-    gaps = [b - a for a, b in zip(checks.starts, checks.starts[1:], strict=False)]
-    assert len(checks.seen) <= 4 and min(gaps) >= 0.3 - 0.01  # not one per submission
+    # One check per 100 ms (50 ms check, 50 ms for everything else), not one per submission,
+    # nor one right after the other (16).
+    assert 5 <= len(checks.seen) <= 10
     assert checks.seen[-1] == 40  # the last check saw every submission
-    assert max(waits[1:]) < 0.2  # requests arriving meanwhile do not wait for the interval
-    await asyncio.sleep(0.3)
-    await releases.run((1, MONTH), checks.check)  # after a quiet interval: at once, in the request
-    assert checks.seen[-1] == 40 and len(checks.seen) == len(gaps) + 2
+    assert max(waits[1:]) < 0.02  # requests arriving meanwhile do not wait
 
 
-async def test_without_load_a_due_check_starts_at_once_whatever_the_interval() -> None:
-    backlog = Backlog()
-    releases = CoalescedReleases(interval=30.0, busy=backlog.busy)
-    checks = Checks()
-    for _ in range(3):  # one submission after another, each answered before the next
-        checks.committed += 1
-        backlog.enter()
-        await releases.run((1, MONTH), checks.check)
-        backlog.leave()
-    assert checks.seen == [1, 2, 3]  # no check waits for the 30 s
+async def test_a_check_that_asks_to_run_again_runs_again_after_the_time_it_named() -> None:
+    releases = CoalescedReleases(ReleaseGate(share=1.0))
+    asked = [0.2, None]
+    starts: list[float] = []
+
+    async def check() -> float | None:
+        starts.append(time.monotonic())
+        return asked[len(starts) - 1]
+
+    await releases.run((1, MONTH), check)
     await releases.idle()
+    assert len(starts) == 2 and starts[1] - starts[0] >= 0.2
 
 
-async def test_requests_queueing_bring_the_interval_back_until_the_process_is_calm_again() -> None:
-    backlog = Backlog(busy_from=3, calm_after=0.2)
-    releases = CoalescedReleases(interval=30.0, busy=backlog.busy)
-    assert not backlog.busy() and releases.spacing() == 0
-    for _ in range(3):
-        backlog.enter()
-    assert backlog.busy() and releases.spacing() == 30.0
-    for _ in range(3):
-        backlog.leave()
-    assert backlog.busy()  # a queue comes and goes between requests; the interval stays a while
-    checks = Checks()
+async def test_checks_still_waiting_are_dropped_at_shutdown() -> None:
+    releases = CoalescedReleases(ReleaseGate(share=0.01))  # a long pause after each check
+    checks = Checks(seconds=0.01)
     await releases.run((1, MONTH), checks.check)
-    await releases.run((1, MONTH), checks.check)  # within the interval: waits in the background
+    await releases.run((2, MONTH), checks.check)  # waits about a second for its turn
+    await asyncio.wait_for(releases.close(), timeout=0.5)
     assert len(checks.seen) == 1
-    await asyncio.sleep(0.25)
-    assert not backlog.busy() and releases.spacing() == 0
-    await releases.close()  # the waiting check is dropped at shutdown, as before
+
+
+def test_a_share_outside_what_makes_sense_is_refused() -> None:
+    for share in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match="share"):
+            ReleaseGate(share)
