@@ -76,6 +76,7 @@ class CoalescedReleases:
         # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     async def run(self, key: tuple[int, date], check: Check) -> None:
         if key in self._again:
@@ -94,7 +95,7 @@ class CoalescedReleases:
                 self._again[key] = False  # whoever asked so far is covered by this check
                 retry = await check()
         finally:
-            if self._again.pop(key) or retry is not None:
+            if (self._again.pop(key) or retry is not None) and not self._closing:
                 self._again[key] = True
                 self._later(key, check, retry or 0.0)
 
@@ -115,6 +116,7 @@ class CoalescedReleases:
     async def close(self) -> None:
         """Drop the checks still waiting (shutdown): the figures are stored, and the next
         submission or page view of the group finds its release due and makes it."""
+        self._closing = True
         for task in self._tasks:
             task.cancel()
         await self.idle()
