@@ -72,18 +72,21 @@ async def load_cube(
         )
         for partner_id, metric_id, month, value in rows:
             cube.values[row[partner_id], column[month], layer[metric_ids[metric_id]]] = value
-    market = await session.execute(
-        select(MarketValue.area_code, MarketValue.year, MarketValue.metric_id, MarketValue.value).where(
-            MarketValue.area_kind == "postal", MarketValue.metric_id.in_(metric_ids)
-        )
-    )
-    by_area: dict[tuple[str, int, str], float] = {
-        (area, year, metric_ids[metric_id]): value for area, year, metric_id, value in market
-    }
     # Per postal area and month, then spread to the partners at once: a 1,000-partner group
     # has some 90 areas, and the loop over every partner and month was a release's largest part.
     areas = [partner.postal_code[:2] for partner in partners]
     distinct = sorted(set(areas))
+    market_query = select(MarketValue.area_code, MarketValue.year, MarketValue.metric_id, MarketValue.value).where(
+        MarketValue.area_kind == "postal", MarketValue.metric_id.in_(metric_ids)
+    )
+    if len(partners) < CACHED_FROM:  # a partner's own page: its area's values, not the whole country's
+        market_query = market_query.where(
+            MarketValue.area_code.in_(distinct), MarketValue.year.in_({m.year for m in cube.months})
+        )
+    by_area: dict[tuple[str, int, str], float] = {
+        (area, year, metric_ids[metric_id]): value
+        for area, year, metric_id, value in await session.execute(market_query)
+    }
     index = {area: i for i, area in enumerate(distinct)}
     where = np.array([index[area] for area in areas], dtype=np.intp)
     for key in ("purchasing_power", "sales_potential"):

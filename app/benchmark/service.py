@@ -29,7 +29,8 @@ async def partner_kpis(
 ) -> dict[str, float]:
     """Every catalogue metric of the partner for the span ending with `month`, entered and derived;
     no value: left out. Chart variants (per employee, share) stay out: they are no KPIs of their own."""
-    current, _prior = await partner_kpis_with_prior(session, engine, partner, month, span)
+    cube = await load_cube(session, [partner], span_months(span, month), sorted(engine.catalogue.base_keys))
+    current = _first_row(engine.values(cube, span, month))
     return {key: value for key, value in current.items() if key not in engine.variants}
 
 
@@ -41,11 +42,14 @@ async def partner_kpis_with_prior(
     cube = await load_cube(
         session, [partner], span_months(span, month) + span_months(span, earlier), sorted(engine.catalogue.base_keys)
     )
+    return _first_row(engine.values(cube, span, month)), _first_row(engine.values(cube, span, earlier))
 
-    def clean(values: dict[str, np.ndarray]) -> dict[str, float]:
-        return {key: float(round(v[0], 6)) for key, v in values.items() if not math.isnan(v[0])}
 
-    return clean(engine.values(cube, span, month)), clean(engine.values(cube, span, earlier))
+def _first_row(values: dict[str, np.ndarray]) -> dict[str, float]:
+    """The first partner's values, rounded to 6 places; no value: left out."""
+    keys = list(values)
+    row = np.round(np.array([values[key][0] for key in keys], dtype=np.float64), 6)
+    return {key: float(v) for key, v in zip(keys, row.tolist(), strict=True) if not math.isnan(v)}
 
 
 async def _reports(

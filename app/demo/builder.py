@@ -34,12 +34,14 @@ class DemoSummary:
     users: int
 
 
-def _reported_at(rng: random.Random, month: date, late: bool = False) -> datetime:
+def _reported_at(rng: random.Random, month: date, today: date, late: bool = False) -> datetime:
+    """When the month was reported: days after its end, but not after the start of `today`."""
     month_end = add_months(month, 1) - timedelta(days=1)
     days = rng.randint(35, 60) if late else rng.randint(3, 20)
-    return datetime.combine(
+    at = datetime.combine(
         month_end + timedelta(days=days), time(7 + rng.randint(0, 10), rng.randint(0, 59)), tzinfo=UTC
     )
+    return min(at, datetime.combine(today, time(0), tzinfo=UTC))
 
 
 async def has_network(session: AsyncSession) -> bool:
@@ -92,7 +94,7 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
                 continue
             if index == newcomer and position < len(calendar) - 14:
                 continue
-            at = _reported_at(prng, month, late=position == len(calendar) - 2 and index % 7 == 3)
+            at = _reported_at(prng, month, today, late=position == len(calendar) - 2 and index % 7 == 3)
             report_rows.append({"partner_id": partner.id, "month": month, "submitted_at": at, "revision": 1})
             figure_rows.extend(
                 {

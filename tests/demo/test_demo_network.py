@@ -67,6 +67,12 @@ def test_it_has_36_months_up_to_last_month_with_a_few_gaps(demo: Path) -> None:
     assert rows(demo, "select count(*) from month_reports where month > ?", str(last)) == [(0,)]
 
 
+def test_no_month_was_reported_after_the_day_the_network_was_built(demo: Path) -> None:
+    # Last month's reports come 3 to 20 days after its end, some of them after TODAY.
+    assert rows(demo, "select count(*) from month_reports where submitted_at >= ?", f"{TODAY} 00:00:01") == [(0,)]
+    assert rows(demo, "select count(*) from month_reports where submitted_at >= ?", f"{TODAY}")[0][0] > 0
+
+
 def test_every_reported_month_has_every_entered_metric(demo: Path) -> None:
     incomplete = rows(
         demo,
