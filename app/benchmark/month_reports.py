@@ -20,9 +20,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, bindparam, func, literal, null, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Engine, bindparam, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import MonthReport, utcnow
@@ -52,7 +53,7 @@ _REPORTS = select(MonthReport.partner_id, MonthReport.month, MonthReport.revisio
 )
 # The reports submitted since `since`, and in the same statement per month their count and
 # sum of revisions (rows with kind 1, count in partner_id, sum in revision).
-_CHANGED = union_all(
+_CHANGED: CompoundSelect[Any] = union_all(
     select(
         literal(0).label("kind"),
         MonthReport.partner_id,
