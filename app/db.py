@@ -39,6 +39,8 @@ UNREACHABLE_MESSAGE = (
 )
 # Overload: every connection of the pool stayed taken for POOL_TIMEOUT_S. Failing then, with a
 # clear answer, is the back-pressure: queueing longer only makes every later request later.
+# In `session.info` of sessions from Database.read(): what they read may be reused within them.
+READ_ONLY = "portal_read_only"
 POOL_TIMEOUT_S = 10
 BUSY = (PoolTimeout,)
 BUSY_MESSAGE = (
@@ -197,6 +199,7 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A snapshot for reading (on SQLite without taking the write lock); write through transaction()."""
         async with self._read_sessions() as session, session.begin():
+            session.info[READ_ONLY] = True
             yield session
 
     async def dispose(self) -> None:

@@ -89,8 +89,11 @@ def may_rerelease(
     """
     if previous is None:
         return True
-    changed = {p for p in set(previous) | set(current) if previous.get(p) != current.get(p)}
-    return len(changed) >= policy.min_new_contributions
+    try:  # versions are strings: compare the pairs as sets, in C
+        differing = previous.items() ^ current.items()
+    except TypeError:  # unhashable versions
+        differing = {(p, None) for p in set(previous) | set(current) if previous.get(p) != current.get(p)}
+    return len({p for p, _version in differing}) >= policy.min_new_contributions
 
 
 def rounded(value: float, digits: int = 4) -> float:

@@ -6,9 +6,11 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from weakref import WeakKeyDictionary
 
 import numpy as np
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Engine as SyncEngine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.figure_cache import figures_of
@@ -48,6 +50,19 @@ async def metric_info(session: AsyncSession) -> dict[str, Metric]:
 
 
 _METRIC_IDS = select(Metric.id, Metric.key).where(Metric.key.in_(bindparam("keys", expanding=True)))
+# Per database engine and key list: metric id -> key. Metrics are only ever added (app.seed), never
+# deleted or renamed, so a list whose every key was found stays right.
+_kept_ids: WeakKeyDictionary[SyncEngine | Connection, dict[tuple[str, ...], dict[int, str]]] = WeakKeyDictionary()
+
+
+async def _metric_ids(session: AsyncSession, keys: tuple[str, ...]) -> dict[int, str]:
+    kept = _kept_ids.setdefault(session.get_bind(), {})
+    found = kept.get(keys)
+    if found is None:
+        found = {mid: key for mid, key in await session.execute(_METRIC_IDS, {"keys": list(keys)})}
+        if len(found) == len(set(keys)):
+            kept[keys] = found
+    return found
 
 
 async def load_cube(
@@ -58,7 +73,7 @@ async def load_cube(
     row = {p.id: i for i, p in enumerate(partners)}
     column = {m: i for i, m in enumerate(cube.months)}
     layer = {k: i for i, k in enumerate(cube.keys)}
-    metric_ids = {mid: key for mid, key in await session.execute(_METRIC_IDS, {"keys": list(keys)})}
+    metric_ids = await _metric_ids(session, tuple(keys))
     if len(partners) >= CACHED_FROM:
         for (partner_id, month), (_revision, values) in (
             await figures_of(session, set(row), cube.months, metric_ids, cube.keys)

@@ -26,6 +26,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import CompoundSelect, Connection, Engine, bindparam, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import READ_ONLY
 from app.models import MonthReport, utcnow
 
 Report = tuple[int, date, int]  # partner id, month, revision
@@ -44,6 +45,8 @@ class _Kept:
 
 
 _kept: WeakKeyDictionary[Engine | Connection, OrderedDict[tuple[date, ...], _Kept]] = WeakKeyDictionary()
+
+_MEMO = "portal_month_reports"  # in the session's info: what it was answered
 
 # Built once: constructing a statement costs about as much as running it.
 _MONTHS = MonthReport.month.in_(bindparam("months", expanding=True))
@@ -82,17 +85,36 @@ async def month_reports(
     returned are at least that new. Selected by month only: an IN list of a large group's
     partner ids costs SQLite more than the rows of the other partners.
     """
+    return (await reports_now(session, months, state))[1]
+
+
+async def reports_now(
+    session: AsyncSession, months: Sequence[date], state: tuple[int, int] | None = None
+) -> tuple[tuple[int, int], list[Report]]:
+    """The reports' count and sum of revisions, and the reports, as `month_reports`.
+
+    A read session (app.db.Database.read) asks the database once per set of months and is
+    answered the same afterwards, as from a snapshot: a release check reads them several times.
+    """
     key = tuple(sorted(set(months)))
+    memo: dict[tuple[date, ...], tuple[tuple[int, int], list[Report]]] | None = (
+        session.info.setdefault(_MEMO, {}) if session.info.get(READ_ONLY) else None
+    )
+    if memo is not None and key in memo and (state is None or memo[key][0] == state):
+        return memo[key]
     kept = _kept.setdefault(session.get_bind(), OrderedDict())
     found = kept.get(key)
     if found is not None:
         kept.move_to_end(key)
-        if found.state == state or await _caught_up(session, key, found):
-            return found.rows
-    kept[key] = found = await _read_all(session, key)
-    while len(kept) > KEPT:
-        kept.popitem(last=False)
-    return found.rows
+        if found.state != state and not await _caught_up(session, key, found):
+            found = None
+    if found is None:
+        kept[key] = found = await _read_all(session, key)
+        while len(kept) > KEPT:
+            kept.popitem(last=False)
+    if memo is not None:
+        memo[key] = (found.state, found.rows)  # the list is replaced, never changed, when reports change
+    return found.state, found.rows
 
 
 async def _caught_up(session: AsyncSession, key: tuple[date, ...], found: _Kept) -> bool:

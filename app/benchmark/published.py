@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.contributions import histories_at
-from app.benchmark.month_reports import reports_state
-from app.benchmark.service import versions_of
+from app.benchmark.month_reports import reports_now
+from app.benchmark.service import member_ids, versions_of
 from app.models import ComparisonGroup, GroupRelease, MonthReport, Partner
 from kpi.anonymity import may_rerelease
 from kpi.benchmark import Engine
@@ -54,17 +54,8 @@ _current: dict[tuple[int, datetime], State] = {}
 
 
 def members_key(members: list[Partner]) -> int:
-    """Who the members are, as a number; remembered for the shared lists of app.network.groups."""
-    found = _members_keys.get(id(members))
-    if found is None or found[0] is not members:
-        if len(_members_keys) > 256:
-            _members_keys.clear()
-        found = _members_keys[id(members)] = (members, hash(tuple(p.id for p in members)))
-    return found[1]
-
-
-# id(list) -> (the list itself, kept so that its id stays its own, its key)
-_members_keys: dict[int, tuple[list[Partner], int]] = {}
+    """Who the members are, as a number (a frozenset keeps its hash once computed)."""
+    return hash(member_ids(members))
 
 
 async def monthly_report_states(session: AsyncSession, months: list[date]) -> dict[date, tuple[int, int]]:
@@ -115,7 +106,7 @@ async def published_if_current(
     known without reading them.
     """
     months = span_months(span, period)
-    reports = await reports_state(session, months)
+    reports, _rows = await reports_now(session, months)
     state = (*reports, members_key(members))
     row = (
         await session.execute(

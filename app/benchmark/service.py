@@ -56,8 +56,22 @@ async def _reports(
     session: AsyncSession, members: list[Partner], months: list[date], state: tuple[int, int] | None = None
 ) -> list[tuple[int, date, int]]:
     """(partner, month, revision) of the members' reports of these months (`state`: see month_reports)."""
-    wanted = {p.id for p in members}
+    wanted = member_ids(members)
     return [report for report in await month_reports(session, months, state) if report[0] in wanted]
+
+
+def member_ids(members: list[Partner]) -> frozenset[int]:
+    """The members' ids, remembered for the shared member lists of app.network.groups."""
+    found = _member_ids.get(id(members))
+    if found is None or found[0] is not members:
+        if len(_member_ids) > 256:
+            _member_ids.clear()
+        found = _member_ids[id(members)] = (members, frozenset(p.id for p in members))
+    return found[1]
+
+
+# id(list) -> (the list itself, kept so that its id stays its own, its members' ids)
+_member_ids: dict[int, tuple[list[Partner], frozenset[int]]] = {}
 
 
 async def versions_of(
