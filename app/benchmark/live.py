@@ -22,7 +22,7 @@ from app.benchmark.service import (
 )
 from app.chat.notes import reporting_note
 from app.db import CANNOT_SERVE
-from app.models import ComparisonGroup, Partner
+from app.models import ComparisonGroup, Metric, Partner
 from app.network.groups import groups_of_partner
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
@@ -46,13 +46,16 @@ async def engine_of(state: State) -> Engine:
     return engine
 
 
-async def publish_submission(state: State, partner_id: int, month: date) -> dict[str, float] | None:
+async def publish_submission(
+    state: State, partner_id: int, month: date, metrics: dict[str, Metric] | None = None
+) -> dict[str, float] | None:
     """Emit `kpi:own`, then `kpi:update` for every group of the partner whose figures were re-released.
 
     Runs after the figures are durable (emit after commit); a client that missed an
     event re-fetches over HTTP. Returns the partner's KPIs, or None when they could not be
     read now (database away or overloaded): the submission is stored all the same, and
-    the submitter must not see an error for a saved month.
+    the submitter must not see an error for a saved month. `metrics`: `metric_info` as the
+    caller has just read it.
     """
     try:
         engine = await engine_of(state)
@@ -67,7 +70,7 @@ async def publish_submission(state: State, partner_id: int, month: date) -> dict
         # could not be kept and would be read again (app.network.groups._detach).
         async with state.db.read() as session:
             groups = await groups_of_partner(session, partner.id)
-            exposure = exposures(engine, await metric_info(session))
+            exposure = exposures(engine, metrics if metrics is not None else await metric_info(session))
     except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None

@@ -139,7 +139,7 @@ async def put_figures(
             extra=[{"key": e.field, "message": e.message} for e in exc.errors],
         ) from exc
     values = _month_as_stored(stored, metrics, allowed)
-    kpis = await publish_submission(request.app.state, partner.id, month)
+    kpis = await publish_submission(request.app.state, partner.id, month, metrics)
     # Programs cannot tick a box: unusual values are stored and come back as warnings.
     warnings = [{"key": w.field, "message": w.message} for w in stored.warnings]
     if kpis is None:
