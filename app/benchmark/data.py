@@ -50,6 +50,11 @@ async def metric_info(session: AsyncSession) -> dict[str, Metric]:
 
 
 _METRIC_IDS = select(Metric.id, Metric.key).where(Metric.key.in_(bindparam("keys", expanding=True)))
+_FIGURES = select(Figure.partner_id, Figure.metric_id, Figure.month, Figure.value).where(
+    Figure.partner_id.in_(bindparam("partners", expanding=True)),
+    Figure.month.in_(bindparam("months", expanding=True)),
+    Figure.metric_id.in_(bindparam("metrics", expanding=True)),
+)
 # Per database engine and key list: metric id -> key. Metrics are only ever added (app.seed), never
 # deleted or renamed, so a list whose every key was found stays right.
 _kept_ids: WeakKeyDictionary[SyncEngine | Connection, dict[tuple[str, ...], dict[int, str]]] = WeakKeyDictionary()
@@ -81,9 +86,7 @@ async def load_cube(
             cube.values[row[partner_id], column[month]] = values
     else:
         rows = await session.execute(
-            select(Figure.partner_id, Figure.metric_id, Figure.month, Figure.value).where(
-                Figure.partner_id.in_(row), Figure.month.in_(cube.months), Figure.metric_id.in_(metric_ids)
-            )
+            _FIGURES, {"partners": list(row), "months": list(cube.months), "metrics": list(metric_ids)}
         )
         for partner_id, metric_id, month, value in rows:
             cube.values[row[partner_id], column[month], layer[metric_ids[metric_id]]] = value

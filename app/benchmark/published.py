@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark.contributions import histories_at
@@ -96,6 +96,15 @@ async def published(session: AsyncSession, record: GroupRelease) -> Published:
     return made
 
 
+# Built once: a release check runs these for every group of every submission.
+_RELEASE_ROW = select(GroupRelease.id, GroupRelease.released_at).where(
+    GroupRelease.group_id == bindparam("group_id"),
+    GroupRelease.period == bindparam("period"),
+    GroupRelease.span == bindparam("span"),
+)
+_VERSIONS = select(GroupRelease.versions).where(GroupRelease.id == bindparam("id"))
+
+
 async def published_if_current(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
 ) -> Published | None:
@@ -108,18 +117,12 @@ async def published_if_current(
     months = span_months(span, period)
     reports, _rows = await reports_now(session, months)
     state = (*reports, members_key(members))
-    row = (
-        await session.execute(
-            select(GroupRelease.id, GroupRelease.released_at).where(
-                GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value
-            )
-        )
-    ).first()
+    row = (await session.execute(_RELEASE_ROW, {"group_id": group.id, "period": period, "span": span.value})).first()
     if row is None:
         return None
     key = (row.id, row.released_at)
     if not known_current(key, state):
-        stored_versions = await session.scalar(select(GroupRelease.versions).where(GroupRelease.id == row.id))
+        stored_versions = await session.scalar(_VERSIONS, {"id": row.id})
         if stored_versions is None or may_rerelease(
             stored_versions, await versions_of(session, members, months, reports), engine.policy
         ):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,13 +199,14 @@ def locked_release_row(session: Session, group_id: int, period: date, span: Span
 
 async def release_basis(session: AsyncSession, group: ComparisonGroup, period: date, span: Span) -> Basis:
     """The release row as it is now, read without a lock."""
-    return Basis.of(
-        await session.scalar(
-            select(GroupRelease).where(
-                GroupRelease.group_id == group.id, GroupRelease.period == period, GroupRelease.span == span.value
-            )
-        )
-    )
+    return Basis.of(await session.scalar(_RELEASE, {"group_id": group.id, "period": period, "span": span.value}))
+
+
+_RELEASE = select(GroupRelease).where(
+    GroupRelease.group_id == bindparam("group_id"),
+    GroupRelease.period == bindparam("period"),
+    GroupRelease.span == bindparam("span"),
+)
 
 
 async def plan_release(
