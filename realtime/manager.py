@@ -24,6 +24,8 @@ import socketio
 from redis.asyncio import Connection, ConnectionPool
 from redis.asyncio.client import PubSub
 
+from realtime.fanout import FastRoomEmit
+
 RESYNC = "portal:resync"
 _DISCONNECT_ROOM = "portal-disconnect-room"
 _OWN_MESSAGE = b'{"method": "' + _DISCONNECT_ROOM.encode() + b'"'
@@ -48,7 +50,7 @@ class _PubSub(PubSub):
         self._connected_before = True
 
 
-class ResilientRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class ResilientRedisManager(socketio.AsyncRedisManager, FastRoomEmit):  # type: ignore[misc]
     connected: bool
 
     def __init__(self, url: str, channel: str, *, write_only: bool = False) -> None:

@@ -1,0 +1,103 @@
+"""Room emits without a task per recipient (realtime/fanout.py), seen from real clients over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import socketio
+
+from realtime.publish import Publisher
+from realtime.rooms import chat_room, group_room
+from realtime.server import Identity, create_socket_server
+from tests.support.server import serving
+
+
+async def _identity(environ: dict[str, Any], auth: Any) -> Identity | None:
+    return Identity(user_id=int(auth["user"]), rooms=frozenset(auth["rooms"]))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[socketio.AsyncServer, str]]:
+    sio = create_socket_server(_identity, allowed_origins=["http://127.0.0.1"])
+    async with serving(socketio.ASGIApp(sio)) as url:
+        yield sio, url
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.got: list[tuple[str, Any]] = []
+        for event in ("kpi:update", "chat:typing"):
+            self.client.on(event, lambda data, event=event: self.got.append((event, data)))
+
+    async def connect(self, url: str, user: int, rooms: list[str]) -> Listener:
+        await self.client.connect(
+            url, transports=["websocket"], auth={"user": user, "rooms": rooms}, wait_timeout=5
+        )
+        return self
+
+
+async def until(check: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("not within time")
+        await asyncio.sleep(0.01)
+
+
+async def test_a_room_emit_reaches_every_member_once_in_order_and_nobody_else(
+    server: tuple[socketio.AsyncServer, str],
+) -> None:
+    sio, url = server
+    members = [await Listener().connect(url, n, [group_room(7)]) for n in range(5)]
+    others = [await Listener().connect(url, 10 + n, [group_room(8)]) for n in range(2)]
+    publisher = Publisher(sio)
+    try:
+        for n in range(40):
+            await publisher.kpi_update(7, "2026-11", {"revenue": {"n": n}})
+        await until(lambda: all(len(m.got) >= 40 for m in members))
+        await asyncio.sleep(0.2)  # anything more, or anything for the others, would arrive now
+        for m in members:
+            assert [data["kpis"]["revenue"]["n"] for _, data in m.got] == list(range(40))
+        assert [o.got for o in others] == [[], []]
+    finally:
+        for listener in members + others:
+            await listener.client.disconnect()
+
+
+async def test_the_sender_is_left_out_when_asked(server: tuple[socketio.AsyncServer, str]) -> None:
+    sio, url = server
+    typing, reading = [await Listener().connect(url, n, [chat_room(3)]) for n in (1, 2)]
+    try:
+        await Publisher(sio).chat_event("chat:typing", 3, {"user": "A"}, skip_sid=typing.client.get_sid())
+        await until(lambda: reading.got)
+        await asyncio.sleep(0.2)
+        assert reading.got == [("chat:typing", {"room": 3, "user": "A"})]
+        assert typing.got == []
+    finally:
+        await typing.client.disconnect()
+        await reading.client.disconnect()
+
+
+async def test_a_socket_whose_client_stopped_answering_is_closed_by_the_next_emit(
+    server: tuple[socketio.AsyncServer, str],
+) -> None:
+    sio, url = server
+    silent, alive = [await Listener().connect(url, n, [group_room(5)]) for n in (1, 2)]
+    try:
+        eio_sid = sio.manager.eio_sid_from_sid(silent.client.get_sid(), "/")
+        sio.eio.sockets[eio_sid].last_ping = time.time() - sio.eio.ping_timeout - 5  # as if its pongs stopped
+        await Publisher(sio).kpi_update(5, "2026-11", {})
+        await until(lambda: alive.got)
+        await asyncio.sleep(0.2)
+        assert silent.got == []
+        # Gone from the server: no packets pile up for it (engineio itself sends it no CLOSE here).
+        assert [sid for sid, _ in sio.manager.get_participants("/", group_room(5))] == [alive.client.get_sid()]
+        assert sio.eio.sockets.get(eio_sid) is None or sio.eio.sockets[eio_sid].closed
+    finally:
+        await alive.client.disconnect()
+        await silent.client.disconnect()
