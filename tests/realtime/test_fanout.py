@@ -35,18 +35,14 @@ class Listener:
             self.client.on(event, lambda data, event=event: self.got.append((event, data)))
 
     async def connect(self, url: str, user: int, rooms: list[str]) -> Listener:
-        await self.client.connect(
-            url, transports=["websocket"], auth={"user": user, "rooms": rooms}, wait_timeout=5
-        )
+        await self.client.connect(url, transports=["websocket"], auth={"user": user, "rooms": rooms}, wait_timeout=5)
         return self
 
 
-async def until(check: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("not within time")
-        await asyncio.sleep(0.01)
+async def until(check: Any) -> None:
+    async with asyncio.timeout(5):
+        while not check():
+            await asyncio.sleep(0.01)
 
 
 async def test_a_room_emit_reaches_every_member_once_in_order_and_nobody_else(
