@@ -30,19 +30,21 @@ async def server() -> AsyncIterator[tuple[socketio.AsyncServer, str]]:
 class Listener:
     def __init__(self) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
-        self.got: list[tuple[str, Any]] = []
+        self.got: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         for event in ("kpi:update", "chat:typing"):
-            self.client.on(event, lambda data, event=event: self.got.append((event, data)))
+            self.client.on(event, lambda data, event=event: self.got.put_nowait((event, data)))
 
     async def connect(self, url: str, user: int, rooms: list[str]) -> Listener:
         await self.client.connect(url, transports=["websocket"], auth={"user": user, "rooms": rooms}, wait_timeout=5)
         return self
 
-
-async def until(check: Any) -> None:
-    async with asyncio.timeout(5):
-        while not check():
-            await asyncio.sleep(0.01)
+    async def take(self, count: int) -> list[tuple[str, Any]]:
+        """The next `count` events, then nothing more within 0.2 s."""
+        async with asyncio.timeout(5):
+            taken = [await self.got.get() for _ in range(count)]
+        await asyncio.sleep(0.2)
+        assert self.got.empty(), "more events than expected"
+        return taken
 
 
 async def test_a_room_emit_reaches_every_member_once_in_order_and_nobody_else(
@@ -55,11 +57,9 @@ async def test_a_room_emit_reaches_every_member_once_in_order_and_nobody_else(
     try:
         for n in range(40):
             await publisher.kpi_update(7, "2026-11", {"revenue": {"n": n}})
-        await until(lambda: all(len(m.got) >= 40 for m in members))
-        await asyncio.sleep(0.2)  # anything more, or anything for the others, would arrive now
         for m in members:
-            assert [data["kpis"]["revenue"]["n"] for _, data in m.got] == list(range(40))
-        assert [o.got for o in others] == [[], []]
+            assert [data["kpis"]["revenue"]["n"] for _, data in await m.take(40)] == list(range(40))
+        assert [o.got.qsize() for o in others] == [0, 0]
     finally:
         for listener in members + others:
             await listener.client.disconnect()
@@ -70,10 +70,8 @@ async def test_the_sender_is_left_out_when_asked(server: tuple[socketio.AsyncSer
     typing, reading = [await Listener().connect(url, n, [chat_room(3)]) for n in (1, 2)]
     try:
         await Publisher(sio).chat_event("chat:typing", 3, {"user": "A"}, skip_sid=typing.client.get_sid())
-        await until(lambda: reading.got)
-        await asyncio.sleep(0.2)
-        assert reading.got == [("chat:typing", {"room": 3, "user": "A"})]
-        assert typing.got == []
+        assert await reading.take(1) == [("chat:typing", {"room": 3, "user": "A"})]
+        assert typing.got.empty()
     finally:
         await typing.client.disconnect()
         await reading.client.disconnect()
@@ -88,9 +86,8 @@ async def test_a_socket_whose_client_stopped_answering_is_closed_by_the_next_emi
         eio_sid = sio.manager.eio_sid_from_sid(silent.client.get_sid(), "/")
         sio.eio.sockets[eio_sid].last_ping = time.time() - sio.eio.ping_timeout - 5  # as if its pongs stopped
         await Publisher(sio).kpi_update(5, "2026-11", {})
-        await until(lambda: alive.got)
-        await asyncio.sleep(0.2)
-        assert silent.got == []
+        assert len(await alive.take(1)) == 1
+        assert silent.got.empty()
         # Gone from the server: no packets pile up for it (engineio itself sends it no CLOSE here).
         assert [sid for sid, _ in sio.manager.get_participants("/", group_room(5))] == [alive.client.get_sid()]
         assert sio.eio.sockets.get(eio_sid) is None or sio.eio.sockets[eio_sid].closed
