@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.sqlite_inline import inline_connector
+from app.write_queue import WriteQueue
 
 T = TypeVar("T")
 
@@ -144,6 +145,7 @@ class Database:
         self._writer_thread: ThreadPoolExecutor | None = None  # Database.write on SQLite, made when first used
         self._thread_engine: Engine | None = None
         self._thread_sessions: sessionmaker[Session] | None = None
+        self._write_queue = WriteQueue(self._writer, self._write_here, self._turn_to_write, pool_timeout)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -161,14 +163,14 @@ class Database:
         On SQLite in a writer thread with a synchronous connection. Through aiosqlite every
         statement is three or four thread hops, each waiting for the event loop and the GIL
         (milliseconds apiece under load) while the transaction holds the one write lock; here
-        the transaction runs through in one go. On PostgreSQL it runs in the greenlet of
+        the transaction runs through in one go, right after the writes queued before it
+        (`app.write_queue`). On PostgreSQL it runs in the greenlet of
         `AsyncSession.run_sync`, as every statement's round trip is on the network anyway.
         """
         if self._writers is None:
             async with self._write_sessions() as session, session.begin():
                 return await session.run_sync(work)
-        async with self._turn_to_write():
-            return await asyncio.get_running_loop().run_in_executor(self._writer(), self._write_here, work)
+        return await self._write_queue.submit(work)
 
     def _writer(self) -> ThreadPoolExecutor:
         if self._writer_thread is None:
@@ -203,6 +205,7 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        await self._write_queue.idle()
         if self._writer_thread is not None and self._thread_engine is not None:
             await asyncio.get_running_loop().run_in_executor(self._writer_thread, self._thread_engine.dispose)
             self._writer_thread.shutdown()
