@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.auth.permissions import Principal
@@ -76,26 +78,39 @@ async def _writable(session: AsyncSession, principal: Principal, room_id: int) -
 
 
 async def send(db: Database, principal: Principal, room_id: int, body: object) -> dict[str, Any]:
-    """Store a message with its mentions; returns its payload for `chat:message`."""
+    """Store a message with its mentions; returns its payload for `chat:message`.
+
+    Who may write, and who is mentioned, are read before the write (as a submission's
+    permissions are): SQLite's one write turn is then held for the inserts alone, not for
+    reads that wait for a busy event loop between statements.
+    """
     try:
         text = clean(body)
     except InvalidMessage as exc:
         raise ChatRefused(str(exc)) from exc
-    async with db.transaction() as session:
+    names = mentioned(text)
+    async with db.read() as session:
         room = await _writable(session, principal, room_id)
-        names = mentioned(text)
         if EVERYONE in names and not is_moderator(principal):
             raise ChatForbidden("@alle dürfen nur Moderatoren verwenden.")
         members = await room_members(session, room, names)
-        message = ChatMessage(room_id=room.id, author_id=principal.user_id, body=text, mentions_all=EVERYONE in names)
-        session.add(message)
-        await session.flush()
-        for user in members.values():
-            if user.username.lower() in names and user.id != principal.user_id:
-                session.add(ChatMention(message_id=message.id, user_id=user.id))
-        await _mark(session, principal.user_id, room.id, message.id)
         author = await session.get(User, principal.user_id)
-        return payload(message, author, members)
+    message = ChatMessage(room_id=room.id, author_id=principal.user_id, body=text, mentions_all=EVERYONE in names)
+    to_mention = [u.id for u in members.values() if u.username.lower() in names and u.id != principal.user_id]
+    await db.write(partial(_store, message, to_mention))
+    return payload(message, author, members)
+
+
+def _store(message: ChatMessage, to_mention: list[int], session: Session) -> None:
+    session.add(message)
+    session.flush()
+    session.add_all(ChatMention(message_id=message.id, user_id=user_id) for user_id in to_mention)
+    assert message.author_id is not None
+    marker = session.get(ChatReadMarker, (message.author_id, message.room_id))
+    if marker is None:
+        session.add(ChatReadMarker(user_id=message.author_id, room_id=message.room_id, last_read_id=message.id))
+    elif message.id > marker.last_read_id:
+        marker.last_read_id = message.id
 
 
 async def history(
