@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
 
 
-def _is_sign_in_attempt(request: Request[Any, Any, Any]) -> bool:
+async def _is_sign_in_attempt(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.scope["path"].startswith("/login")
 
 

@@ -51,7 +51,7 @@ class PortalAuthenticationMiddleware(AbstractAuthenticationMiddleware):
 def requires(allowed: Callable[[Principal], bool]) -> Any:
     """A route guard from the same predicate the navigation uses (object checks stay in the services)."""
 
-    def guard(connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler) -> None:
         if not allowed(connection.user):
             raise PermissionDeniedException("Dafür fehlt Ihnen die Berechtigung.")
 
@@ -66,8 +66,11 @@ class PasswordChangeRequired(HTTPException):
 PASSWORD_CHANGE_PATHS = ("/konto/passwort", "/logout", "/static/")
 
 
-def password_change_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """An initial or reset password must be replaced before anything else (app-wide guard)."""
+async def password_change_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """An initial or reset password must be replaced before anything else (app-wide guard).
+
+    Guards and the rate limit's check are coroutines: Litestar runs a plain function there in a
+    worker thread, a hop through the thread pool and back for every request."""
     principal = connection.scope.get("user")
     if isinstance(principal, Principal) and principal.must_change_password:
         path = connection.scope["path"]
