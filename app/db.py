@@ -6,15 +6,15 @@ transaction handling (shared/PITFALLS.md 8). We take over transaction control
 so writers queue on SQLite's lock (busy timeout) instead of overwriting each other.
 Reads get their own engine with a deferred `BEGIN`, so pages never wait for a writer
 under WAL. The hot write paths (a submission, a release) hand synchronous ORM code to
-`Database.write()`, which on SQLite runs it in one writer thread (see there).
+`Database.write()`, which on SQLite runs it in place, in one go (see there).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,10 +23,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.sqlite_inline import inline_connector
-from app.write_queue import WriteQueue
+from app.sqlite_writes import SqliteWrites
 
 T = TypeVar("T")
 
@@ -86,11 +86,11 @@ def _sqlite_engine(url: str, begin: str, pool_timeout: float) -> AsyncEngine:
     return engine
 
 
-def _sqlite_writer_thread_engine(url: str) -> Engine:
-    """One synchronous connection for `Database.write`, used only by the writer thread."""
+def _sqlite_sync_engine(url: str, busy_timeout: float) -> Engine:
+    """One synchronous connection for `Database.write` (app.sqlite_writes)."""
     engine = create_engine(
         make_url(url).set(drivername="sqlite+pysqlite"),
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+        connect_args={"timeout": busy_timeout},
         pool_size=1,
         max_overflow=0,
     )
@@ -142,10 +142,7 @@ class Database:
         # commits; waiting in SQLite's busy handler instead, it sleeps in steps of up to 100 ms
         # (under load most of a submission's time) and holds a pooled connection meanwhile.
         self._writers = asyncio.Lock() if self.is_sqlite else None
-        self._writer_thread: ThreadPoolExecutor | None = None  # Database.write on SQLite, made when first used
-        self._thread_engine: Engine | None = None
-        self._thread_sessions: sessionmaker[Session] | None = None
-        self._write_queue = WriteQueue(self._writer, self._write_here, self._turn_to_write, pool_timeout)
+        self._sqlite_writes = SqliteWrites(partial(_sqlite_sync_engine, url), SQLITE_BUSY_TIMEOUT_S)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -160,36 +157,25 @@ class Database:
     async def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` (synchronous ORM code) in a write transaction and return what it returns.
 
-        On SQLite in a writer thread with a synchronous connection. Through aiosqlite every
-        statement is three or four thread hops, each waiting for the event loop and the GIL
+        On SQLite in place, on a synchronous connection (`app.sqlite_writes`): through aiosqlite
+        every statement is three or four thread hops, each waiting for the event loop and the GIL
         (milliseconds apiece under load) while the transaction holds the one write lock; here
-        the transaction runs through in one go, right after the writes queued before it
-        (`app.write_queue`). On PostgreSQL it runs in the greenlet of
+        the transaction runs through in one go. On PostgreSQL it runs in the greenlet of
         `AsyncSession.run_sync`, as every statement's round trip is on the network anyway.
         """
         if self._writers is None:
             async with self._write_sessions() as session, session.begin():
                 return await session.run_sync(work)
-        return await self._write_queue.submit(work)
-
-    def _writer(self) -> ThreadPoolExecutor:
-        if self._writer_thread is None:
-            self._thread_engine = _sqlite_writer_thread_engine(self.url)
-            self._thread_sessions = sessionmaker(self._thread_engine, expire_on_commit=False)
-            self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        return self._writer_thread
-
-    def _write_here(self, work: Callable[[Session], T]) -> T:
-        assert self._thread_sessions is not None
-        with self._thread_sessions() as session, session.begin():
-            return work(session)
+        async with self._turn_to_write():
+            return await self._sqlite_writes.write(work)
 
     @asynccontextmanager
     async def _turn_to_write(self) -> AsyncIterator[None]:
         """SQLite's one write lock, queued for in the process (see __init__)."""
         assert self._writers is not None
         try:
-            await asyncio.wait_for(self._writers.acquire(), self.pool_timeout)
+            async with asyncio.timeout(self.pool_timeout):  # no task and no wait when the turn is free
+                await self._writers.acquire()
         except TimeoutError as exc:  # as long as the pool would have let it wait: overload
             raise PoolTimeout(f"no turn to write within {self.pool_timeout} s") from exc
         try:
@@ -205,11 +191,7 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        await self._write_queue.idle()
-        if self._writer_thread is not None and self._thread_engine is not None:
-            await asyncio.get_running_loop().run_in_executor(self._writer_thread, self._thread_engine.dispose)
-            self._writer_thread.shutdown()
-            self._writer_thread, self._thread_engine, self._thread_sessions = None, None, None
+        await self._sqlite_writes.dispose()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

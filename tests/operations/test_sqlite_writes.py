@@ -1,9 +1,11 @@
-"""Writes on SQLite queue for the one writer thread (app.write_queue): each is its own transaction
-with its own answer, whatever else was queued with it, and none waits without bound."""
+"""Writes on SQLite (Database.write, app.sqlite_writes): each is its own transaction with its own
+answer, none waits without bound, and another process holding the database's write lock does
+not stop the portal's event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -70,3 +72,40 @@ async def test_a_write_whose_caller_gave_up_before_its_turn_is_not_run(database:
         abandoned.cancel()
     assert await database.write(submit(3, 3)) == 3003
     assert await stored(database) == {1: 1, 3: 3}
+
+
+HOLD_THE_WRITE_LOCK = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("INSERT INTO figures VALUES (1, 1)")
+print("held", flush=True)
+time.sleep(0.6)
+db.execute("COMMIT")
+"""
+
+
+async def test_a_write_while_another_process_holds_the_lock_waits_without_stopping_the_portal(
+    database: Database, tmp_path: Path
+) -> None:
+    other = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(tmp_path / "portal.sqlite3"), stdout=asyncio.subprocess.PIPE
+    )
+    assert other.stdout is not None
+    assert await other.stdout.readline() == b"held\n"
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(ticking())
+    try:
+        assert await database.write(submit(2, 2)) == 2002  # after the other process committed
+    finally:
+        ticker.cancel()
+    assert await other.wait() == 0
+    assert ticks >= 10  # the event loop went on meanwhile (frozen, it would not have ticked at all)
+    assert await stored(database) == {1: 1, 2: 2}
