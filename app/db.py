@@ -138,6 +138,7 @@ class Database:
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         self.pool_timeout = pool_timeout
+        self._reads_in_place = self.is_sqlite and make_url(url).database not in (None, "", ":memory:")
         # SQLite has one writer at a time. Queued here, a writer starts the moment the one before
         # commits; waiting in SQLite's busy handler instead, it sleeps in steps of up to 100 ms
         # (under load most of a submission's time) and holds a pooled connection meanwhile.
@@ -186,9 +187,22 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A snapshot for reading (on SQLite without taking the write lock); write through transaction()."""
-        async with self._read_sessions() as session, session.begin():
-            session.info[READ_ONLY] = True
-            yield session
+        if not self._reads_in_place:
+            async with self._read_sessions() as session, session.begin():
+                session.info[READ_ONLY] = True
+                yield session
+            return
+        # Not `async with session`: SQLAlchemy closes it in a task of its own behind a shield, so
+        # that a cancelled caller cannot abandon the close halfway; that is two or three rounds of
+        # the event loop, tens of milliseconds each under load, for every read. A read on SQLite
+        # runs in place (app.sqlite_inline), its close never waits, and nothing can interrupt it.
+        session = self._read_sessions()
+        try:
+            async with session.begin():
+                session.info[READ_ONLY] = True
+                yield session
+        finally:
+            await session.close()
 
     async def dispose(self) -> None:
         await self._sqlite_writes.dispose()
