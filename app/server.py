@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
@@ -42,6 +41,7 @@ from app.imports import routes as import_routes
 from app.network import api as network_api
 from app.network import routes as network_routes
 from app.network.groups import remember_groups
+from app.rate_limits import rate_limits
 from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
@@ -57,26 +57,6 @@ from realtime.server import create_socket_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
-
-
-async def _is_sign_in_attempt(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and request.scope["path"].startswith("/login")
-
-
-def _rate_limits(settings: Settings) -> list[DefineMiddleware]:
-    login = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_per_minute),
-        store="login_rate_limit",
-        check_throttle_handler=_is_sign_in_attempt,
-        set_rate_limit_headers=False,
-    )
-    everything = RateLimitConfig(
-        rate_limit=("minute", settings.request_rate_per_minute),
-        store="request_rate_limit",
-        exclude=["^/static/"],
-        set_rate_limit_headers=False,
-    )
-    return [login.middleware, everything.middleware]
 
 
 def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
@@ -152,7 +132,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         stores=stores_for(settings),
         middleware=[
             remember_groups,
-            *_rate_limits(settings),
+            *rate_limits(settings),
             sessions.middleware,
             DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC),
         ],
