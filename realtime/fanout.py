@@ -50,7 +50,14 @@ def _room_packets(server: Any, event: str, data: Any, namespace: str) -> list[ei
 
 class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
     """Put it after a pub/sub manager in the bases, so that the local delivery of the Redis
-    manager (`AsyncPubSubManager._handle_emit` -> `super().emit`) lands here."""
+    manager (`AsyncPubSubManager._handle_emit` -> `super().emit`) lands here.
+
+    Every `chunk` recipients the emit lets the event loop go round: each packet put wakes its
+    socket's writer task, and 1,000 of them in one go would hold the loop for tens of
+    milliseconds while requests wait. Emits still leave in the order they were made: one
+    waits for the one before to finish, so no socket sees a newer release before an older."""
+
+    chunk = 200
 
     async def emit(
         self,
@@ -72,22 +79,32 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         packets = _room_packets(self.server, event, data, namespace)
         eio = self.server.eio
-        deadline = time.time() - eio.ping_timeout
         stale = []
-        for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
-                continue
-            socket = eio.sockets.get(eio_sid)
-            if socket is None or socket.closed:
-                continue
-            if socket.last_ping and socket.last_ping < deadline:
-                stale.append(socket)
-                continue
-            for p in packets:
-                socket.queue.put_nowait(p)  # engineio's queues are unbounded
+        async with self._in_order():
+            recipients = list(self.get_participants(namespace, room))  # the room may change while the loop goes round
+            deadline = time.time() - eio.ping_timeout
+            for n, (sid, eio_sid) in enumerate(recipients, 1):
+                if sid in skip:
+                    continue
+                socket = eio.sockets.get(eio_sid)
+                if socket is None or socket.closed:
+                    continue
+                if socket.last_ping and socket.last_ping < deadline:
+                    stale.append(socket)
+                    continue
+                for p in packets:
+                    socket.queue.put_nowait(p)  # engineio's queues are unbounded
+                if n % self.chunk == 0 and n < len(recipients):
+                    await asyncio.sleep(0)
         for socket in stale:
             with contextlib.suppress(exceptions.SocketIsClosedError):
                 await socket.check_ping_timeout()
+
+    def _in_order(self) -> asyncio.Lock:
+        lock: asyncio.Lock | None = getattr(self, "_emitting", None)
+        if lock is None:
+            lock = self._emitting = asyncio.Lock()
+        return lock
 
 
 class FastEmitManager(FastRoomEmit):

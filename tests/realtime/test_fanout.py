@@ -94,3 +94,19 @@ async def test_a_socket_whose_client_stopped_answering_is_closed_by_the_next_emi
     finally:
         await alive.client.disconnect()
         await silent.client.disconnect()
+
+
+async def test_emits_made_at_once_reach_every_member_in_the_order_they_were_made(
+    server: tuple[socketio.AsyncServer, str],
+) -> None:
+    sio, url = server
+    sio.manager.chunk = 2  # a large room in small: the emits let the event loop go round halfway
+    members = [await Listener().connect(url, n, [group_room(7)]) for n in range(5)]
+    publisher = Publisher(sio)
+    try:
+        await asyncio.gather(*(publisher.kpi_update(7, "2026-11", {"revenue": {"n": n}}) for n in range(20)))
+        for m in members:
+            assert [data["kpis"]["revenue"]["n"] for _, data in await m.take(20)] == list(range(20))
+    finally:
+        for listener in members:
+            await listener.client.disconnect()
