@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -210,9 +209,6 @@ _RELEASE = select(GroupRelease).where(
 )
 
 
-CELLS_AT_A_TIME = 24  # anonymity checks of a release between two rounds of the event loop
-
-
 async def plan_release(
     session: AsyncSession, engine: Engine, members: list[Partner], period: date, span: Span, basis: Basis
 ) -> Plan:
@@ -228,9 +224,6 @@ async def plan_release(
         return Plan(basis, basis.versions, basis.cells, {}, False, due=False)
     keys = sorted(engine.catalogue.base_keys)
     cube = await load_cube(session, members, months + span_months(span, prior_year(period)), keys)
-    # A release of a large group computes for tens of milliseconds: between its steps the event
-    # loop goes round, so that submissions and their live updates need not wait for all of it.
-    await asyncio.sleep(0)
     current = engine.values(cube, span, period)
     cells = engine.benchmark(
         cube,
@@ -240,7 +233,6 @@ async def plan_release(
         period,
         values=(current, engine.values(cube, span, prior_year(period))),
     )
-    await asyncio.sleep(0)
     histories = (
         await histories_at(session, basis.id, basis.released_at)
         if basis.id is not None and basis.released_at is not None
@@ -250,9 +242,7 @@ async def plan_release(
     ids = np.array([p.id for p in members], dtype=np.int64)[order]
     stored: dict[str, Any] = {}
     kept: dict[str, CellHistory] = {}
-    for n, (key, cell) in enumerate(cells.items(), 1):
-        if n % CELLS_AT_A_TIME == 0:
-            await asyncio.sleep(0)
+    for key, cell in cells.items():
         values = current[key][order]
         present = ~np.isnan(values)
         past = histories.get(key)
