@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,9 @@ class Later:
     seconds: float
 
 
-# A release check: None when done, or the seconds after which it must run again.
-Check = Callable[[], Awaitable[float | None]]
+# A release check: None when done, the seconds after which it must run again, or what to do
+# once its turn at the gate is over (send the release: the gate paces computing, not sending).
+Check = Callable[[], Awaitable[float | Coroutine[Any, Any, None] | None]]
 
 
 class ReleaseGate:
@@ -93,7 +98,11 @@ class CoalescedReleases:
         try:
             async with self.gate.turn():
                 self._again[key] = False  # whoever asked so far is covered by this check
-                retry = await check()
+                outcome = await check()
+            if isinstance(outcome, float | int):
+                retry = outcome
+            elif outcome is not None:
+                await outcome
         finally:
             if (self._again.pop(key) or retry is not None) and not self._closing:
                 self._again[key] = True
@@ -104,9 +113,14 @@ class CoalescedReleases:
             await asyncio.sleep(wait)
             await self._check(key, check)
 
-        task = asyncio.create_task(later())
+        self.soon(later())
+
+    def soon(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background (in the order asked), waited for by `idle` and dropped by `close`."""
+        task = asyncio.create_task(work)
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
 
     async def idle(self) -> None:
         """Wait until no check runs or waits in the background."""
@@ -120,3 +134,8 @@ class CoalescedReleases:
         for task in self._tasks:
             task.cancel()
         await self.idle()
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("release work in the background failed", exc_info=task.exception())
