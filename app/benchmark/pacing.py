@@ -88,7 +88,9 @@ class CoalescedReleases:
             self._again[key] = True
             return
         self._again[key] = True
-        if self.gate.free():
+        # Not before checks due in the background: a request would pass them again and again
+        # (after a check and its release are sent, the gate is often free again).
+        if self.gate.free() and not self._tasks:
             await self._check(key, check)
         else:
             self._later(key, check, 0.0)
