@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from typing import Any
 
 import socketio
@@ -54,8 +55,8 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
 
     Every `chunk` recipients the emit lets the event loop go round: each packet put wakes its
     socket's writer task, and 1,000 of them in one go would hold the loop for tens of
-    milliseconds while requests wait. Emits still leave in the order they were made: one
-    waits for the one before to finish, so no socket sees a newer release before an older."""
+    milliseconds while requests wait. Emits to a room still leave in the order they were made:
+    one waits for the one before to finish, so no socket sees a newer release before an older."""
 
     chunk = 200
 
@@ -80,7 +81,7 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
         packets = _room_packets(self.server, event, data, namespace)
         eio = self.server.eio
         stale = []
-        async with self._in_order():
+        async with self._in_order(room):
             recipients = list(self.get_participants(namespace, room))  # the room may change while the loop goes round
             deadline = time.time() - eio.ping_timeout
             for n, (sid, eio_sid) in enumerate(recipients, 1):
@@ -100,10 +101,16 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
             with contextlib.suppress(exceptions.SocketIsClosedError):
                 await socket.check_ping_timeout()
 
-    def _in_order(self) -> asyncio.Lock:
-        lock: asyncio.Lock | None = getattr(self, "_emitting", None)
+    def _in_order(self, room: Any) -> asyncio.Lock:
+        """One lock per room: a partner's own update need not wait for a group's fan-out."""
+        locks: weakref.WeakValueDictionary[Any, asyncio.Lock] | None = getattr(self, "_emitting", None)
+        if locks is None:
+            locks = weakref.WeakValueDictionary()
+            self._emitting = locks
+        key = tuple(room) if isinstance(room, list) else room
+        lock = locks.get(key)
         if lock is None:
-            lock = self._emitting = asyncio.Lock()
+            lock = locks[key] = asyncio.Lock()  # kept while an emit holds or waits for it
         return lock
 
 
