@@ -36,81 +36,34 @@ class Later:
 Check = Callable[[], Awaitable[float | Coroutine[Any, Any, None] | None]]
 
 
-@dataclass
-class _Waiting:
-    turn: asyncio.Future[None]
-    freshness: Callable[[], float]
-    since: float
-
-
 class ReleaseGate:
-    """The release checks of a process take turns and together take at most `share` of its
-    time: after a check that took t seconds, the next starts t * (1 - share) / share seconds
-    later (share 1: right after it).
+    """The release checks of a process take turns, first come first served, and together take
+    at most `share` of its time: after a check that took t seconds, the next starts
+    t * (1 - share) / share seconds later (share 1: right after it)."""
 
-    The next turn goes to the waiting check whose group had the newest submission
-    (`freshness`, a time): a release shows the figures as they were when its check began, so
-    the check that begins right after a submission shows it soonest, where first come first
-    served would begin each check at some time after its group's last submission (on average
-    a fifth of a second for a group that gets five a second). A check that has waited longer
-    than `patience` seconds goes first, so that no group waits for ever.
-    """
-
-    def __init__(self, share: float = 0.5, patience: float = 2.0) -> None:
+    def __init__(self, share: float = 0.5) -> None:
         if not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1], not {share}")
-        self.share, self.patience = share, patience
-        self._busy = False
-        self._waiting: list[_Waiting] = []
-        self._pick_at: asyncio.TimerHandle | None = None
+        self.share = share
+        self._turn = asyncio.Lock()
         self._next_at = -math.inf
 
     def free(self) -> bool:
         """A check could start now, without waiting."""
-        return not self._busy and not self._waiting and time.monotonic() >= self._next_at
+        return not self._turn.locked() and time.monotonic() >= self._next_at
 
     @contextlib.asynccontextmanager
-    async def turn(self, freshness: Callable[[], float] = lambda: 0.0) -> AsyncIterator[None]:
-        if self.free():
-            self._busy = True
-        else:
-            waiting = _Waiting(asyncio.get_running_loop().create_future(), freshness, time.monotonic())
-            self._waiting.append(waiting)
-            self._pick_later()
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._turn:
+            rest = self._next_at - time.monotonic()
+            if rest > 0:
+                await asyncio.sleep(rest)
+            start = time.monotonic()
             try:
-                await waiting.turn
-            except asyncio.CancelledError:
-                if waiting in self._waiting:
-                    self._waiting.remove(waiting)
-                elif waiting.turn.done() and not waiting.turn.cancelled():  # given the turn, gone
-                    self._busy = False
-                    self._pick_later()
-                raise
-        start = time.monotonic()
-        try:
-            yield
-        finally:
-            end = time.monotonic()
-            self._next_at = end + (end - start) * (1 - self.share) / self.share
-            self._busy = False
-            self._pick_later()
-
-    def _pick_later(self) -> None:
-        if self._busy or not self._waiting or self._pick_at is not None:
-            return
-        delay = max(0.0, self._next_at - time.monotonic())
-        self._pick_at = asyncio.get_running_loop().call_later(delay, self._pick)
-
-    def _pick(self) -> None:
-        self._pick_at = None
-        if self._busy or not self._waiting:
-            return
-        now = time.monotonic()
-        overdue = [w for w in self._waiting if now - w.since > self.patience]
-        chosen = overdue[0] if overdue else max(self._waiting, key=lambda w: w.freshness())
-        self._waiting.remove(chosen)
-        self._busy = True
-        chosen.turn.set_result(None)
+                yield
+            finally:
+                end = time.monotonic()
+                self._next_at = end + (end - start) * (1 - self.share) / self.share
 
 
 class CoalescedReleases:
@@ -127,12 +80,10 @@ class CoalescedReleases:
         self.gate = gate or ReleaseGate()
         # Present while the key's check runs or waits: whether anyone asked since it started.
         self._again: dict[tuple[int, date], bool] = {}
-        self._arrived: dict[tuple[int, date], float] = {}  # the latest submission's time, per group
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
     async def run(self, key: tuple[int, date], check: Check) -> None:
-        self._arrived[key] = time.monotonic()
         if key in self._again:
             self._again[key] = True
             return
@@ -147,7 +98,7 @@ class CoalescedReleases:
     async def _check(self, key: tuple[int, date], check: Check) -> None:
         retry: float | None = None
         try:
-            async with self.gate.turn(lambda: self._arrived.get(key, 0.0)):
+            async with self.gate.turn():
                 self._again[key] = False  # whoever asked so far is covered by this check
                 outcome = await check()
             if isinstance(outcome, float | int):

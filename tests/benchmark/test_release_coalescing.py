@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
@@ -115,38 +114,6 @@ async def test_checks_still_waiting_are_dropped_at_shutdown() -> None:
     await asyncio.wait_for(releases.close(), timeout=0.5)
     await asyncio.sleep(1.2)
     assert len(checks.seen) == 1  # nothing ran after the shutdown
-
-
-async def checks_in_order(gate: ReleaseGate) -> list[int]:
-    """Group 1's check runs; meanwhile a submission for group 2, then one for group 3."""
-    releases = CoalescedReleases(gate)
-    order: list[int] = []
-
-    def check_of(group: int) -> Callable[[], Awaitable[None]]:
-        async def check() -> None:
-            order.append(group)
-            await asyncio.sleep(0.03)
-
-        return check
-
-    first = asyncio.create_task(releases.run((1, MONTH), check_of(1)))
-    await asyncio.sleep(0.005)
-    await releases.run((2, MONTH), check_of(2))
-    await asyncio.sleep(0.005)
-    await releases.run((3, MONTH), check_of(3))
-    await first
-    await releases.idle()
-    return order
-
-
-async def test_the_next_turn_goes_to_the_group_with_the_newest_submission() -> None:
-    # Its release then shows that submission soonest; first come first served would run group 2.
-    assert await checks_in_order(ReleaseGate(share=0.5)) == [1, 3, 2]
-
-
-async def test_a_check_that_waited_longer_than_the_gates_patience_goes_first() -> None:
-    # After group 1's 30 ms, 90 ms for everything else: group 2 has waited longer than 50 ms.
-    assert await checks_in_order(ReleaseGate(share=0.25, patience=0.05)) == [1, 2, 3]
 
 
 def test_a_share_outside_what_makes_sense_is_refused() -> None:
