@@ -26,7 +26,7 @@ class Settings:
     # PostgreSQL connections each worker keeps open (5 more for a moment under load; app.db).
     db_pool_size: int = 15
     # Release checks of groups take at most this share of a worker's time (app.benchmark.pacing).
-    release_share: float = 0.5
+    release_share: float = 0.2
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
@@ -69,7 +69,7 @@ class Settings:
             workers=int(env.get("PORTAL_WORKERS", "1")),
             db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
             db_pool_size=max(1, int(env.get("PORTAL_DB_POOL_SIZE", "15"))),
-            release_share=min(1.0, max(0.05, float(env.get("PORTAL_RELEASE_SHARE", "0.5")))),
+            release_share=min(1.0, max(0.05, float(env.get("PORTAL_RELEASE_SHARE", "0.2")))),
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,
