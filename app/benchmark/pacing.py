@@ -71,9 +71,11 @@ class CoalescedReleases:
 
     A submission arriving while its group's check runs or waits does not queue a check of
     its own: it asks for one more run, which covers every submission that arrived meanwhile.
-    The request that finds the group idle and the gate free runs the check itself and answers
-    when it is done, so without load its figures are released by then; otherwise the check
-    runs in the background when its turn comes. A check may ask to run again later (`Check`).
+    The request that finds the group idle, the gate free and no check waiting in the background
+    runs the check itself and answers when it and its release are done, so without load its
+    figures are released by then; otherwise the check runs in the background when its turn
+    comes. A check may ask to run again later, or hand back the sending of its release, which
+    then happens after its turn (`Check`).
     """
 
     def __init__(self, gate: ReleaseGate | None = None) -> None:
