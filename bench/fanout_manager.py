@@ -1,4 +1,7 @@
-"""A cheaper room emit for python-socketio 5.x / python-engineio 4.x (measured by bench/fanout_cost.py).
+"""Fan-out variants measured by bench/fanout_cost.py. `FastRoomEmit` and the quicker socket writers are
+the portal's own (realtime/fanout.py, imported here); `DirectRoomEmit` is the experiment beyond them.
+
+The reasoning behind FastRoomEmit, as first measured here:
 
 python-socketio's `AsyncManager.emit` encodes a room emit once, but then creates one asyncio
 Task per recipient (`server._send_eio_packet` -> engineio `send_packet` -> `AsyncSocket.send`:
@@ -40,71 +43,12 @@ import types
 from typing import Any
 
 import socketio
-from engineio import packet as eio_packet
 from engineio.async_drivers import asgi as eio_asgi
-from socketio import packet as sio_packet
 
+from realtime.fanout import FastEmitManager, FastRoomEmit, _room_packets
+from realtime.fanout import quicker_socket_writers as patch_engineio_poll
 
-def _room_packets(server: Any, event: str, data: Any, namespace: str) -> list[eio_packet.Packet]:
-    """The Engine.IO packets of one room emit, encoded once for every recipient (as AsyncManager.emit does)."""
-    if isinstance(data, tuple):
-        args = list(data)
-    elif data is not None:
-        args = [data]
-    else:
-        args = []
-    encoded = server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args]).encode()
-    if not isinstance(encoded, list):
-        encoded = [encoded]
-    return [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
-
-
-class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
-    async def emit(
-        self,
-        event: str,
-        data: Any,
-        namespace: str,
-        room: Any = None,
-        skip_sid: Any = None,
-        callback: Any = None,
-        to: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        if callback is not None:  # every recipient needs its own ack id: the library's way
-            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
-            return
-        room = to or room
-        if namespace not in self.rooms:
-            return
-        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        packets = _room_packets(self.server, event, data, namespace)
-        for p in packets:
-            p.encode()  # cached in the packet: the writers of all recipients reuse the one string
-        eio = self.server.eio
-        sockets = eio.sockets
-        deadline = time.time() - eio.ping_timeout
-        stale = []
-        for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
-                continue
-            socket = sockets.get(eio_sid)
-            if socket is None or socket.closed:
-                continue
-            last_ping = socket.last_ping
-            if last_ping and last_ping < deadline:
-                stale.append(socket)  # AsyncSocket.send would close it and send nothing
-                continue
-            put = socket.queue.put_nowait  # engineio's queues are unbounded: never QueueFull
-            for p in packets:
-                put(p)
-        for socket in stale:
-            with contextlib.suppress(Exception):  # closed meanwhile: nothing to do
-                await socket.check_ping_timeout()
-
-
-class FastEmitManager(FastRoomEmit):
-    """The in-memory manager (one process) with `FastRoomEmit`."""
+__all__ = ["DirectEmitManager", "FastEmitManager", "FastRoomEmit", "enable_direct_writes", "patch_engineio_poll"]
 
 
 log = logging.getLogger("fanout")
@@ -271,33 +215,3 @@ class DirectRoomEmit(FastRoomEmit):
 
 class DirectEmitManager(DirectRoomEmit):
     """The in-memory manager with `DirectRoomEmit`."""
-
-
-def patch_engineio_poll() -> None:
-    """Writer side: `AsyncSocket.poll` without the Task that `asyncio.wait_for` makes per packet on 3.11."""
-    from engineio import async_socket, exceptions
-
-    async def poll(self: Any) -> list[Any]:
-        queue = self.queue
-        try:
-            if queue.empty():
-                async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
-                    first = await queue.get()
-            else:
-                first = queue.get_nowait()
-            queue.task_done()
-        except (TimeoutError, asyncio.CancelledError):
-            raise exceptions.QueueEmpty() from None
-        if first is None:
-            return []
-        packets = [first]
-        while not queue.empty():
-            pkt = queue.get_nowait()
-            queue.task_done()
-            if pkt is None:
-                queue.put_nowait(None)
-                break
-            packets.append(pkt)
-        return packets
-
-    async_socket.AsyncSocket.poll = poll
