@@ -12,7 +12,7 @@ from litestar.datastructures import State
 
 from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
-from app.benchmark.pacing import CoalescedReleases, Later, ReleaseGate
+from app.benchmark.pacing import CoalescedReleases, Later
 from app.benchmark.published import published_if_current
 from app.benchmark.service import (
     partner_kpis,
@@ -104,7 +104,7 @@ async def publish_submission(
 def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
-        releases = state.coalesced_releases = CoalescedReleases(ReleaseGate(state.settings.release_share))
+        releases = state.coalesced_releases = CoalescedReleases(state.settings.release_share)
     return releases
 
 

@@ -1,27 +1,34 @@
-"""When release checks run: one at a time per group, and all of a process's together within a share of its time.
+"""When release checks run: one at a time, each group at most once per period, and each started
+by a submission of its group where one is coming soon.
 
 A release of a 1,000-partner group (computed, written, fanned out to 1,000 dashboards)
 costs a hundred times a submission. Released per submission at 20 submissions a second,
 the releases would take the whole event loop and the submissions would queue behind them.
-The gate gives the releases at most a share of the time instead: when they are cheap
-(few groups due, small groups, little load) each goes out at once; when they are not,
-due groups wait for their turn and each collects the submissions that arrive meanwhile
-into its one release.
+Instead every active group may start a check once per period, the period set so that the
+checks of all of them take at most a share of the process's time. A submission arriving
+while its group's period runs waits with the others for one check that shows them all.
+
+That check starts with the group's next submission once the period is over, if the group's
+submissions come often enough for one to be expected soon (`Patience`): a release shows the
+figures as they were when its check began, and one begun at a submission shows that
+submission at once, where one begun at an arbitrary moment shows figures already up to a
+gap between two submissions old. Otherwise the check starts when the period is over.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 logger = logging.getLogger(__name__)
+
+Key = tuple[int, date]  # (group id, month)
 
 
 @dataclass(frozen=True)
@@ -32,99 +39,140 @@ class Later:
 
 
 # A release check: None when done, the seconds after which it must run again, or what to do
-# once its turn at the gate is over (send the release: the gate paces computing, not sending).
+# once its turn is over (send the release: the pacing counts computing, not sending).
 Check = Callable[[], Awaitable[float | Coroutine[Any, Any, None] | None]]
 
 
-class ReleaseGate:
-    """The release checks of a process take turns, first come first served, and together take
-    at most `share` of its time: after a check that took t seconds, the next starts
-    t * (1 - share) / share seconds later (share 1: right after it)."""
+@dataclass(frozen=True)
+class Patience:
+    """How long a due check waits for its group's next submission: `submissions` times the
+    group's usual spacing of submissions, if that is at most `longest`; else not at all."""
 
-    def __init__(self, share: float = 0.5) -> None:
-        if not 0 < share <= 1:
-            raise ValueError(f"share must be in (0, 1], not {share}")
-        self.share = share
-        self._turn = asyncio.Lock()
-        self._next_at = -math.inf
+    submissions: float = 6.0  # no submission in six usual spacings: e^-6, a quarter of a percent
+    longest: float = 2.0
 
-    def free(self) -> bool:
-        """A check could start now, without waiting."""
-        return not self._turn.locked() and time.monotonic() >= self._next_at
+    def seconds(self, spacing: float) -> float:
+        wait = self.submissions * spacing
+        return wait if wait <= self.longest else 0.0
 
-    @contextlib.asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        async with self._turn:
-            rest = self._next_at - time.monotonic()
-            if rest > 0:
-                await asyncio.sleep(rest)
-            start = time.monotonic()
-            try:
-                yield
-            finally:
-                end = time.monotonic()
-                self._next_at = end + (end - start) * (1 - self.share) / self.share
+
+# A group counts as active (its checks share the time with the others) this long after a submission.
+ACTIVE = 5.0
+
+
+@dataclass
+class _Group:
+    check: Check | None = None  # the newest check asked for: it reads the figures as they are then
+    running: bool = False
+    asked: bool = False  # a submission arrived since the last check began
+    ready_at: float = -math.inf  # the next check may begin from then on
+    cost: float = 0.0  # seconds the last check took
+    last_ask: float = -math.inf
+    spacing: float = math.inf  # the usual time between the group's submissions (moving average)
+    waiter: asyncio.Task[None] | None = None  # the check waiting for its time in the background
+
+    def note_ask(self, now: float) -> None:
+        if math.isfinite(self.last_ask):
+            gap = now - self.last_ask
+            self.spacing = gap if math.isinf(self.spacing) else 0.8 * self.spacing + 0.2 * gap
+        self.last_ask = now
 
 
 class CoalescedReleases:
-    """At most one release check per group and month at a time in this process, through the gate.
+    """At most one release check per group and month at a time in this process; the checks of
+    all groups one after another and together within `share` of the process's time.
 
-    A submission arriving while its group's check runs or waits does not queue a check of
-    its own: it asks for one more run, which covers every submission that arrived meanwhile.
-    The request that finds the group idle, the gate free and no check waiting in the background
-    runs the check itself and answers when it and its release are done, so without load its
-    figures are released by then; otherwise the check runs in the background when its turn
-    comes. A check may ask to run again later, or hand back the sending of its release, which
-    then happens after its turn (`Check`).
+    Every group active in the last `ACTIVE` seconds may begin a check once per period, the
+    period being the time the last checks of all of them took together divided by `share`
+    (share 1: a check may begin as soon as the last one ended). A submission arriving while
+    its group's check runs or its period lasts does not queue a check of its own: one check
+    covers every submission up to its start. The request whose submission finds the group's
+    period over runs the check itself and answers when it and its release are done, so without
+    load its figures are released by then; a check still owed runs in the background when the
+    period is over, or with the group's next submission (`Patience`).
     """
 
-    def __init__(self, gate: ReleaseGate | None = None) -> None:
-        self.gate = gate or ReleaseGate()
-        # Present while the key's check runs or waits: whether anyone asked since it started.
-        self._again: dict[tuple[int, date], bool] = {}
+    def __init__(self, share: float = 0.2, patience: Patience | None = None) -> None:
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], not {share}")
+        self.share = share
+        self.patience = patience or Patience()
+        self._groups: dict[Key, _Group] = {}
+        self._one_at_a_time = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
-    async def run(self, key: tuple[int, date], check: Check) -> None:
-        if key in self._again:
-            self._again[key] = True
-            return
-        self._again[key] = True
-        # Not before checks due in the background: a request would pass them again and again
-        # (after a check and its release are sent, the gate is often free again).
-        if self.gate.free() and not self._tasks:
-            await self._check(key, check)
+    async def run(self, key: Key, check: Check) -> None:
+        now = time.monotonic()
+        if len(self._groups) > 64:
+            self._forget_idle(now)
+        group = self._groups.setdefault(key, _Group())
+        group.note_ask(now)
+        group.check, group.asked = check, True
+        if group.running or self._closing:
+            return  # the running check's end sees `asked` and plans the next
+        if now >= group.ready_at:
+            await self._check(key, group)
         else:
-            self._later(key, check, 0.0)
+            self._wait(key, group, group.ready_at + self.patience.seconds(group.spacing))
 
-    async def _check(self, key: tuple[int, date], check: Check) -> None:
+    def _forget_idle(self, now: float) -> None:
+        for key, group in list(self._groups.items()):
+            waiting = group.waiter is not None and not group.waiter.done()
+            if not (group.running or group.asked or waiting) and now - group.last_ask > ACTIVE:
+                del self._groups[key]
+
+    def period(self, now: float) -> float:
+        """Seconds between the starts of a group's checks: the active groups' last checks together, by the share."""
+        cost = sum(g.cost for g in self._groups.values() if now - g.last_ask < ACTIVE or g.running)
+        return cost / self.share
+
+    async def _check(self, key: Key, group: _Group) -> None:
+        if group.waiter is not None and group.waiter is not asyncio.current_task():
+            group.waiter.cancel()
+        group.waiter = None
+        group.running = True
         retry: float | None = None
         try:
-            async with self.gate.turn():
-                self._again[key] = False  # whoever asked so far is covered by this check
-                outcome = await check()
+            async with self._one_at_a_time:
+                group.asked = False  # whoever asked so far is covered by this check
+                start = time.monotonic()
+                assert group.check is not None
+                outcome = await group.check()
+                end = time.monotonic()
+                group.cost = end - start
+                group.ready_at = start + self.period(end)
             if isinstance(outcome, float | int):
                 retry = outcome
             elif outcome is not None:
                 await outcome
         finally:
-            if (self._again.pop(key) or retry is not None) and not self._closing:
-                self._again[key] = True
-                self._later(key, check, retry or 0.0)
+            group.running = False
+            if retry is not None:
+                group.asked = True
+                self._wait(key, group, time.monotonic() + retry)
+            elif group.asked:
+                self._wait(key, group, group.ready_at + self.patience.seconds(group.spacing))
 
-    def _later(self, key: tuple[int, date], check: Check, wait: float) -> None:
-        async def later() -> None:
-            await asyncio.sleep(wait)
-            await self._check(key, check)
+    def _wait(self, key: Key, group: _Group, until: float) -> None:
+        """Check the group at `until` in the background, unless a submission begins the check before."""
+        if self._closing or (group.waiter is not None and not group.waiter.done()):
+            return
 
-        self.soon(later())
+        async def wait() -> None:
+            await asyncio.sleep(max(0.0, until - time.monotonic()))
+            if group.asked and not group.running:
+                await self._check(key, group)
 
-    def soon(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` in the background (in the order asked), waited for by `idle` and dropped by `close`."""
+        group.waiter = self.soon(wait())
+
+    def soon(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run `work` in the background, waited for by `idle` and dropped by `close`."""
         task = asyncio.create_task(work)
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
+        return task
 
     async def idle(self) -> None:
         """Wait until no check runs or waits in the background."""

@@ -1,5 +1,6 @@
-"""Release checks: one at a time per group, one more for all that asked meanwhile, and all groups'
-checks of a process taking turns within a share of its time (the gate)."""
+"""Release checks: one at a time per group, one more for all that asked meanwhile, each group at
+most once per period within the share of the process's time, begun by a submission of the group
+where one is coming soon."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from app.benchmark.pacing import CoalescedReleases, ReleaseGate
+from app.benchmark.pacing import CoalescedReleases, Patience
 
 MONTH = date(2026, 11, 1)
 
@@ -20,8 +21,13 @@ class Checks:
     def __init__(self, seconds: float = 0.05) -> None:
         self.seconds = seconds
         self.committed = 0
+        self.committed_at: list[float] = []
         self.seen: list[int] = []
         self.runs: list[tuple[float, float]] = []  # (start, end)
+
+    def commit(self) -> None:
+        self.committed += 1
+        self.committed_at.append(time.monotonic())
 
     async def check(self) -> None:
         start = time.monotonic()
@@ -32,47 +38,55 @@ class Checks:
 
 
 async def test_submissions_during_a_check_share_one_more_check_and_none_is_lost() -> None:
-    releases = CoalescedReleases(ReleaseGate(share=1.0))
+    releases = CoalescedReleases(share=1.0)
     checks = Checks()
 
     async def submit(after: float) -> None:
         await asyncio.sleep(after)
-        checks.committed += 1
+        checks.commit()
         await releases.run((1, MONTH), checks.check)
 
     await asyncio.gather(*(submit(i * 0.01) for i in range(5)))
     await releases.idle()
     # The first runs at once, the four arriving during it get one more check together.
     assert checks.seen == [1, 5]
+    await asyncio.sleep(0.1)
     await submit(0)
     assert checks.seen == [1, 5, 6]  # without load the submitting request runs the check itself
     await asyncio.gather(releases.run((2, MONTH), checks.check), releases.run((1, MONTH), checks.check))
     await releases.idle()
-    assert len(checks.seen) == 5  # other groups are not held up by this one: they take turns
+    assert len(checks.seen) == 5  # other groups are not held up by this one
+    assert all(end <= start for (_, end), (start, _) in zip(checks.runs, checks.runs[1:], strict=False))
 
 
-async def test_checks_of_all_groups_take_turns_within_their_share_of_the_time() -> None:
-    releases = CoalescedReleases(ReleaseGate(share=0.5))
-    checks = Checks(seconds=0.04)
-    checks.committed = 1
-    answered = []
-    for group in range(6):  # six groups due at once
-        start = time.monotonic()
-        await releases.run((group, MONTH), checks.check)
-        answered.append(time.monotonic() - start)
+async def test_each_group_begins_a_check_at_most_once_per_period_of_all_groups_checks_by_the_share() -> None:
+    releases = CoalescedReleases(share=0.5)
+    slow, quick = Checks(seconds=0.04), Checks(seconds=0.01)
+    began = time.monotonic()
+    for _ in range(60):  # both groups get a submission every 10 ms
+        slow.commit()
+        quick.commit()
+        await asyncio.gather(releases.run((1, MONTH), slow.check), releases.run((2, MONTH), quick.check))
+        await asyncio.sleep(0.01)
+    elapsed = time.monotonic() - began
     await releases.idle()
-    assert len(checks.seen) == 6  # every group was checked
-    assert answered[0] >= 0.04 and max(answered[1:]) < 0.02  # only the first request waited for its check
-    for (_, end), (start, _) in zip(checks.runs, checks.runs[1:], strict=False):
-        assert start - end >= 0.04 - 0.005  # one at a time, and as long again for everything else
+    assert slow.seen[-1] == quick.seen[-1] == 60  # the last checks saw every submission
+    for checks in (slow, quick):
+        starts = [start for start, _ in checks.runs]
+        # (40 ms + 10 ms) / 0.5: the two groups' checks take half the time, the rest is the submissions'.
+        # (After the first: the other group's cost was not known yet.)
+        assert min(b - a for a, b in zip(starts[1:], starts[2:], strict=False)) >= 0.1 - 0.005
+        assert 0.6 * elapsed / 0.1 <= len(starts) <= elapsed / 0.1 + 2
+    runs = sorted(slow.runs + quick.runs)
+    assert all(end <= start for (_, end), (start, _) in zip(runs, runs[1:], strict=False))  # never two at once
 
 
 async def test_under_load_a_group_collects_the_submissions_into_fewer_checks_and_the_last_sees_all() -> None:
-    releases = CoalescedReleases(ReleaseGate(share=0.5))
+    releases = CoalescedReleases(share=0.5)
     checks = Checks()
 
     async def submit() -> float:
-        checks.committed += 1
+        checks.commit()
         start = time.monotonic()
         await releases.run((1, MONTH), checks.check)
         return time.monotonic() - start
@@ -87,11 +101,59 @@ async def test_under_load_a_group_collects_the_submissions_into_fewer_checks_and
     # nor one right after the other (16).
     assert 5 <= len(checks.seen) <= 10
     assert checks.seen[-1] == 40  # the last check saw every submission
-    assert max(waits[1:]) < 0.02  # requests arriving meanwhile do not wait
+    # Only a request that begins a check waits for it; the others are answered at once.
+    assert sum(1 for wait in waits if wait >= 0.02) <= len(checks.seen)
+
+
+async def test_a_due_check_begins_with_the_groups_next_submission_and_shows_it() -> None:
+    releases = CoalescedReleases(share=0.2)
+    checks = Checks(seconds=0.02)  # a period of 100 ms; a submission every 30 ms
+    began = time.monotonic()
+    for _ in range(40):
+        checks.commit()
+        await releases.run((1, MONTH), checks.check)
+        await asyncio.sleep(0.03)
+    elapsed = time.monotonic() - began
+    await releases.idle()
+    assert 0.6 * elapsed / 0.1 <= len(checks.seen) <= elapsed / 0.1 + 2
+    # Each check begins right after a submission, within its request: not up to 30 ms later.
+    lags = [start - max(t for t in checks.committed_at if t <= start) for start, _ in checks.runs]
+    assert max(lags) < 0.005, lags
+    assert checks.seen[-1] == 40
+
+
+async def test_without_a_next_submission_the_owed_check_runs_when_the_patience_is_over() -> None:
+    releases = CoalescedReleases(share=0.2, patience=Patience(submissions=6, longest=2.0))
+    checks = Checks(seconds=0.02)
+    for _ in range(3):  # 3 submissions: the next would be expected within 6 spacings (at most 0.24 s)
+        checks.commit()
+        await releases.run((1, MONTH), checks.check)
+        await asyncio.sleep(0.02)
+    await releases.idle()
+    assert checks.seen == [1, 3]
+    spacings = [b - a for a, b in zip(checks.committed_at, checks.committed_at[1:], strict=False)]
+    waited = checks.runs[1][0] - checks.runs[0][0]
+    # The period (20 ms / 0.2), then the patience: six spacings of the submissions.
+    assert 0.1 + 6 * min(spacings) - 0.01 <= waited <= 0.1 + 6 * max(spacings) + 0.03
+
+
+async def test_a_group_with_rare_submissions_is_checked_as_soon_as_its_period_is_over() -> None:
+    releases = CoalescedReleases(share=0.2)
+    checks = Checks(seconds=0.05)  # a period of 250 ms
+    checks.commit()
+    await releases.run((1, MONTH), checks.check)
+    await asyncio.sleep(0.5)
+    checks.commit()  # a second submission after half a second: nothing expected soon
+    await releases.run((1, MONTH), checks.check)  # its period is over: checked at once
+    checks.commit()
+    await releases.run((1, MONTH), checks.check)
+    await releases.idle()
+    assert checks.seen == [1, 2, 3]
+    assert checks.runs[2][0] - checks.runs[1][0] == pytest.approx(0.25, abs=0.03)
 
 
 async def test_a_check_that_asks_to_run_again_runs_again_after_the_time_it_named() -> None:
-    releases = CoalescedReleases(ReleaseGate(share=1.0))
+    releases = CoalescedReleases(share=1.0)
     asked = [0.2, None]
     starts: list[float] = []
 
@@ -105,18 +167,18 @@ async def test_a_check_that_asks_to_run_again_runs_again_after_the_time_it_named
 
 
 async def test_checks_still_waiting_are_dropped_at_shutdown() -> None:
-    releases = CoalescedReleases(ReleaseGate(share=0.01))  # a long pause after each check
+    releases = CoalescedReleases(share=0.01)  # a long period after each check
     checks = Checks(seconds=0.01)
     await releases.run((1, MONTH), checks.check)
-    await releases.run((2, MONTH), checks.check)  # waits about a second for its turn
-    await releases.run((3, MONTH), checks.check)  # and this one for the second's
-    await asyncio.sleep(0.05)  # both wait at the gate now
+    await releases.run((1, MONTH), checks.check)  # waits about a second for the period
+    await releases.run((2, MONTH), checks.check)  # another group begins at once
     await asyncio.wait_for(releases.close(), timeout=0.5)
+    await releases.run((2, MONTH), checks.check)  # nothing begins any more
     await asyncio.sleep(1.2)
-    assert len(checks.seen) == 1  # nothing ran after the shutdown
+    assert len(checks.seen) == 2  # nothing ran after the shutdown
 
 
 def test_a_share_outside_what_makes_sense_is_refused() -> None:
     for share in (0.0, -0.5, 1.5):
         with pytest.raises(ValueError, match="share"):
-            ReleaseGate(share)
+            CoalescedReleases(share)
