@@ -77,6 +77,7 @@ async def publish_submission(
         return None
     # One transaction per group, each pushed as soon as it is committed: the first group's
     # dashboards need not wait for the releases of every other group of the partner.
+    _coalesced(state).note_submission()
     for group, members in groups:
 
         async def release(
@@ -97,7 +98,7 @@ async def publish_submission(
                 return announce_release(state, group.id, month, *cells)
             return None
 
-        await _coalesced(state).run((group.id, month), release)
+        await _coalesced(state).run((group.id, month), release, weight=len(members))
     return kpis
 
 

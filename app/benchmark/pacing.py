@@ -18,11 +18,14 @@ gap between two submissions old. Otherwise the check starts when the period is o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -46,10 +49,11 @@ Check = Callable[[], Awaitable[float | Coroutine[Any, Any, None] | None]]
 @dataclass(frozen=True)
 class Patience:
     """How long a due check waits for its group's next submission: `submissions` times the
-    group's usual spacing of submissions, if that is at most `longest`; else not at all."""
+    group's usual spacing of submissions if that is at most `longest`; else not at all (no
+    submission is expected soon)."""
 
     submissions: float = 6.0  # no submission in six usual spacings: e^-6, a quarter of a percent
-    longest: float = 2.0
+    longest: float = 3.0
 
     def seconds(self, spacing: float) -> float:
         wait = self.submissions * spacing
@@ -58,6 +62,50 @@ class Patience:
 
 # A group counts as active (its checks share the time with the others) this long after a submission.
 ACTIVE = 5.0
+# The submissions have stopped when none came for their usual spacing and this many usual
+# deviations from it (at least QUIET_LEAST seconds): checks still owed need not wait for their
+# periods, nothing is crowded out. Submissions at random moments (a Poisson stream) pause that
+# long about once in fifty; a steady stream hardly deviates, and its end is seen soon.
+QUIET_DEVIATIONS = 4.0
+QUIET_LEAST = 0.05
+
+
+class Turns:
+    """One at a time; of those waiting, the one with the lowest `rank` next (then the earliest)."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, rank: float) -> AsyncIterator[None]:
+        if self._busy or self._waiting:
+            granted = asyncio.get_running_loop().create_future()
+            entry = (rank, next(self._order), granted)
+            heapq.heappush(self._waiting, entry)
+            try:
+                await granted
+            except asyncio.CancelledError:
+                if granted.done() and not granted.cancelled():
+                    self._next()  # the turn came with the cancellation: pass it on
+                else:
+                    self._waiting.remove(entry)
+                    heapq.heapify(self._waiting)
+                raise
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._next()
+
+    def _next(self) -> None:
+        while self._waiting:
+            _, _, granted = heapq.heappop(self._waiting)
+            if not granted.done():
+                granted.set_result(None)  # still busy: the turn passes straight on
+                return
+        self._busy = False
 
 
 @dataclass
@@ -67,14 +115,20 @@ class _Group:
     asked: bool = False  # a submission arrived since the last check began
     ready_at: float = -math.inf  # the next check may begin from then on
     cost: float = 0.0  # seconds the last check took
+    weight: int = 1  # the dashboards waiting for its release
     last_ask: float = -math.inf
     spacing: float = math.inf  # the usual time between the group's submissions (moving average)
+    deviation: float = 0.0  # how far a spacing usually is from that (moving average)
     waiter: asyncio.Task[None] | None = None  # the check waiting for its time in the background
 
     def note_ask(self, now: float) -> None:
         if math.isfinite(self.last_ask):
             gap = now - self.last_ask
-            self.spacing = gap if math.isinf(self.spacing) else 0.8 * self.spacing + 0.2 * gap
+            if math.isinf(self.spacing):
+                self.spacing = gap
+            else:
+                self.deviation = 0.8 * self.deviation + 0.2 * abs(gap - self.spacing)
+                self.spacing = 0.8 * self.spacing + 0.2 * gap
         self.last_ask = now
 
 
@@ -84,12 +138,14 @@ class CoalescedReleases:
 
     Every group active in the last `ACTIVE` seconds may begin a check once per period, the
     period being the time the last checks of all of them took together divided by `share`
-    (share 1: a check may begin as soon as the last one ended). A submission arriving while
-    its group's check runs or its period lasts does not queue a check of its own: one check
-    covers every submission up to its start. The request whose submission finds the group's
-    period over runs the check itself and answers when it and its release are done, so without
-    load its figures are released by then; a check still owed runs in the background when the
-    period is over, or with the group's next submission (`Patience`).
+    (share 1: no periods, a check owed begins as soon as the one before ended). A submission
+    arriving while its group's check runs or its period lasts does not queue a check of its
+    own: one check covers every submission up to its start. The request whose submission finds
+    the group's period over runs the check itself and answers when it and its release are done,
+    so without load its figures are released by then. A check still owed runs in the background
+    with the group's next submission after the period, or when the `Patience` for that is over,
+    or as soon as the submissions have stopped (`QUIET_DEVIATIONS`). Checks waiting for their
+    turn go in the order of `Turns`: the least time per waiting dashboard first.
     """
 
     def __init__(self, share: float = 0.2, patience: Patience | None = None) -> None:
@@ -98,23 +154,25 @@ class CoalescedReleases:
         self.share = share
         self.patience = patience or Patience()
         self._groups: dict[Key, _Group] = {}
-        self._one_at_a_time = asyncio.Lock()
+        self._submissions = _Group()  # when the last submission came, and their usual spacing
+        self._turns = Turns()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
-    async def run(self, key: Key, check: Check) -> None:
+    async def run(self, key: Key, check: Check, weight: int = 1) -> None:
+        """Ask for a check of the group (`weight`: how many wait for its release, e.g. its members)."""
         now = time.monotonic()
         if len(self._groups) > 64:
             self._forget_idle(now)
         group = self._groups.setdefault(key, _Group())
         group.note_ask(now)
-        group.check, group.asked = check, True
+        group.check, group.asked, group.weight = check, True, max(1, weight)
         if group.running or self._closing:
             return  # the running check's end sees `asked` and plans the next
         if now >= group.ready_at:
             await self._check(key, group)
         else:
-            self._wait(key, group, group.ready_at + self.patience.seconds(group.spacing))
+            self._wait(key, group, self._owed_until(group))
 
     def _forget_idle(self, now: float) -> None:
         for key, group in list(self._groups.items()):
@@ -122,8 +180,26 @@ class CoalescedReleases:
             if not (group.running or group.asked or waiting) and now - group.last_ask > ACTIVE:
                 del self._groups[key]
 
+    def note_submission(self) -> None:
+        """A submission came (before `run` for each of its groups): how often they come tells when they stopped."""
+        self._submissions.note_ask(time.monotonic())
+
+    def quiet_from(self) -> float:
+        """When the submissions will count as stopped if none comes before (never, if none was noted)."""
+        usual = self._submissions
+        if math.isinf(usual.spacing):
+            return math.inf
+        return usual.last_ask + max(QUIET_LEAST, usual.spacing + QUIET_DEVIATIONS * usual.deviation)
+
+    def _owed_until(self, group: _Group) -> float:
+        if self.share >= 1:  # all the time for checks: no periods, and none waits for a submission
+            return group.ready_at
+        return group.ready_at + self.patience.seconds(group.spacing)
+
     def period(self, now: float) -> float:
         """Seconds between the starts of a group's checks: the active groups' last checks together, by the share."""
+        if self.share >= 1:
+            return 0.0
         cost = sum(g.cost for g in self._groups.values() if now - g.last_ask < ACTIVE or g.running)
         return cost / self.share
 
@@ -134,7 +210,9 @@ class CoalescedReleases:
         group.running = True
         retry: float | None = None
         try:
-            async with self._one_at_a_time:
+            # Of the checks waiting, the one whose time per waiting dashboard is least goes first
+            # (Smith's rule: the least waiting of all dashboards together).
+            async with self._turns.turn(group.cost / group.weight):
                 group.asked = False  # whoever asked so far is covered by this check
                 start = time.monotonic()
                 assert group.check is not None
@@ -150,17 +228,20 @@ class CoalescedReleases:
             group.running = False
             if retry is not None:
                 group.asked = True
-                self._wait(key, group, time.monotonic() + retry)
+                self._wait(key, group, time.monotonic() + retry, owed=False)
             elif group.asked:
-                self._wait(key, group, group.ready_at + self.patience.seconds(group.spacing))
+                self._wait(key, group, self._owed_until(group))
 
-    def _wait(self, key: Key, group: _Group, until: float) -> None:
-        """Check the group at `until` in the background, unless a submission begins the check before."""
+    def _wait(self, key: Key, group: _Group, until: float, owed: bool = True) -> None:
+        """Check the group at `until` in the background, unless a submission begins the check before;
+        a check `owed` to submissions also once the submissions have stopped (`QUIET_DEVIATIONS`)."""
         if self._closing or (group.waiter is not None and not group.waiter.done()):
             return
 
         async def wait() -> None:
-            await asyncio.sleep(max(0.0, until - time.monotonic()))
+            # Each submission moves the moment the submissions count as stopped: look again then.
+            while (rest := min(until, self.quiet_from() if owed else until) - time.monotonic()) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(rest)
             if group.asked and not group.running:
                 await self._check(key, group)
 

@@ -5,12 +5,14 @@ where one is coming soon."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
 
-from app.benchmark.pacing import CoalescedReleases, Patience
+from app.benchmark.pacing import CoalescedReleases, Patience, Turns
 
 MONTH = date(2026, 11, 1)
 
@@ -75,10 +77,10 @@ async def test_each_group_begins_a_check_at_most_once_per_period_of_all_groups_c
         starts = [start for start, _ in checks.runs]
         # (40 ms + 10 ms) / 0.5: the two groups' checks take half the time, the rest is the submissions'.
         # (After the first: the other group's cost was not known yet.)
-        assert min(b - a for a, b in zip(starts[1:], starts[2:], strict=False)) >= 0.1 - 0.005
+        assert min(b - a for a, b in itertools.pairwise(starts[1:])) >= 0.1 - 0.005
         assert 0.6 * elapsed / 0.1 <= len(starts) <= elapsed / 0.1 + 2
     runs = sorted(slow.runs + quick.runs)
-    assert all(end <= start for (_, end), (start, _) in zip(runs, runs[1:], strict=False))  # never two at once
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(runs))  # never two at once
 
 
 async def test_under_load_a_group_collects_the_submissions_into_fewer_checks_and_the_last_sees_all() -> None:
@@ -137,13 +139,29 @@ async def test_without_a_next_submission_the_owed_check_runs_when_the_patience_i
     assert 0.1 + 6 * min(spacings) - 0.01 <= waited <= 0.1 + 6 * max(spacings) + 0.03
 
 
+async def test_once_the_submissions_stop_the_check_owed_runs_before_its_period_is_over() -> None:
+    releases = CoalescedReleases(share=0.2)
+    checks = Checks(seconds=0.1)  # a period of 0.5 s
+    for _ in range(12):  # a steady stream: one every 20 ms (after the first check, inline)
+        checks.commit()
+        releases.note_submission()
+        await releases.run((1, MONTH), checks.check)
+        await asyncio.sleep(0.02)
+    last = checks.committed_at[-1]
+    await releases.idle()
+    assert checks.seen == [1, 12]
+    (first, _), (second, _) = checks.runs
+    # Not at the period's end (0.5 s), nor after the patience: soon after the stream stopped.
+    assert second - first < 0.5 and second - last < 0.2
+
+
 async def test_a_group_with_rare_submissions_is_checked_as_soon_as_its_period_is_over() -> None:
     releases = CoalescedReleases(share=0.2)
     checks = Checks(seconds=0.05)  # a period of 250 ms
     checks.commit()
     await releases.run((1, MONTH), checks.check)
-    await asyncio.sleep(0.5)
-    checks.commit()  # a second submission after half a second: nothing expected soon
+    await asyncio.sleep(1.0)
+    checks.commit()  # a second submission after a second: none expected within 3 s (6 spacings)
     await releases.run((1, MONTH), checks.check)  # its period is over: checked at once
     checks.commit()
     await releases.run((1, MONTH), checks.check)
@@ -176,6 +194,49 @@ async def test_checks_still_waiting_are_dropped_at_shutdown() -> None:
     await releases.run((2, MONTH), checks.check)  # nothing begins any more
     await asyncio.sleep(1.2)
     assert len(checks.seen) == 2  # nothing ran after the shutdown
+
+
+async def test_of_the_checks_waiting_the_one_with_least_time_per_waiting_dashboard_goes_first() -> None:
+    releases = CoalescedReleases(share=1.0)
+    order: list[int] = []
+
+    def check(group: int, seconds: float) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            order.append(group)
+            await asyncio.sleep(seconds)
+
+        return run
+
+    # Known costs: 20 ms each; group 3 has 1,000 members, group 2 ten.
+    for group in (1, 2, 3):
+        await releases.run((group, MONTH), check(group, 0.02), weight={1: 10, 2: 10, 3: 1000}[group])
+    await asyncio.sleep(0.2)  # every period is over
+    order.clear()
+    first = asyncio.create_task(releases.run((1, MONTH), check(1, 0.05), weight=10))
+    await asyncio.sleep(0.01)
+    waiting = [asyncio.create_task(releases.run((g, MONTH), check(g, 0.02), weight=w)) for g, w in ((2, 10), (3, 1000))]
+    await asyncio.gather(first, *waiting)
+    assert order == [1, 3, 2]  # 20 ms for 1,000 dashboards before 20 ms for ten
+
+
+async def test_turns_go_to_the_lowest_rank_and_a_waiter_that_gave_up_holds_nobody_up() -> None:
+    turns = Turns()
+    served: list[str] = []
+
+    async def take(name: str, rank: float) -> None:
+        async with turns.turn(rank):
+            served.append(name)
+            await asyncio.sleep(0.01)
+
+    holder = asyncio.create_task(take("first", 0))
+    await asyncio.sleep(0)
+    waiting = {
+        name: asyncio.create_task(take(name, rank)) for name, rank in (("c", 3), ("a", 1), ("gone", 0), ("b", 2))
+    }
+    await asyncio.sleep(0)
+    waiting.pop("gone").cancel()
+    await asyncio.gather(holder, *waiting.values())
+    assert served == ["first", "a", "b", "c"]
 
 
 def test_a_share_outside_what_makes_sense_is_refused() -> None:
