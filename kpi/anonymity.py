@@ -170,6 +170,36 @@ def differencing_safe_versions(versions: np.ndarray) -> bool:
     return _pattern_safe(len(patterns), patterns.tobytes(), counts.astype(np.int64).tobytes())
 
 
+def distinct_columns_after(earlier: np.ndarray | None, versions: np.ndarray) -> np.ndarray:
+    """Per column of `versions`, the number of its distinct column (0, 1, ...: equal columns, equal
+    numbers), given `earlier`: those numbers for all rows but the last (None: found afresh).
+
+    A release adds a row, so two columns equal until then stay equal only where the new row
+    agrees: the numbers are refined by the new row alone, without comparing whole columns."""
+    if earlier is None or len(versions) < 2:
+        return _distinct_columns(versions)[1]
+    last = versions[-1].astype(np.int64)
+    _, numbers = np.unique(earlier.astype(np.int64) * (int(last.max(initial=0)) + 2) + (last + 1), return_inverse=True)
+    return numbers.reshape(-1)
+
+
+def releasable_versions(versions: np.ndarray, distinct: np.ndarray, policy: AnonymityPolicy) -> bool:
+    """`may_release_matrix` and `differencing_safe_matrix` of the matrix whose `column_versions` these
+    are (`distinct`: `distinct_columns_after` of them), both on its distinct columns only: a
+    1,000-partner history has a few dozen."""
+    _, index, counts = np.unique(distinct, return_index=True, return_counts=True)
+    patterns = versions[:, index]
+    if len(patterns) >= 2:  # equal versions: equal values, or absent in both releases
+        changed = (patterns[:-1] != patterns[-1]).astype(np.int64) @ counts
+        if (changed < policy.min_new_contributions).any():
+            return False
+    contributed = (patterns >= 0).any(axis=0)
+    patterns, counts = patterns[:, contributed], counts[contributed]
+    return _pattern_safe(
+        len(patterns), np.ascontiguousarray(patterns, dtype=np.int32).tobytes(), counts.astype(np.int64).tobytes()
+    )
+
+
 def column_versions(matrix: np.ndarray) -> np.ndarray:
     """Per partner (column), its versions numbered in order of first appearance, -1 where absent;
     a partner returning to an earlier value has that version again. Same shape as `matrix`."""

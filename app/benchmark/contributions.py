@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.models import ReleaseContribution
-from kpi.anonymity import column_versions, next_versions
+from kpi.anonymity import (
+    AnonymityPolicy,
+    column_versions,
+    distinct_columns_after,
+    next_versions,
+    releasable_versions,
+)
 
 
 @dataclass(frozen=True)
@@ -34,21 +40,35 @@ class CellHistory:
     # on to all before them.
     _parent: list[CellHistory] = field(default_factory=list, compare=False, repr=False)
     _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
+    # kpi.anonymity.distinct_columns_after of the versions, computed with them
+    _distinct: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
 
     def versions(self) -> np.ndarray:
         """kpi.anonymity.column_versions of `matrix` (asked for only where the audit runs)."""
         if not self._versions:
             parent = self._parent.pop() if self._parent else None
             if parent is not None and parent._versions:  # else (e.g. read again from the database): numbered whole
-                earlier = parent._versions[0]
+                earlier, distinct = parent._versions[0], parent._distinct[0]
                 if not np.array_equal(parent.ids, self.ids):
+                    at = np.searchsorted(self.ids, parent.ids)
                     wide = np.full((len(earlier), len(self.ids)), -1, dtype=np.int64)
-                    wide[:, np.searchsorted(self.ids, parent.ids)] = earlier
-                    earlier = wide
+                    wide[:, at] = earlier
+                    # Partners new to the history: absent from every earlier release, a column of
+                    # their own kind (every partner of the parent contributed to some release).
+                    widened = np.full(len(self.ids), distinct.max(initial=-1) + 1, dtype=np.int64)
+                    widened[at] = distinct
+                    earlier, distinct = wide, widened
                 self._versions.append(next_versions(earlier, self.matrix))
+                self._distinct.append(distinct_columns_after(distinct, self._versions[0]))
             else:
                 self._versions.append(column_versions(self.matrix))
+                self._distinct.append(distinct_columns_after(None, self._versions[0]))
         return self._versions[0]
+
+    def releasable(self, policy: AnonymityPolicy) -> bool:
+        """Whether the last release may be shown after all before it: kpi.anonymity.may_release_matrix
+        and differencing_safe_matrix, on the distinct columns kept from release to release."""
+        return releasable_versions(self.versions(), self._distinct[0], policy)
 
     def latest(self) -> tuple[np.ndarray, np.ndarray]:
         """Partner ids and values of the last release (ids sorted)."""

@@ -18,7 +18,7 @@ from app.benchmark.contributions import CellHistory, first_release, histories_at
 from app.benchmark.data import load_cube
 from app.benchmark.month_reports import month_reports
 from app.models import ComparisonGroup, GroupRelease, Partner, utcnow
-from kpi.anonymity import differencing_safe_versions, may_release_matrix, may_rerelease
+from kpi.anonymity import may_rerelease
 from kpi.benchmark import Engine
 from kpi.months import format_month
 from kpi.periods import Span, prior_year, span_months
@@ -252,7 +252,7 @@ async def plan_release(
         before = basis.cells.get(key)
         if cell.hidden or cell.stats is None:
             stored[key] = {"hidden": cell.hidden or "Noch keine Werte."}  # nothing to difference against
-        elif may_release_matrix(candidate.matrix, engine.policy) and differencing_safe_versions(candidate.versions()):
+        elif candidate.releasable(engine.policy):
             stats = cell.stats
             stored[key] = dict(
                 n=stats.n, median=stats.median, q1=stats.q1, q3=stats.q3, best=stats.best, mean=stats.mean

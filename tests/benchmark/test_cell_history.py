@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.benchmark.contributions import first_release
-from kpi.anonymity import column_versions
+from kpi.anonymity import AnonymityPolicy, column_versions, differencing_safe_matrix, may_release_matrix
 
 
 def test_versions_of_a_history_grown_release_by_release_equal_those_of_its_whole_matrix() -> None:
@@ -24,3 +24,6 @@ def test_versions_of_a_history_grown_release_by_release_equal_those_of_its_whole
         if release % 5 == 4:
             continue  # not audited this time (e.g. the cell is hidden): numbered with the next one
         assert np.array_equal(history.versions(), column_versions(history.matrix)), release
+        for policy in (AnonymityPolicy(min_new_contributions=1), AnonymityPolicy()):
+            whole = may_release_matrix(history.matrix, policy) and differencing_safe_matrix(history.matrix)
+            assert history.releasable(policy) == whole, release

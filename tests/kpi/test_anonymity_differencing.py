@@ -19,8 +19,11 @@ from kpi.anonymity import (
     differencing_safe,
     differencing_safe_matrix,
     differencing_safe_versions,
+    distinct_columns_after,
     may_release,
+    may_release_matrix,
     next_versions,
+    releasable_versions,
 )
 
 
@@ -143,6 +146,23 @@ def test_numbering_one_more_release_gives_the_numbers_of_the_whole_history(matri
     for rows in range(1, len(matrix) + 1):  # a history growing a release at a time
         assert np.array_equal(next_versions(column_versions(matrix[: rows - 1]), matrix[:rows]), full[:rows])
     assert differencing_safe_versions(full) == differencing_safe_matrix(matrix)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(histories(), st.integers(1, 4))
+def test_the_audit_on_distinct_columns_kept_release_by_release_decides_as_on_the_whole_matrix(
+    matrix: np.ndarray, least_new: int
+) -> None:
+    policy = AnonymityPolicy(min_new_contributions=least_new)
+    distinct = None
+    for rows in range(1, len(matrix) + 1):  # a history growing a release at a time
+        versions = column_versions(matrix[:rows])
+        distinct = distinct_columns_after(distinct, versions)
+        # Equal numbers exactly where the columns are equal.
+        same = (versions[:, :, None] == versions[:, None, :]).all(axis=0)
+        assert np.array_equal(same, distinct[:, None] == distinct[None, :])
+        expected = may_release_matrix(matrix[:rows], policy) and differencing_safe_matrix(matrix[:rows])
+        assert releasable_versions(versions, distinct, policy) == expected
 
 
 BASE = {p: "a" for p in range(1, 6)}
