@@ -219,6 +219,11 @@ def next_versions(earlier: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     whole history again (most of a 1,000-partner release's audit)."""
     if len(matrix) < 2 or earlier.shape != (len(matrix) - 1, matrix.shape[1]):
         return column_versions(matrix)
+    return np.vstack([earlier, next_versions_row(earlier, matrix)])
+
+
+def next_versions_row(earlier: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """The last row of `next_versions(earlier, matrix)`; `earlier` has one row less than `matrix`, at least one."""
     before, last = matrix[:-1], matrix[-1]
     row = np.full(matrix.shape[1], -1, dtype=np.int64)
     present = ~np.isnan(last)
@@ -230,7 +235,7 @@ def next_versions(earlier: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         row[changed] = np.where(
             equal.any(axis=0), earlier[equal.argmax(axis=0), changed], earlier[:, changed].max(axis=0) + 1
         )
-    return np.vstack([earlier, row])
+    return row
 
 
 def _versions(matrix: np.ndarray) -> np.ndarray:

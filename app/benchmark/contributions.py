@@ -24,7 +24,7 @@ from kpi.anonymity import (
     AnonymityPolicy,
     column_versions,
     distinct_columns_after,
-    next_versions,
+    next_versions_row,
     releasable_versions,
 )
 
@@ -42,13 +42,17 @@ class CellHistory:
     _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
     # kpi.anonymity.distinct_columns_after of the versions, computed with them
     _distinct: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
+    # Arrays whose first rows are `matrix` and the versions, with rows free for the next release (`_grown`).
+    _room: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
+    _versions_room: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
 
     def versions(self) -> np.ndarray:
         """kpi.anonymity.column_versions of `matrix` (asked for only where the audit runs)."""
         if not self._versions:
             parent = self._parent.pop() if self._parent else None
-            if parent is not None and parent._versions:  # else (e.g. read again from the database): numbered whole
-                earlier, distinct = parent._versions[0], parent._distinct[0]
+            if parent is not None and parent._versions and len(parent._versions[0]) == len(self.matrix) - 1:
+                # Else (e.g. read again from the database): numbered whole.
+                earlier, distinct, room = parent._versions[0], parent._distinct[0], parent._versions_room
                 if not np.array_equal(parent.ids, self.ids):
                     at = np.searchsorted(self.ids, parent.ids)
                     wide = np.full((len(earlier), len(self.ids)), -1, dtype=np.int64)
@@ -57,9 +61,10 @@ class CellHistory:
                     # their own kind (every partner of the parent contributed to some release).
                     widened = np.full(len(self.ids), distinct.max(initial=-1) + 1, dtype=np.int64)
                     widened[at] = distinct
-                    earlier, distinct = wide, widened
-                self._versions.append(next_versions(earlier, self.matrix))
-                self._distinct.append(distinct_columns_after(distinct, self._versions[0]))
+                    earlier, distinct, room = wide, widened, []
+                versions, self._versions_room[:] = _grown(earlier, room, next_versions_row(earlier, self.matrix))
+                self._versions.append(versions)
+                self._distinct.append(distinct_columns_after(distinct, versions))
             else:
                 self._versions.append(column_versions(self.matrix))
                 self._distinct.append(distinct_columns_after(None, self._versions[0]))
@@ -79,12 +84,32 @@ class CellHistory:
     def with_candidate(self, ids: np.ndarray, values: np.ndarray) -> CellHistory:
         """This history with one more release (`ids` sorted, no NaN in `values`) as its last row."""
         if np.array_equal(self.ids, ids):  # the usual case: the same partners as ever
-            return CellHistory(self.ids, np.vstack([self.matrix, values]), [self])
+            matrix, room = _grown(self.matrix, self._room, values)
+            return CellHistory(self.ids, matrix, [self], _room=room)
         union = np.union1d(self.ids, ids)
-        matrix = np.full((len(self.matrix) + 1, len(union)), np.nan)
-        matrix[:-1, np.searchsorted(union, self.ids)] = self.matrix
-        matrix[-1, np.searchsorted(union, ids)] = values
-        return CellHistory(union, matrix, [self])
+        rows = len(self.matrix) + 1
+        buffer = np.full((2 * rows, len(union)), np.nan)
+        buffer[: rows - 1, np.searchsorted(union, self.ids)] = self.matrix
+        buffer[rows - 1, np.searchsorted(union, ids)] = values
+        return CellHistory(union, buffer[:rows], [self], _room=[buffer])
+
+
+def _grown(rows: np.ndarray, room: list[np.ndarray], row: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """`rows` with `row` below it, and the room for the release after.
+
+    A history gains a release at each re-release; copying it whole every time cost most of a
+    1,000-partner group's audit. So the rows live in a larger array, and `row` goes into the
+    free rows of `room` (whose first rows are `rows`) if it has some and no other history took
+    them (taking them empties `room`: a second candidate on the same history copies); else
+    into a new array twice the size. Earlier histories see only their own first rows.
+    """
+    n = len(rows)
+    buffer = room.pop() if room else None
+    if buffer is None or len(buffer) <= n:
+        buffer = np.empty((max(2 * n, 8), *rows.shape[1:]), dtype=rows.dtype)
+        buffer[:n] = rows
+    buffer[n] = row
+    return buffer[: n + 1], [buffer]
 
 
 def first_release(ids: np.ndarray, values: np.ndarray) -> CellHistory:

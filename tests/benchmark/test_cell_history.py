@@ -27,3 +27,24 @@ def test_versions_of_a_history_grown_release_by_release_equal_those_of_its_whole
         for policy in (AnonymityPolicy(min_new_contributions=1), AnonymityPolicy()):
             whole = may_release_matrix(history.matrix, policy) and differencing_safe_matrix(history.matrix)
             assert history.releasable(policy) == whole, release
+
+
+def test_candidates_on_the_same_history_each_keep_their_own_release() -> None:
+    """A check computed but not written, then computed again: both candidates grow one history."""
+    ids = np.array([1, 2, 3, 4, 5, 6])
+    history = first_release(ids, np.arange(6.0))
+    for step in range(12):  # grown in place for a while, so that there is room to take
+        history = history.with_candidate(ids, history.matrix[-1] + np.eye(6)[step % 6] * 3)
+        history.versions()
+    before = history.matrix.copy()
+    rows = {name: history.matrix[-1] + np.eye(6)[k] * 7 for k, name in enumerate("abc")}
+    first = history.with_candidate(ids, rows["a"])
+    second = history.with_candidate(ids, rows["b"])
+    first_child = first.with_candidate(ids, rows["c"])
+    for candidate in (first, second, first_child):
+        assert np.array_equal(candidate.versions(), column_versions(candidate.matrix))
+    np.testing.assert_array_equal(history.matrix, before)
+    np.testing.assert_array_equal(first.matrix[-1], rows["a"])
+    np.testing.assert_array_equal(second.matrix[-1], rows["b"])
+    np.testing.assert_array_equal(first_child.matrix[-2:], [rows["a"], rows["c"]])
+    np.testing.assert_array_equal(second.matrix[:-1], before)
