@@ -52,7 +52,7 @@ class Patience:
     group's usual spacing of submissions if that is at most `longest`; else not at all (no
     submission is expected soon)."""
 
-    submissions: float = 6.0  # no submission in six usual spacings: e^-6, a quarter of a percent
+    submissions: float = 8.0  # no submission in eight usual spacings: e^-8, three in ten thousand
     longest: float = 3.0
 
     def seconds(self, spacing: float) -> float:

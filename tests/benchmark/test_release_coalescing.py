@@ -161,7 +161,7 @@ async def test_a_group_with_rare_submissions_is_checked_as_soon_as_its_period_is
     checks.commit()
     await releases.run((1, MONTH), checks.check)
     await asyncio.sleep(1.0)
-    checks.commit()  # a second submission after a second: none expected within 3 s (6 spacings)
+    checks.commit()  # a second submission after a second: none expected within 3 s (8 spacings)
     await releases.run((1, MONTH), checks.check)  # its period is over: checked at once
     checks.commit()
     await releases.run((1, MONTH), checks.check)
