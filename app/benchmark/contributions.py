@@ -165,12 +165,37 @@ async def histories_at(session: AsyncSession, release_id: int, released_at: date
     key = (release_id, released_at)
     found = _histories.get(key)
     if found is None:
-        found = _histories[key] = await load_histories(session, release_id)
+        found = _continued(await load_histories(session, release_id), _latest_kept(release_id))
+        _histories[key] = found
         while len(_histories) > KEPT_HISTORIES:
             _histories.popitem(last=False)
     else:
         _histories.move_to_end(key)
     return found
+
+
+def _latest_kept(release_id: int) -> dict[str, CellHistory]:
+    """The newest state of the release this process keeps (another worker released since), or nothing."""
+    states = [(at, histories) for (rid, at), histories in _histories.items() if rid == release_id]
+    return max(states, key=lambda state: state[0])[1] if states else {}
+
+
+def _continued(read: dict[str, CellHistory], kept: dict[str, CellHistory]) -> dict[str, CellHistory]:
+    """The histories `read` from the database, those that continue one `kept` (rows are only ever
+    added, so a kept state is where the stored one began) grown from it a release at a time: their
+    versions are numbered from the kept ones for the new rows only, instead of afresh for all
+    (on two workers each release of the other one's made the next audit number every history)."""
+    histories = dict(read)
+    for key, whole in read.items():
+        history = kept.get(key)
+        if history is None or not history._versions or not len(history.matrix) < len(whole.matrix):
+            continue
+        for row in whole.matrix[len(history.matrix) :]:
+            present = ~np.isnan(row)
+            history = history.with_candidate(whole.ids[present], row[present])
+            history.versions()
+        histories[key] = history
+    return histories
 
 
 def remember_histories(release_id: int, released_at: datetime, histories: dict[str, CellHistory]) -> None:

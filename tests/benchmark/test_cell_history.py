@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.benchmark import contributions
 from app.benchmark.contributions import first_release
 from kpi.anonymity import AnonymityPolicy, column_versions, differencing_safe_matrix, may_release_matrix
 
@@ -48,3 +49,32 @@ def test_candidates_on_the_same_history_each_keep_their_own_release() -> None:
     np.testing.assert_array_equal(second.matrix[-1], rows["b"])
     np.testing.assert_array_equal(first_child.matrix[-2:], [rows["a"], rows["c"]])
     np.testing.assert_array_equal(second.matrix[:-1], before)
+
+
+def test_a_history_read_again_after_another_workers_releases_continues_the_kept_numbering() -> None:
+    rng = np.random.default_rng(11)
+    history = first_release(np.array([1, 2, 3, 4]), np.array([1.0, 2.0, 3.0, 4.0]))
+    states = [history]
+    for release in range(30):
+        ids, values = history.latest()
+        values = values.copy()
+        values[rng.choice(len(values), size=3, replace=False)] = rng.choice([1.0, 2.0, 9.0], size=3)
+        if release % 6 == 2:  # partners join and leave
+            ids, values = np.append(ids, 50 + release), np.append(values, 5.0)
+        if release % 9 == 4:
+            ids, values = ids[1:], values[1:]
+        history = history.with_candidate(ids, values)
+        history.versions()
+        states.append(history)
+    kept = states[12]  # this worker's last state; the other worker wrote the rest
+    read = contributions.CellHistory(history.ids, history.matrix.copy())  # as load_histories builds it
+    continued = contributions._continued({"revenue_new": read}, {"revenue_new": kept})["revenue_new"]
+    np.testing.assert_array_equal(continued.ids, read.ids)
+    np.testing.assert_array_equal(continued.matrix, read.matrix)
+    assert continued._versions, "numbered while grown from the kept state"
+    assert np.array_equal(continued.versions(), column_versions(read.matrix))
+    for policy in (AnonymityPolicy(min_new_contributions=1), AnonymityPolicy()):
+        assert continued.releasable(policy) == (
+            may_release_matrix(read.matrix, policy) and differencing_safe_matrix(read.matrix)
+        )
+    np.testing.assert_array_equal(kept.matrix, states[12].matrix)
