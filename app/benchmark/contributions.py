@@ -50,9 +50,10 @@ class CellHistory:
         """kpi.anonymity.column_versions of `matrix` (asked for only where the audit runs)."""
         if not self._versions:
             parent = self._parent.pop() if self._parent else None
-            if parent is not None and parent._versions and len(parent._versions[0]) == len(self.matrix) - 1:
-                # Else (e.g. read again from the database): numbered whole.
-                earlier, distinct, room = parent._versions[0], parent._distinct[0], parent._versions_room
+            if parent is not None and len(parent.matrix) == len(self.matrix) - 1:
+                # Numbered from the parent's versions (numbered whole first if it has none yet, e.g. read
+                # again from the database: kept with it, so that the next release needs only its row).
+                earlier, distinct, room = parent.versions(), parent._distinct[0], parent._versions_room
                 if not np.array_equal(parent.ids, self.ids):
                     at = np.searchsorted(self.ids, parent.ids)
                     wide = np.full((len(earlier), len(self.ids)), -1, dtype=np.int64)

@@ -53,7 +53,7 @@ class Patience:
     submission is expected soon)."""
 
     submissions: float = 8.0  # no submission in eight usual spacings: e^-8, three in ten thousand
-    longest: float = 3.0
+    longest: float = 5.0
 
     def seconds(self, spacing: float) -> float:
         wait = self.submissions * spacing
