@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.pacing import CoalescedReleases, Later
-from app.benchmark.published import published_if_current
+from app.benchmark.published import current_release_key
 from app.benchmark.service import (
     partner_kpis,
     plan_release,
@@ -152,7 +152,7 @@ async def _release_group(
     async with state.db.read() as session:
         # Most submissions release nothing: find that out from the versions alone, without taking
         # the write lock or reading the release row with every member's values.
-        if await published_if_current(session, engine, group, members, month, Span.MONTH) is not None:
+        if await current_release_key(session, engine, group, members, month, Span.MONTH) is not None:
             return None
         basis = await release_basis(session, group, month, Span.MONTH)
         plan = await plan_release(session, engine, members, month, Span.MONTH, basis)

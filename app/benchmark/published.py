@@ -102,13 +102,31 @@ _RELEASE_ROW = select(GroupRelease.id, GroupRelease.released_at).where(
     GroupRelease.period == bindparam("period"),
     GroupRelease.span == bindparam("span"),
 )
-_VERSIONS = select(GroupRelease.versions).where(GroupRelease.id == bindparam("id"))
+_VERSIONS = select(GroupRelease.versions, GroupRelease.cells).where(GroupRelease.id == bindparam("id"))
 
 
 async def published_if_current(
     session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
 ) -> Published | None:
-    """The stored release while no (re-)release is due, else None.
+    """The stored release while no (re-)release is due, else None."""
+    key = await current_release_key(session, engine, group, members, period, span)
+    if key is None:
+        return None
+    cached = _kept.get(key)
+    if cached is not None:
+        _kept.move_to_end(key)
+        return cached
+    record = await session.get(GroupRelease, key[0])
+    if record is None or not record.cells:
+        return None
+    return await published(session, record)
+
+
+async def current_release_key(
+    session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
+) -> tuple[int, datetime] | None:
+    """(id, released_at) of the stored release while no (re-)release is due, else None: for a
+    release check, which needs no more (the published form reads every cell's history).
 
     Whether one is due follows from who reported which revision; while no report of the
     span's months changed since this process last found the release current, that is
@@ -122,18 +140,10 @@ async def published_if_current(
         return None
     key = (row.id, row.released_at)
     if not known_current(key, state):
-        stored_versions = await session.scalar(_VERSIONS, {"id": row.id})
-        if stored_versions is None or may_rerelease(
-            stored_versions, await versions_of(session, members, months, reports), engine.policy
-        ):
+        stored = (await session.execute(_VERSIONS, {"id": row.id})).first()
+        if stored is None or not stored.cells:  # a row created but never released: a release is due
+            return None
+        if may_rerelease(stored.versions, await versions_of(session, members, months, reports), engine.policy):
             return None
         remember_current(key, state)
-    cached = _kept.get(key)
-    if cached is not None:
-        _kept.move_to_end(key)
-        return cached
-    release_id = row.id
-    record = await session.get(GroupRelease, release_id)
-    if record is None or not record.cells:
-        return None
-    return await published(session, record)
+    return key
