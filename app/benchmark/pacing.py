@@ -220,10 +220,12 @@ class CoalescedReleases:
                 end = time.monotonic()
                 group.cost = end - start
                 group.ready_at = start + self.period(end)
-            if isinstance(outcome, float | int):
-                retry = outcome
-            elif outcome is not None:
-                await outcome
+                if isinstance(outcome, float | int):
+                    retry = outcome
+                elif outcome is not None:
+                    # Sent before the next check begins: releases are finished one after the other,
+                    # not all of them late together (the sending is not counted in the period).
+                    await outcome
         finally:
             group.running = False
             if retry is not None:
