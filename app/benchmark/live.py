@@ -93,8 +93,8 @@ async def publish_submission(
             if isinstance(cells, Later):
                 return cells.seconds
             if cells is not None:
-                # Sent after the check's turn at the gate: the next group's check need not wait
-                # for 1,000 sockets.
+                # Sent by the pacing once the check is timed: sending to 1,000 sockets is not
+                # counted in the group's period (app.benchmark.pacing).
                 return announce_release(state, group.id, month, *cells)
             return None
 

@@ -42,7 +42,7 @@ class Later:
 
 
 # A release check: None when done, the seconds after which it must run again, or what to do
-# once its turn is over (send the release: the pacing counts computing, not sending).
+# once it is timed (send the release, still within its turn: the period counts computing, not sending).
 Check = Callable[[], Awaitable[float | Coroutine[Any, Any, None] | None]]
 
 
