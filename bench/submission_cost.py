@@ -5,7 +5,7 @@ PostgreSQL + Redis (--backend postgres, two workers), tokens of the partners' ma
 directors, `portal serve`. Then --count submissions one after another (`PUT
 /api/v1/partners/{no}/figures/{last month}`, revenue_new raised a little, partners in a shuffled
 order), after --warm untimed ones. One at a time, a submission's group releases run in its
-own request whenever the release gate is free, and the rest in the background right after;
+own request whenever its group's period is over (app.benchmark.pacing), the rest later;
 the count of releases made is read from the database afterwards.
 
 Printed: server CPU per submission (user + system of the server and its workers over the
