@@ -223,16 +223,10 @@ async def plan_release(
     if basis.cells and not may_rerelease(basis.versions, versions, engine.policy):
         return Plan(basis, basis.versions, basis.cells, {}, False, due=False)
     keys = sorted(engine.catalogue.base_keys)
-    cube = await load_cube(session, members, months + span_months(span, prior_year(period)), keys)
+    # The span's months only: the year before is for a partner's own change, and a release has no own partner.
+    cube = await load_cube(session, members, months, keys)
     current = engine.values(cube, span, period)
-    cells = engine.benchmark(
-        cube,
-        list(range(len(members))),
-        None,
-        span,
-        period,
-        values=(current, engine.values(cube, span, prior_year(period))),
-    )
+    cells = engine.benchmark(cube, list(range(len(members))), None, span, period, values=(current, {}))
     histories = (
         await histories_at(session, basis.id, basis.released_at)
         if basis.id is not None and basis.released_at is not None
