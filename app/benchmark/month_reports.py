@@ -50,7 +50,6 @@ _MEMO = "portal_month_reports"  # in the session's info: what it was answered
 
 # Built once: constructing a statement costs about as much as running it.
 _MONTHS = MonthReport.month.in_(bindparam("months", expanding=True))
-_STATE = select(func.count(), func.coalesce(func.sum(MonthReport.revision), 0)).where(_MONTHS)
 _REPORTS = select(MonthReport.partner_id, MonthReport.month, MonthReport.revision, MonthReport.submitted_at).where(
     _MONTHS
 )
@@ -70,20 +69,14 @@ _CHANGED: CompoundSelect[Any] = union_all(
 )
 
 
-async def reports_state(session: AsyncSession, months: Sequence[date]) -> tuple[int, int]:
-    """How many reports these months have, and the sum of their revisions: moves with every change."""
-    count, total = (await session.execute(_STATE, {"months": sorted(set(months))})).one()
-    return int(count), int(total)
-
-
 async def month_reports(
     session: AsyncSession, months: Sequence[date], state: tuple[int, int] | None = None
 ) -> list[Report]:
     """Every partner's reports of these months (do not change the list: it is shared).
 
-    `state`: their `reports_state`, if the caller has just read it in this session; the rows
-    returned are at least that new. Selected by month only: an IN list of a large group's
-    partner ids costs SQLite more than the rows of the other partners.
+    `state`: their count and sum of revisions (`reports_now`), if the caller has just read them
+    in this session; the rows returned are at least that new. Selected by month only: an IN list
+    of a large group's partner ids costs SQLite more than the rows of the other partners.
     """
     return (await reports_now(session, months, state))[1]
 

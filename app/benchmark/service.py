@@ -79,7 +79,7 @@ async def versions_of(
 ) -> dict[str, str]:
     """Who contributes, and with which revisions of their months: partners with every month of the span.
 
-    `state`: the months' `reports_state`, if just read in this session."""
+    `state`: the months' count and sum of revisions (`reports_now`), if just read in this session."""
     labels = {m: format_month(m) for m in months}
     reports = await _reports(session, members, months, state)
     if len(months) == 1:  # the usual span: one month, one revision per partner
