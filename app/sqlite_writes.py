@@ -36,8 +36,8 @@ class SqliteWrites:
     def __init__(self, make_engine: Callable[[float], Engine], busy_timeout: float) -> None:
         """`make_engine(busy_timeout)`: a synchronous engine of the database with that busy timeout."""
         self._make_engine, self._busy_timeout = make_engine, busy_timeout
-        self._in_place: sessionmaker[Session] | None = None
-        self._elsewhere: tuple[ThreadPoolExecutor, sessionmaker[Session]] | None = None
+        self._in_place: tuple[Engine, sessionmaker[Session]] | None = None
+        self._elsewhere: tuple[ThreadPoolExecutor, Engine, sessionmaker[Session]] | None = None
 
     async def write(self, work: Callable[[Session], T]) -> T:
         try:
@@ -47,8 +47,10 @@ class SqliteWrites:
 
     def in_place(self, work: Callable[[Session], T]) -> T:
         if self._in_place is None:
-            self._in_place = sessionmaker(self._make_engine(0), expire_on_commit=False)
-        with self._in_place() as session:
+            engine = self._make_engine(0)
+            self._in_place = engine, sessionmaker(engine, expire_on_commit=False)
+        _, sessions = self._in_place
+        with sessions() as session:
             try:
                 session.connection()  # BEGIN IMMEDIATE: the write lock, or "database is locked" at once
             except OperationalError as exc:
@@ -62,8 +64,9 @@ class SqliteWrites:
     async def in_thread(self, work: Callable[[Session], T]) -> T:
         if self._elsewhere is None:
             engine = self._make_engine(self._busy_timeout)
-            self._elsewhere = ThreadPoolExecutor(1, "sqlite-writer"), sessionmaker(engine, expire_on_commit=False)
-        thread, sessions = self._elsewhere
+            writer = ThreadPoolExecutor(1, "sqlite-writer")
+            self._elsewhere = writer, engine, sessionmaker(engine, expire_on_commit=False)
+        thread, _, sessions = self._elsewhere
 
         def run() -> T:
             with sessions() as session, session.begin():
@@ -73,11 +76,10 @@ class SqliteWrites:
 
     async def dispose(self) -> None:
         if self._in_place is not None:
-            bind = self._in_place.kw["bind"]
-            bind.dispose()
+            self._in_place[0].dispose()
             self._in_place = None
         if self._elsewhere is not None:
-            thread, sessions = self._elsewhere
-            await asyncio.get_running_loop().run_in_executor(thread, sessions.kw["bind"].dispose)
+            thread, engine, _ = self._elsewhere
+            await asyncio.get_running_loop().run_in_executor(thread, engine.dispose)
             thread.shutdown()
             self._elsewhere = None
