@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from app.auth.principals import territory_paths
 from app.models import ComparisonGroup, Partner
 from app.network.memo import remembered, request_memo
 from app.network.version import network_version
+
+logger = logging.getLogger(__name__)
 
 RULE_FIELDS = ("size_class", "region", "partner_type")
 
@@ -118,6 +121,8 @@ def _detach(session: AsyncSession, found: Memberships, before: set[Any]) -> bool
     held some of them already: it may have changed them, and they are its own."""
     loaded = {id(o): o for group, members in found.groups for o in (group, *group.listed_partners, *members)}
     if any(inspect(o).identity_key in before for o in loaded.values()):
+        # Said, so that a caller doing this on every request shows up: each then reads the whole network.
+        logger.debug("group memberships not kept: the session already held some of the groups or partners")
         return False
     for o in loaded.values():
         session.expunge(o)

@@ -3,6 +3,7 @@ holds them) and the group memberships."""
 
 from __future__ import annotations
 
+import logging
 import operator
 from collections.abc import Callable
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.benchmark import contributions
 from app.db import Database
-from app.models import GroupRelease
+from app.models import GroupRelease, Partner
 from app.network import groups
 from app.server import create_app
 from app.settings import Settings
@@ -82,3 +83,21 @@ async def test_submissions_reuse_the_group_memberships_the_process_keeps(
             kept_after.append([found for _version, found in groups._kept.values()])
     first = kept_after[0]
     assert first and all(len(later) == len(first) and all(map(operator.is_, later, first)) for later in kept_after[1:])
+
+
+async def test_memberships_read_in_a_session_holding_partners_are_not_kept_and_it_is_said(
+    demo_sqlite: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller may have changed its own objects: they must not become the shared ones."""
+    db = Database(demo_sqlite)
+    try:
+        async with db.read() as session:
+            held = await session.scalar(select(Partner).limit(1))
+            assert held is not None
+            with caplog.at_level(logging.DEBUG, logger="app.network.groups"):
+                found = await groups.memberships(session)
+            assert held in {p for _, members in found.groups for p in members}
+            assert all(kept is not found for _version, kept in groups._kept.values())
+            assert "not kept" in caplog.text
+    finally:
+        await db.dispose()
