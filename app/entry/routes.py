@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
+from app.benchmark.data import metric_info
 from app.benchmark.live import engine_of, publish_submission
 from app.entry.form import entry_sections, parse_entry, preview_kpis
 from app.figures.access import entering_allowed, partner_for
@@ -116,6 +117,7 @@ async def entry_submit(
         try:
             async with request.app.state.db.transaction() as session:
                 partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+                metrics = await metric_info(session)  # read once: for storing, and for the live update
                 stored = await store_month(
                     session,
                     partner,
@@ -127,6 +129,7 @@ async def entry_submit(
                     correction_months=request.app.state.settings.correction_months,
                     confirmed=data.get("bestaetigt") == "1",
                     domains=await entering_allowed(session, request.user, partner),
+                    metrics=metrics,
                 )
         except InvalidFigures as exc:
             problems = exc.errors
@@ -143,7 +146,7 @@ async def entry_submit(
         return await _page(
             request, partner_no, period, typed=typed, errors={e.field: e.message for e in problems}, status_code=400
         )
-    await publish_submission(request.app.state, partner.id, month)
+    await publish_submission(request.app.state, partner.id, month, metrics)
     flash(
         request,
         f"{format_month(month)} gespeichert und als gemeldet markiert: {len(stored.changed)} Wert(e) geändert.",

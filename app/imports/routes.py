@@ -18,6 +18,7 @@ from app.admin.common import may_administer
 from app.audit import record
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
+from app.benchmark.data import metric_info
 from app.benchmark.live import publish_submission
 from app.entry.routes import may_enter
 from app.figures.access import partner_for
@@ -124,6 +125,7 @@ async def import_apply(request: ImportRequest) -> Template:
         return Template("imports/report.html", context={"report": report, "filename": filename, "done": changed_values})
     async with state.db.transaction() as session:
         changed = await apply(session, request.user, report.parsed, date.today(), state.settings.correction_months)
+        metrics = await metric_info(session)  # once for all the months' live updates
         record(
             session,
             request.user.user_id,
@@ -137,7 +139,7 @@ async def import_apply(request: ImportRequest) -> Template:
     path.unlink(missing_ok=True)
     request.session.pop("import", None)
     for partner_id, month in changed:
-        await publish_submission(state, partner_id, month)
+        await publish_submission(state, partner_id, month, metrics)
     return Template("imports/report.html", context={"report": report, "filename": filename, "done": len(changed)})
 
 
