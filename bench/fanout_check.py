@@ -2,7 +2,7 @@
 
 One process: uvicorn (websockets-sansio) serving `socketio.AsyncServer` with the manager
 under test (--mgr default|fast|direct), and in the same event loop
-- 20 minimal websocket clients (fanout_cost.RawClient) in the room, one of them skipped
+- 20 minimal websocket clients (fanout_clients.RawClient) in the room, one of them skipped
   (`skip_sid`) on every odd emit;
 - one client with a 4 KB receive buffer that stops reading after joining, so that the
   server's transport pauses writing (for `direct`: its sends must wait in a task and the
@@ -36,7 +36,8 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fanout_manager
-from fanout_cost import RawClient, free_port
+from fanout_clients import RawClient
+from fanout_cost import free_port
 
 BIG = {"rows": [{"id": i, "text": "x" * 150} for i in range(100)]}  # ~16 KB of JSON
 

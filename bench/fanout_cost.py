@@ -54,9 +54,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
-import multiprocessing
 import os
 import signal
 import socket
@@ -64,11 +62,10 @@ import statistics
 import subprocess
 import sys
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from lean_client import frame, take_frames, upgrade_request
+from fanout_clients import ClientProcs
 
 HERE = Path(__file__).resolve().parent
 PYTHONS = {
@@ -105,305 +102,6 @@ MATRIX = [
     "mgr=direct,py=3.12",
 ]
 # ~1 KB of JSON, like a group's KPI update
-PAYLOAD = {
-    "group": 17,
-    "period": "2025-06",
-    "kpis": {f"kpi_{i:02d}": {"value": 12345.678 + i, "delta": -0.0123 * i, "rank": i} for i in range(20)},
-}
-CONNECTS_IN_FLIGHT = 25
-
-
-# ---------------------------------------------------------------- server (subprocess)
-
-
-def serve(options: dict[str, str], port: int, redis_url: str) -> None:
-    import socketio
-    import uvicorn
-
-    sys.path.insert(0, str(HERE))
-    import fanout_manager
-
-    if options["poll"] == "1":
-        fanout_manager.patch_engineio_poll()
-    if options["gc"] == "off":
-        gc.disable()
-    gc_runs: list[float] = []  # seconds of each full (generation 2) collection
-
-    def gc_callback(phase: str, info: dict[str, Any]) -> None:
-        if info["generation"] == 2:
-            if phase == "start":
-                gc_runs.append(-time.perf_counter())
-            else:
-                gc_runs[-1] += time.perf_counter()
-
-    gc.callbacks.append(gc_callback)
-    manager: Any = None
-    if options["mgr"] == "fast":
-        manager = fanout_manager.FastEmitManager()
-    elif options["mgr"] == "redis":
-        manager = socketio.AsyncRedisManager(redis_url, channel=f"fanout-{port}")
-    elif options["mgr"] == "redis-fast":
-
-        class FastRedis(socketio.AsyncRedisManager, fanout_manager.FastRoomEmit):  # type: ignore[misc]
-            pass
-
-        manager = FastRedis(redis_url, channel=f"fanout-{port}")
-    elif options["mgr"] == "redis-direct":
-
-        class DirectRedis(socketio.AsyncRedisManager, fanout_manager.DirectRoomEmit):  # type: ignore[misc]
-            pass
-
-        manager = DirectRedis(redis_url, channel=f"fanout-{port}")
-    elif options["mgr"] == "direct":
-        manager = fanout_manager.DirectEmitManager()
-    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager, logger=False, engineio_logger=False)
-    if options["mgr"] in ("direct", "redis-direct"):
-        fanout_manager.enable_direct_writes(sio)
-
-    @sio.on("join")
-    async def join(sid: str, room: str) -> bool:
-        await sio.enter_room(sid, room)
-        return True
-
-    @sio.on("blast")
-    async def blast(sid: str, seq: int) -> list[float]:
-        payload = {**PAYLOAD, "seq": seq}
-        started = time.monotonic()
-        await sio.emit("update", payload, room="room")
-        return [started, time.monotonic()]
-
-    @sio.on("gc_stats")
-    async def gc_stats(sid: str, _: Any) -> list[float]:
-        return [len(gc_runs), sum(gc_runs) * 1000, len(gc.get_objects())]
-
-    @sio.on("members")
-    async def members(sid: str, room: str) -> int:
-        return len(list(sio.manager.get_participants("/", room)))
-
-    app = socketio.ASGIApp(sio)
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        if options["eager"] == "1":
-            loop.set_task_factory(asyncio.eager_task_factory)
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            ws=options["ws"],
-            ws_per_message_deflate=False,  # as the portal's `portal serve`
-            log_level="warning",
-            lifespan="off",
-        )
-        config.load()
-        info = {
-            "python": sys.version.split()[0],
-            "loop": type(loop).__module__ + "." + type(loop).__name__,
-            "ws_protocol": config.ws_protocol_class.__module__ + "." + config.ws_protocol_class.__name__,
-            "task_factory": getattr(loop.get_task_factory(), "__name__", None),
-            "manager": type(sio.manager).__name__,
-            "poll": fanout_manager.__name__ if options["poll"] == "1" else "engineio",
-        }
-        print(json.dumps(info), flush=True)
-        await uvicorn.Server(config).serve()
-
-    if options["loop"] == "uvloop":
-        import uvloop
-
-        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
-    else:
-        runner = asyncio.Runner()
-    with runner:
-        runner.run(main())
-
-
-# ---------------------------------------------------------------- clients (child processes)
-
-
-class RawClient(asyncio.Protocol):
-    """A minimal Engine.IO/Socket.IO websocket client on a bare asyncio protocol (its own framing): joins
-    "room", answers pings, and notes each `update` with as little client CPU as can be, so that the spread
-    shows the server's side rather than python-socketio's client."""
-
-    def __init__(self, owner: Clients, joined: asyncio.Future[bool]) -> None:
-        self.owner, self.joined = owner, joined
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.transport: Any = None
-        self.join_answer: Any = None
-
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-        transport.write(upgrade_request("127.0.0.1"))
-
-    def send_text(self, text: bytes) -> None:
-        self.transport.write(frame(0x1, text))
-
-    def data_received(self, data: bytes) -> None:
-        now = time.monotonic()
-        buffer = self.buffer
-        buffer += data
-        if not self.upgraded:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if b" 101 " not in buffer[:end]:
-                self.joined.set_exception(ConnectionError(bytes(buffer[:end]).decode(errors="replace")))
-                return
-            del buffer[: end + 4]
-            self.upgraded = True
-        for opcode, payload in take_frames(buffer):
-            if opcode == 1:
-                self.on_text(payload, now)
-            elif opcode == 9:  # websocket ping of uvicorn
-                self.transport.write(frame(0xA, payload))
-
-    def on_text(self, payload: bytes, now: float) -> None:
-        if payload.startswith(b'42["update"'):
-            at = payload.rfind(b'"seq":') + 6
-            self.owner.on_update({"seq": int(payload[at : payload.index(b"}", at)])}, now)
-        elif payload == b"2":
-            self.send_text(b"3")
-        elif payload.startswith(b"0{"):
-            self.send_text(b"40")
-        elif payload.startswith(b"40"):
-            self.send_text(b'420["join","room"]')
-        elif payload.startswith(b"430") and not self.joined.done():
-            self.join_answer = json.loads(payload[3:])
-            self.joined.set_result(True)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.joined.done():
-            self.joined.set_exception(ConnectionError("closed"))
-
-    async def disconnect(self) -> None:
-        self.transport.close()
-
-
-class Clients:
-    def __init__(self, index: int, counts: Any) -> None:
-        self.index, self.counts = index, counts
-        self.clients: list[Any] = []
-        self.seen: dict[int, list[float]] = {}  # seq -> [first, last, count]
-
-    def on_update(self, data: dict[str, Any], now: float | None = None) -> None:
-        now = now or time.monotonic()
-        entry = self.seen.get(data["seq"])
-        if entry is None:
-            self.seen[data["seq"]] = [now, now, 1]
-        else:
-            entry[1] = now
-            entry[2] += 1
-        self.counts[self.index] += 1
-
-    async def connect(self, url: str, n: int, kind: str) -> int:
-        import socketio
-
-        limit = asyncio.Semaphore(CONNECTS_IN_FLIGHT)
-        failed = 0
-        if kind == "raw":
-            loop = asyncio.get_running_loop()
-            port = int(url.rsplit(":", 1)[1])
-
-            async def raw() -> None:
-                nonlocal failed
-                joined: asyncio.Future[bool] = loop.create_future()
-                async with limit:
-                    try:
-                        _, protocol = await loop.create_connection(lambda: RawClient(self, joined), "127.0.0.1", port)
-                        await asyncio.wait_for(joined, 30)
-                    except Exception:
-                        failed += 1
-                        return
-                self.clients.append(protocol)
-
-            await asyncio.gather(*(raw() for _ in range(n)))
-            return failed
-
-        async def one() -> None:
-            nonlocal failed
-            client = socketio.AsyncClient(reconnection=False)
-
-            async def update(data: dict[str, Any]) -> None:
-                self.on_update(data)
-
-            client.on("update", update)
-            async with limit:
-                try:
-                    await client.connect(url, transports=["websocket"], wait_timeout=30)
-                    await client.call("join", "room", timeout=30)
-                except Exception:
-                    failed += 1
-                    return
-            self.clients.append(client)
-
-        await asyncio.gather(*(one() for _ in range(n)))
-        return failed
-
-    async def disconnect(self) -> None:
-        await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
-        self.clients, self.seen = [], {}
-        self.counts[self.index] = 0
-
-
-def client_main(conn: Connection, index: int, counts: Any) -> None:
-    import logging
-
-    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
-    logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
-
-    async def loop() -> None:
-        clients = Clients(index, counts)
-        ev = asyncio.get_running_loop()
-        while True:
-            command, argument = await ev.run_in_executor(None, conn.recv)
-            if command == "connect":
-                conn.send(await clients.connect(*argument))
-            elif command == "seen":
-                conn.send(clients.seen)
-            elif command == "disconnect":
-                await clients.disconnect()
-                conn.send(None)
-            elif command == "stop":
-                await clients.disconnect()
-                conn.send(None)
-                return
-
-    asyncio.run(loop())
-
-
-class ClientProcs:
-    def __init__(self, processes: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.counts = context.RawArray("q", processes)
-        self.pipes: list[Connection] = []
-        self.procs = []
-        for i in range(processes):
-            ours, theirs = context.Pipe()
-            proc = context.Process(target=client_main, args=(theirs, i, self.counts), daemon=True)
-            proc.start()
-            self.pipes.append(ours)
-            self.procs.append(proc)
-
-    def ask(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
-        for pipe, argument in zip(self.pipes, arguments or [None] * len(self.pipes), strict=True):
-            pipe.send((command, argument))
-        return [pipe.recv() for pipe in self.pipes]
-
-    async def ask_async(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
-        return await asyncio.get_running_loop().run_in_executor(None, self.ask, command, arguments)
-
-    def received(self) -> int:
-        return sum(self.counts)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.ask("stop")
-        for proc in self.procs:
-            proc.join(5)
-
-
-# ---------------------------------------------------------------- driver
 
 
 def cpu_ns(pid: int) -> int:
@@ -447,7 +145,7 @@ async def measure(spec: str, args: argparse.Namespace, procs: ClientProcs) -> di
     python = PYTHONS[options["py"]]
     port = free_port()
     server = subprocess.Popen(
-        [python, str(Path(__file__).resolve()), "serve", json.dumps(options), str(port), args.redis_url],
+        [python, str(HERE / "fanout_server.py"), json.dumps(options), str(port), args.redis_url],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -597,9 +295,6 @@ async def drive(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--client-procs", type=int, default=2)
