@@ -94,7 +94,23 @@ def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[
     asyncio.run(process.serve(conn))
 
 
-class ClientPool:
+class Piped:
+    """Child processes, each at the other end of one of `pipes`, answering commands in turn."""
+
+    pipes: list[Connection]
+
+    def ask(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
+        """Send `command` to every process (with its own argument, or None) and answer their replies in order."""
+        for pipe, argument in zip(self.pipes, arguments or [None] * len(self.pipes), strict=True):
+            pipe.send((command, argument))
+        return [pipe.recv() for pipe in self.pipes]
+
+    async def ask_async(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
+        """`ask` without blocking the caller's event loop (its own sockets keep answering)."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.ask, command, arguments)
+
+
+class ClientPool(Piped):
     """Processes of one `ClientProcess` kind; each command goes to every process and collects their answers.
 
     `kind` must be importable by a spawned child: a module-level class (of the benchmark's
@@ -113,16 +129,6 @@ class ClientPool:
             process.start()
             self.pipes.append(ours)
             self.processes.append(process)
-
-    def ask(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
-        """Send `command` to every process (with its own argument, or None) and answer their replies in order."""
-        for pipe, argument in zip(self.pipes, arguments or [None] * len(self.pipes), strict=True):
-            pipe.send((command, argument))
-        return [pipe.recv() for pipe in self.pipes]
-
-    async def ask_async(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
-        """`ask` without blocking the caller's event loop (its own sockets keep answering)."""
-        return await asyncio.get_running_loop().run_in_executor(None, self.ask, command, arguments)
 
     def shares(self, tokens: list[str]) -> list[list[str]]:
         """Tokens dealt round-robin: process i gets tokens[i], tokens[i + n], ..."""

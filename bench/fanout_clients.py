@@ -11,6 +11,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
+from clients import Piped
 from lean_client import frame, take_frames, upgrade_request
 
 CONNECTS_IN_FLIGHT = 25
@@ -168,7 +169,7 @@ def client_main(conn: Connection, index: int, counts: Any) -> None:
     asyncio.run(loop())
 
 
-class ClientProcs:
+class ClientProcs(Piped):
     def __init__(self, processes: int) -> None:
         context = multiprocessing.get_context("spawn")
         self.counts = context.RawArray("q", processes)
@@ -180,14 +181,6 @@ class ClientProcs:
             proc.start()
             self.pipes.append(ours)
             self.procs.append(proc)
-
-    def ask(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
-        for pipe, argument in zip(self.pipes, arguments or [None] * len(self.pipes), strict=True):
-            pipe.send((command, argument))
-        return [pipe.recv() for pipe in self.pipes]
-
-    async def ask_async(self, command: str, arguments: list[Any] | None = None) -> list[Any]:
-        return await asyncio.get_running_loop().run_in_executor(None, self.ask, command, arguments)
 
     def received(self) -> int:
         return sum(self.counts)
