@@ -25,7 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kpi.anonymity import _pattern_safe, _versions, differencing_safe_matrix
+from kpi.anonymity import _pattern_safe, differencing_safe_matrix
+from kpi.versions import numbered_versions
 from tests.kpi.test_anonymity_differencing import (
     realistic_history,
     reference_safe,
@@ -51,7 +52,7 @@ def uncached(matrix: np.ndarray) -> bool:
 def measure(label: str, matrix: np.ndarray, reference: bool) -> None:
     new_ms, verdict = timed(lambda: uncached(matrix), 7)
     cached_ms, _ = timed(lambda: differencing_safe_matrix(matrix), 7)
-    versions_ms, _ = timed(lambda: _versions(matrix), 7)
+    versions_ms, _ = timed(lambda: numbered_versions(matrix), 7)
     line = f"{label:32} {'safe' if verdict else 'unsafe':6}  new {new_ms:7.1f} ms (cached {cached_ms:5.1f})"
     if reference:
         old_ms, expected = timed(lambda: reference_safe(matrix), 1)

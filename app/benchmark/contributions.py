@@ -20,13 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.models import ReleaseContribution
-from kpi.anonymity import (
-    AnonymityPolicy,
-    column_versions,
-    distinct_columns_after,
-    next_versions_row,
-    releasable_versions,
-)
+from kpi.anonymity import AnonymityPolicy, releasable_versions
+from kpi.versions import column_versions, distinct_columns_after, next_versions_row
 
 
 @dataclass(frozen=True)
@@ -40,14 +35,14 @@ class CellHistory:
     # on to all before them.
     _parent: list[CellHistory] = field(default_factory=list, compare=False, repr=False)
     _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
-    # kpi.anonymity.distinct_columns_after of the versions, computed with them
+    # kpi.versions.distinct_columns_after of the versions, computed with them
     _distinct: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
     # Arrays whose first rows are `matrix` and the versions, with rows free for the next release (`_grown`).
     _room: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
     _versions_room: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
 
     def versions(self) -> np.ndarray:
-        """kpi.anonymity.column_versions of `matrix` (asked for only where the audit runs)."""
+        """kpi.versions.column_versions of `matrix` (asked for only where the audit runs)."""
         if not self._versions:
             parent = self._parent.pop() if self._parent else None
             if parent is not None and len(parent.matrix) == len(self.matrix) - 1:

@@ -6,7 +6,8 @@ import numpy as np
 
 from app.benchmark import contributions
 from app.benchmark.contributions import first_release
-from kpi.anonymity import AnonymityPolicy, column_versions, differencing_safe_matrix, may_release_matrix
+from kpi.anonymity import AnonymityPolicy, differencing_safe_matrix, may_release_matrix
+from kpi.versions import column_versions
 
 
 def test_versions_of_a_history_grown_release_by_release_equal_those_of_its_whole_matrix() -> None:

@@ -14,17 +14,14 @@ from hypothesis import strategies as st
 
 from kpi.anonymity import (
     AnonymityPolicy,
-    _versions,
-    column_versions,
     differencing_safe,
     differencing_safe_matrix,
     differencing_safe_versions,
-    distinct_columns_after,
     may_release,
     may_release_matrix,
-    next_versions,
     releasable_versions,
 )
+from kpi.versions import column_versions, distinct_columns_after, next_versions, numbered_versions
 
 
 def reference_versions(matrix: np.ndarray) -> np.ndarray:
@@ -120,7 +117,7 @@ def histories(draw: st.DrawFn) -> np.ndarray:
 @given(small_matrices)
 def test_versions_are_numbered_as_by_the_loop(rows: list[list[float]]) -> None:
     matrix = np.array(rows)
-    assert np.array_equal(_versions(matrix), reference_versions(matrix))
+    assert np.array_equal(numbered_versions(matrix), reference_versions(matrix))
 
 
 @settings(max_examples=1500, deadline=None)
@@ -132,7 +129,7 @@ def test_any_small_history_is_decided_as_by_the_reference(rows: list[list[float]
 @settings(max_examples=1500, deadline=None)
 @given(histories())
 def test_histories_of_few_changes_are_decided_as_by_the_reference(matrix: np.ndarray) -> None:
-    assert np.array_equal(_versions(matrix), reference_versions(matrix))
+    assert np.array_equal(numbered_versions(matrix), reference_versions(matrix))
     decide_alike(matrix)
 
 
