@@ -25,7 +25,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -109,6 +109,25 @@ class Turns:
 
 
 @dataclass
+class Arrivals:
+    """When the last one came, and the usual time between them (moving averages)."""
+
+    last: float = -math.inf
+    spacing: float = math.inf
+    deviation: float = 0.0  # how far a spacing usually is from `spacing`
+
+    def note(self, now: float) -> None:
+        if math.isfinite(self.last):
+            gap = now - self.last
+            if math.isinf(self.spacing):
+                self.spacing = gap
+            else:
+                self.deviation = 0.8 * self.deviation + 0.2 * abs(gap - self.spacing)
+                self.spacing = 0.8 * self.spacing + 0.2 * gap
+        self.last = now
+
+
+@dataclass
 class _Group:
     check: Check | None = None  # the newest check asked for: it reads the figures as they are then
     running: bool = False
@@ -116,20 +135,8 @@ class _Group:
     ready_at: float = -math.inf  # the next check may begin from then on
     cost: float = 0.0  # seconds the last check took
     weight: int = 1  # the dashboards waiting for its release
-    last_ask: float = -math.inf
-    spacing: float = math.inf  # the usual time between the group's submissions (moving average)
-    deviation: float = 0.0  # how far a spacing usually is from that (moving average)
+    asks: Arrivals = field(default_factory=Arrivals)  # the group's submissions
     waiter: asyncio.Task[None] | None = None  # the check waiting for its time in the background
-
-    def note_ask(self, now: float) -> None:
-        if math.isfinite(self.last_ask):
-            gap = now - self.last_ask
-            if math.isinf(self.spacing):
-                self.spacing = gap
-            else:
-                self.deviation = 0.8 * self.deviation + 0.2 * abs(gap - self.spacing)
-                self.spacing = 0.8 * self.spacing + 0.2 * gap
-        self.last_ask = now
 
 
 class CoalescedReleases:
@@ -154,7 +161,7 @@ class CoalescedReleases:
         self.share = share
         self.patience = patience or Patience()
         self._groups: dict[Key, _Group] = {}
-        self._submissions = _Group()  # when the last submission came, and their usual spacing
+        self._submissions = Arrivals()  # every group's
         self._turns = Turns()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -165,7 +172,7 @@ class CoalescedReleases:
         if len(self._groups) > 64:
             self._forget_idle(now)
         group = self._groups.setdefault(key, _Group())
-        group.note_ask(now)
+        group.asks.note(now)
         group.check, group.asked, group.weight = check, True, max(1, weight)
         if group.running or self._closing:
             return  # the running check's end sees `asked` and plans the next
@@ -177,30 +184,30 @@ class CoalescedReleases:
     def _forget_idle(self, now: float) -> None:
         for key, group in list(self._groups.items()):
             waiting = group.waiter is not None and not group.waiter.done()
-            if not (group.running or group.asked or waiting) and now - group.last_ask > ACTIVE:
+            if not (group.running or group.asked or waiting) and now - group.asks.last > ACTIVE:
                 del self._groups[key]
 
     def note_submission(self) -> None:
         """A submission came (before `run` for each of its groups): how often they come tells when they stopped."""
-        self._submissions.note_ask(time.monotonic())
+        self._submissions.note(time.monotonic())
 
     def quiet_from(self) -> float:
         """When the submissions will count as stopped if none comes before (never, if none was noted)."""
         usual = self._submissions
         if math.isinf(usual.spacing):
             return math.inf
-        return usual.last_ask + max(QUIET_LEAST, usual.spacing + QUIET_DEVIATIONS * usual.deviation)
+        return usual.last + max(QUIET_LEAST, usual.spacing + QUIET_DEVIATIONS * usual.deviation)
 
     def _owed_until(self, group: _Group) -> float:
         if self.share >= 1:  # all the time for checks: no periods, and none waits for a submission
             return group.ready_at
-        return group.ready_at + self.patience.seconds(group.spacing)
+        return group.ready_at + self.patience.seconds(group.asks.spacing)
 
     def period(self, now: float) -> float:
         """Seconds between the starts of a group's checks: the active groups' last checks together, by the share."""
         if self.share >= 1:
             return 0.0
-        cost = sum(g.cost for g in self._groups.values() if now - g.last_ask < ACTIVE or g.running)
+        cost = sum(g.cost for g in self._groups.values() if now - g.asks.last < ACTIVE or g.running)
         return cost / self.share
 
     async def _check(self, key: Key, group: _Group) -> None:

@@ -102,7 +102,7 @@ _RELEASE_ROW = select(GroupRelease.id, GroupRelease.released_at).where(
     GroupRelease.period == bindparam("period"),
     GroupRelease.span == bindparam("span"),
 )
-_VERSIONS = select(GroupRelease.versions, GroupRelease.cells).where(GroupRelease.id == bindparam("id"))
+_STORED = select(GroupRelease.versions, GroupRelease.cells).where(GroupRelease.id == bindparam("id"))
 
 
 async def published_if_current(
@@ -117,7 +117,7 @@ async def published_if_current(
         _kept.move_to_end(key)
         return cached
     record = await session.get(GroupRelease, key[0])
-    if record is None or not record.cells:
+    if record is None:  # deleted meanwhile (its group was)
         return None
     return await published(session, record)
 
@@ -140,7 +140,7 @@ async def current_release_key(
         return None
     key = (row.id, row.released_at)
     if not known_current(key, state):
-        stored = (await session.execute(_VERSIONS, {"id": row.id})).first()
+        stored = (await session.execute(_STORED, {"id": row.id})).first()
         if stored is None or not stored.cells:  # a row created but never released: a release is due
             return None
         if may_rerelease(stored.versions, await versions_of(session, members, months, reports), engine.policy):
