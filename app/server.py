@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
+from app.benchmark.live import check_recent_releases, check_releases
+from app.benchmark.release_leader import SWEEP_SECONDS, ReleaseLeader
 from app.chat import api as chat_api
 from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
@@ -89,10 +92,20 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state.sms = gateway_for(settings)
         state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
         state.retention = asyncio.create_task(purge_periodically(state.db, 3600))
+        if settings.redis_url:  # perhaps several workers: one of them runs the release checks
+            state.release_leader = ReleaseLeader(
+                settings.redis_url,
+                settings.redis_channel,
+                check=partial(check_releases, state),
+                sweep=partial(check_recent_releases, state, SWEEP_SECONDS),
+            )
+            state.release_leader.start()
 
     async def stop() -> None:
         state.sweeper.cancel()
         state.retention.cancel()
+        if "release_leader" in state:
+            await state.release_leader.close()
         if "coalesced_releases" in state:
             await state.coalesced_releases.close()
         await state.sio.shutdown()

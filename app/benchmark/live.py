@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Coroutine
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
 from litestar.datastructures import State
+from sqlalchemy import select
 
 from app.benchmark.contributions import remember_histories
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
 from app.benchmark.pacing import CoalescedReleases, Later
 from app.benchmark.published import current_release_key
+from app.benchmark.release_leader import ReleaseLeader
 from app.benchmark.service import (
     partner_kpis,
     plan_release,
@@ -23,8 +25,9 @@ from app.benchmark.service import (
 )
 from app.chat.notes import reporting_note
 from app.db import CANNOT_SERVE
-from app.models import ComparisonGroup, Metric, Partner
-from app.network.groups import groups_of_partner
+from app.models import ComparisonGroup, Metric, MonthReport, Partner
+from app.models.base import utcnow
+from app.network.groups import groups_of_partner, memberships
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
 from kpi.months import format_month
@@ -67,17 +70,32 @@ async def publish_submission(
                 return {}
             kpis = await partner_kpis(session, engine, partner, month)
         await state.publisher.kpi_own(partner.id, partner.number, period, kpis)
-        # A session of its own: in one holding the partner, the shared group memberships
-        # could not be kept and would be read again (app.network.groups._detach).
-        async with state.db.read() as session:
-            groups = await groups_of_partner(session, partner.id)
-            exposure = exposures(engine, metrics if metrics is not None else await metric_info(session))
     except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None
+    leader: ReleaseLeader | None = state.get("release_leader")
+    if leader is None or not await leader.forward(partner_id, month):
+        await check_releases(state, partner_id, month, metrics)
+    return kpis
+
+
+async def check_releases(state: State, partner_id: int, month: date, metrics: dict[str, Metric] | None = None) -> None:
+    """After a submission of the partner: check its groups' releases and push those re-released,
+    here or (several workers) in the worker it was forwarded to (app.benchmark.release_leader)."""
+    # Before reading anything: how often submissions come tells when they stopped (app.benchmark.pacing).
+    _coalesced(state).note_submission()
+    try:
+        engine = await engine_of(state)
+        # A session of its own: in one holding the partner, the shared group memberships
+        # could not be kept and would be read again (app.network.groups._detach).
+        async with state.db.read() as session:
+            groups = await groups_of_partner(session, partner_id)
+            exposure = exposures(engine, metrics if metrics is not None else await metric_info(session))
+    except CANNOT_SERVE as exc:
+        logger.warning("no release check after a submission of partner id %s: %s", partner_id, exc)
+        return
     # One transaction per group, each pushed as soon as it is committed: the first group's
     # dashboards need not wait for the releases of every other group of the partner.
-    _coalesced(state).note_submission()
     for group, members in groups:
 
         async def release(
@@ -88,7 +106,7 @@ async def publish_submission(
             except Exception:
                 # The figures are stored; only this group's push failed. Dashboards re-fetch, the next
                 # submission releases again, and the submitter must not see an error for a saved month.
-                logger.exception("releasing %s failed after a submission of partner %s", group.name, partner.number)
+                logger.exception("releasing %s failed after a submission of partner id %s", group.name, partner_id)
                 return None
             if isinstance(cells, Later):
                 return cells.seconds
@@ -99,7 +117,29 @@ async def publish_submission(
             return None
 
         await _coalesced(state).run((group.id, month), release, weight=len(members))
-    return kpis
+
+
+async def check_recent_releases(state: State, seconds: float) -> None:
+    """The release checks after every submission of the last `seconds`, one partner per set of groups
+    (a worker taking over the checks from another, which may have left some undone)."""
+    since = utcnow() - timedelta(seconds=seconds)
+    try:
+        async with state.db.read() as session:
+            recent = (
+                await session.execute(
+                    select(MonthReport.partner_id, MonthReport.month).where(MonthReport.submitted_at >= since)
+                )
+            ).all()
+            found = await memberships(session)
+    except CANNOT_SERVE as exc:
+        logger.warning("no release checks of recent submissions: %s", exc)
+        return
+    covered: set[tuple[int, date]] = set()
+    for partner_id, month in recent:
+        groups = {(group.id, month) for group, _ in found.by_partner.get(partner_id, [])}
+        if not groups <= covered:
+            covered |= groups
+            await check_releases(state, partner_id, month)
 
 
 def _coalesced(state: State) -> CoalescedReleases:

@@ -62,12 +62,18 @@ class Patience:
 
 # A group counts as active (its checks share the time with the others) this long after a submission.
 ACTIVE = 5.0
-# The submissions have stopped when none came for their usual spacing and this many usual
+# The submissions have stopped when none came for twice their usual spacing and four usual
 # deviations from it (at least QUIET_LEAST seconds): checks still owed need not wait for their
 # periods, nothing is crowded out. Submissions at random moments (a Poisson stream) pause that
-# long about once in fifty; a steady stream hardly deviates, and its end is seen soon.
+# long about once in four hundred; a steady stream deviates little, and its end is seen soon.
+# (Once the spacing: a steady stream through two busy workers paused that long every thirtieth
+# gap, and each time every owed check began at once, queueing for its turn: bench/README.md.)
+QUIET_SPACINGS = 2.0
 QUIET_DEVIATIONS = 4.0
 QUIET_LEAST = 0.05
+# A loop that wakes a task this much later than asked was busy (with a check, a fan-out):
+# submissions that came meanwhile may not be noted yet, so no silence is seen then.
+QUIET_LATE = 0.01
 
 
 class Turns:
@@ -196,7 +202,7 @@ class CoalescedReleases:
         usual = self._submissions
         if math.isinf(usual.spacing):
             return math.inf
-        return usual.last + max(QUIET_LEAST, usual.spacing + QUIET_DEVIATIONS * usual.deviation)
+        return usual.last + max(QUIET_LEAST, QUIET_SPACINGS * usual.spacing + QUIET_DEVIATIONS * usual.deviation)
 
     def _owed_until(self, group: _Group) -> float:
         if self.share >= 1:  # all the time for checks: no periods, and none waits for a submission
@@ -210,16 +216,22 @@ class CoalescedReleases:
         cost = sum(g.cost for g in self._groups.values() if now - g.asks.last < ACTIVE or g.running)
         return cost / self.share
 
-    async def _check(self, key: Key, group: _Group) -> None:
+    async def _check(self, key: Key, group: _Group, quiet: tuple[float, float] | None = None) -> None:
+        """Run the group's check when its turn comes; `quiet`: (when, until) if it began because
+        the submissions had stopped then, though it could wait for the group's next one until."""
         if group.waiter is not None and group.waiter is not asyncio.current_task():
             group.waiter.cancel()
         group.waiter = None
         group.running = True
         retry: float | None = None
+        resume: float | None = None
         try:
             # Of the checks waiting, the one whose time per waiting dashboard is least goes first
             # (Smith's rule: the least waiting of all dashboards together).
             async with self._turns.turn(group.cost / group.weight):
+                if quiet is not None and self._resumed(group, *quiet):
+                    resume = quiet[1]  # with the group's next submission after all
+                    return
                 group.asked = False  # whoever asked so far is covered by this check
                 start = time.monotonic()
                 assert group.check is not None
@@ -238,8 +250,16 @@ class CoalescedReleases:
             if retry is not None:
                 group.asked = True
                 self._wait(key, group, time.monotonic() + retry, owed=False)
+            elif resume is not None:
+                self._wait(key, group, resume)
             elif group.asked:
                 self._wait(key, group, self._owed_until(group))
+
+    def _resumed(self, group: _Group, when: float, until: float) -> bool:
+        """The submissions came again while the check waited for its turn (they had only paused), though
+        none of the group's: its next one may yet begin the check, letting the others' turns go first."""
+        now = time.monotonic()
+        return now < until and self.quiet_from() > now and group.asks.last < when
 
     def _wait(self, key: Key, group: _Group, until: float, owed: bool = True) -> None:
         """Check the group at `until` in the background, unless a submission begins the check before;
@@ -248,11 +268,24 @@ class CoalescedReleases:
             return
 
         async def wait() -> None:
-            # Each submission moves the moment the submissions count as stopped: look again then.
-            while (rest := min(until, self.quiet_from() if owed else until) - time.monotonic()) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(rest)
+            wake = -math.inf  # look at once
+            while True:
+                if slept := (rest := wake - time.monotonic()) > 0:
+                    await asyncio.sleep(rest)
+                now = time.monotonic()
+                if now >= until:
+                    break
+                # Each submission moves the moment the submissions count as stopped: look again then.
+                if (quiet := self.quiet_from() if owed else until) > now:
+                    wake = min(until, quiet)
+                elif slept and now - wake > QUIET_LATE:
+                    # Woken late, the loop was busy: submissions may wait unread in it. They
+                    # have stopped only if none comes while it is free for a moment.
+                    wake = now + QUIET_LEAST
+                else:
+                    break
             if group.asked and not group.running:
-                await self._check(key, group)
+                await self._check(key, group, (now, until) if now < until else None)
 
         group.waiter = self.soon(wait())
 
