@@ -80,8 +80,9 @@ class ReleaseLeader:
         return bool(received)
 
     def status(self) -> dict[str, Any]:
-        """For `/healthz`."""
-        return {"leading": self.leading, "forwarded": self.forwarded, "received": self.received}
+        """For `/healthz`: whether this worker leads or knows a leader to forward to; asks sent and got."""
+        following = self.leader is not None and not self.leading
+        return {"leading": self.leading, "following": following, "forwarded": self.forwarded, "received": self.received}
 
     async def close(self) -> None:
         for task in self._tasks:

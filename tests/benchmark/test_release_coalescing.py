@@ -243,3 +243,90 @@ def test_a_share_outside_what_makes_sense_is_refused() -> None:
     for share in (0.0, -0.5, 1.5):
         with pytest.raises(ValueError, match="share"):
             CoalescedReleases(share)
+
+
+class Stream:
+    """Submissions of several groups at set moments, each a request of its own: noted as a
+    submission after `hops` rounds of the event loop (a request's way to it), then its group's check asked for."""
+
+    def __init__(self, releases: CoalescedReleases, hops: int = 0) -> None:
+        self.releases, self.hops = releases, hops
+        self.began = time.monotonic()
+        self.requests: list[asyncio.Task[None]] = []
+
+    async def play(self, moments: list[tuple[float, Checks | None]]) -> None:
+        """`moments`: (seconds after the stream began, the group's checks or None for another group's submission)."""
+        for at, checks in moments:
+            await asyncio.sleep(max(0.0, self.began + at - time.monotonic()))
+            self.requests.append(asyncio.create_task(self._submit(checks)))
+        await asyncio.gather(*self.requests)
+        await self.releases.idle()
+
+    async def _submit(self, checks: Checks | None) -> None:
+        for _ in range(self.hops):
+            await asyncio.sleep(0)
+        self.releases.note_submission()
+        if checks is not None:
+            checks.commit()
+            await self.releases.run((id(checks), MONTH), checks.check)
+
+    def at(self, moment: float) -> float:
+        return self.began + moment
+
+
+def steady(start: float, end: float, spacing: float) -> list[tuple[float, Checks | None]]:
+    """Other groups' submissions every `spacing` seconds from `start` until before `end`."""
+    return [(start + i * spacing, None) for i in range(round((end - start) / spacing))]
+
+
+def lags(checks: Checks) -> list[float]:
+    """For each check: how long after the group's last submission before it it began."""
+    return [start - max(t for t in checks.committed_at if t <= start) for start, _ in checks.runs]
+
+
+async def test_a_pause_of_a_little_more_than_the_usual_spacing_is_not_taken_for_the_end_of_the_submissions() -> None:
+    releases = CoalescedReleases(share=0.2)
+    group = Checks(seconds=0.05)  # a period of 250 ms
+    stream = Stream(releases)
+    # One every 40 ms, once a gap of 60 ms (0.12-0.18 s) while the group's second submission is owed.
+    moments = [(0.0, group), (0.04, group), (0.08, None), (0.12, None), *steady(0.18, 0.34, 0.04), (0.34, group)]
+    await stream.play([*moments, *steady(0.38, 0.6, 0.04)])
+    # The owed check waited for the group's next submission (after its period) and showed it at once.
+    assert group.seen == [1, 3]
+    assert group.runs[1][0] >= stream.at(0.34)
+    assert max(lags(group)) < 0.005
+
+
+async def test_a_late_wake_of_a_busy_loop_is_not_taken_for_the_end_of_the_submissions() -> None:
+    releases = CoalescedReleases(share=0.2)
+    group = Checks(seconds=0.05)  # a period of 250 ms
+    stream = Stream(releases, hops=5)
+
+    async def busy() -> None:  # a fan-out holding the loop while submissions arrive
+        await asyncio.sleep(max(0.0, stream.at(0.2) - time.monotonic()))
+        time.sleep(0.1)  # noqa: ASYNC251 (the point: blocking the loop)
+
+    blocker = asyncio.create_task(busy())
+    # One every 20 ms; the group's at 0, 0.06 (owed until its period is over at 0.25 s) and 0.4 s.
+    moments = [(at, group if at in (0.0, 0.06, 0.4) else None) for at in (round(i * 0.02, 2) for i in range(30))]
+    await stream.play(moments)
+    await blocker
+    # Not begun when the loop came free (the stream had not stopped), but with the group's next submission.
+    assert group.seen == [1, 3]
+    assert max(lags(group)) < 0.005
+
+
+async def test_a_check_begun_at_a_pause_waits_again_for_its_group_if_the_submissions_resume_before_its_turn() -> None:
+    releases = CoalescedReleases(share=0.2)
+    small, large = Checks(seconds=0.02), Checks(seconds=0.1)
+    stream = Stream(releases)
+    # One every 20 ms, but none at 0.54-0.58 s. The large group's at 0 (its period: 0.5 s) and at 0.52 s
+    # (due: begins at once and runs 100 ms); the small group's at 0.1 s (its period: 0.12 s / 0.2,
+    # until 0.7 s), 0.14 s (owed) and 0.8 s.
+    groups = {0.0: large, 0.1: small, 0.14: small, 0.52: large, 0.8: small}
+    moments = [(at, groups.get(at)) for at in (round(i * 0.02, 2) for i in range(50)) if not 0.52 < at < 0.6]
+    await stream.play(moments)
+    # At the pause the small group's owed check queued for its turn; when it came, the submissions
+    # had resumed, so the check waited for the group's next submission after its period and showed it.
+    assert small.seen == [1, 3]
+    assert max(lags(small)) < 0.005

@@ -172,3 +172,56 @@ async def test_a_worker_killed_during_a_burst_loses_no_acknowledged_submission(
         for number in partners:
             answer = await api.put(f"/api/v1/partners/{number}/figures/{MONTH}", json=_values(number, 999))
             assert answer.status_code == 200, answer.text
+
+
+async def _health(portal: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=portal, timeout=5) as client:
+        report: dict[str, Any] = (await client.get("/healthz")).json()
+    return report
+
+
+async def _settled(portals: list[str]) -> list[str]:
+    """The portals whose worker runs the release checks, once every other one knows it."""
+    for _ in range(100):
+        parts = [(await _health(portal))["release_checks"] for portal in portals]
+        leading = [portal for portal, part in zip(portals, parts, strict=True) if part["leading"]]
+        if leading and all(part["leading"] or part["following"] for part in parts):
+            return leading
+        await asyncio.sleep(0.1)
+    return []
+
+
+async def test_one_worker_checks_the_releases_and_another_takes_over_when_it_dies(
+    scale_out_env: dict[str, str], postgres_url: str
+) -> None:
+    admin, listener_token = await token_for(postgres_url, "admin"), await token_for(postgres_url, "gf1002")
+    async with serving_process(scale_out_env) as one, serving_process(scale_out_env) as other:
+        leading = await _settled([one.url, other.url])
+        assert len(leading) == 1, leading
+        leader, follower = (one, other) if leading == [one.url] else (other, one)
+
+        # A figure submitted to the follower is released by the leader: dashboards on either get it.
+        dashboard, _ = await _socket(follower.url, listener_token)
+        updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        dashboard.on("kpi:update", updates.put_nowait)
+        async with httpx.AsyncClient(base_url=follower.url, headers={"Authorization": f"Bearer {admin}"}) as api:
+            answer = await api.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"units_new": 17})
+            assert answer.status_code == 200, answer.text
+            first = await asyncio.wait_for(updates.get(), 10)
+            assert first["period"] == MONTH
+            assert (await _health(follower.url))["release_checks"]["forwarded"] == 1
+            assert (await _health(leader.url))["release_checks"]["received"] == 1
+
+            # The leader dies without resigning: once its lease lapses the follower takes the checks over.
+            os.kill((await _health(leader.url))["worker"], signal.SIGKILL)
+            assert await _settled([follower.url]) == [follower.url]
+            # Re-released after three more changed partners; a cell shows from five contributors on.
+            for number in range(1002, 1008):
+                answer = await api.put(f"/api/v1/partners/{number}/figures/{MONTH}", json={"units_new": 20})
+                assert answer.status_code == 200, answer.text
+            shown: list[int | None] = []
+            while 7 not in shown:
+                update = await asyncio.wait_for(updates.get(), 10)
+                shown.append(update["kpis"]["units_new"].get("n"))
+        await dashboard.disconnect()
+        assert (await _health(follower.url))["release_checks"]["received"] == 0  # it checked its own
