@@ -30,7 +30,7 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
-from app.benchmark.live import check_recent_releases, check_releases
+from app.benchmark.live import check_recent_releases, check_releases, note_arrival
 from app.benchmark.release_leader import SWEEP_SECONDS, ReleaseLeader
 from app.chat import api as chat_api
 from app.chat import routes as chat_routes
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                 settings.redis_channel,
                 check=partial(check_releases, state),
                 sweep=partial(check_recent_releases, state, SWEEP_SECONDS),
+                arrived=partial(note_arrival, state),
             )
             state.release_leader.start()
 

@@ -61,6 +61,9 @@ async def publish_submission(
     the submitter must not see an error for a saved month. `metrics`: `metric_info` as the
     caller has just read it.
     """
+    # Handed to the worker checking the releases first: its check need not wait for the own update.
+    leader: ReleaseLeader | None = state.get("release_leader")
+    here = leader is None or not await leader.forward(partner_id, month)
     try:
         engine = await engine_of(state)
         period = format_month(month)
@@ -73,17 +76,27 @@ async def publish_submission(
     except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None
-    leader: ReleaseLeader | None = state.get("release_leader")
-    if leader is None or not await leader.forward(partner_id, month):
+    if here:
         await check_releases(state, partner_id, month, metrics)
     return kpis
+
+
+async def submission_arriving(state: State) -> None:
+    """A submission arrived and is about to be stored: how often they come tells the release checks
+    when they have stopped (app.benchmark.pacing), in the worker that runs them. Noted on arrival,
+    not after the commit: a commit that takes its time is no pause of the submissions."""
+    leader: ReleaseLeader | None = state.get("release_leader")
+    if leader is None or not await leader.arriving():
+        note_arrival(state)
+
+
+def note_arrival(state: State) -> None:
+    _coalesced(state).note_submission()
 
 
 async def check_releases(state: State, partner_id: int, month: date, metrics: dict[str, Metric] | None = None) -> None:
     """After a submission of the partner: check its groups' releases and push those re-released,
     here or (several workers) in the worker it was forwarded to (app.benchmark.release_leader)."""
-    # Before reading anything: how often submissions come tells when they stopped (app.benchmark.pacing).
-    _coalesced(state).note_submission()
     try:
         engine = await engine_of(state)
         # A session of its own: in one holding the partner, the shared group memberships
@@ -146,6 +159,10 @@ def _coalesced(state: State) -> CoalescedReleases:
     releases: CoalescedReleases | None = state.get("coalesced_releases")
     if releases is None:
         releases = state.coalesced_releases = CoalescedReleases(state.settings.release_share)
+    # `release_share` is of the portal's time: the worker running the checks of N workers may take N times that.
+    leader: ReleaseLeader | None = state.get("release_leader")
+    workers = leader.workers if leader is not None and leader.leading else 1
+    releases.share = min(1.0, state.settings.release_share * workers)
     return releases
 
 

@@ -77,7 +77,9 @@ QUIET_LATE = 0.01
 
 
 class Turns:
-    """One at a time; of those waiting, the one with the lowest `rank` next (then the earliest)."""
+    """One at a time; of those waiting, the one with the lowest `rank` next (then the earliest).
+    A turn asked for with `gather` is not taken at once even if free: those asking in the same
+    round of the event loop (checks begun together when the submissions stopped) go by rank too."""
 
     def __init__(self) -> None:
         self._busy = False
@@ -85,11 +87,15 @@ class Turns:
         self._order = itertools.count()
 
     @contextlib.asynccontextmanager
-    async def turn(self, rank: float) -> AsyncIterator[None]:
-        if self._busy or self._waiting:
-            granted = asyncio.get_running_loop().create_future()
+    async def turn(self, rank: float, gather: bool = False) -> AsyncIterator[None]:
+        if self._busy or self._waiting or gather:
+            loop = asyncio.get_running_loop()
+            granted = loop.create_future()
             entry = (rank, next(self._order), granted)
             heapq.heappush(self._waiting, entry)
+            if not self._busy:
+                self._busy = True
+                loop.call_soon(self._next)
             try:
                 await granted
             except asyncio.CancelledError:
@@ -125,7 +131,11 @@ class Arrivals:
     def note(self, now: float) -> None:
         if math.isfinite(self.last):
             gap = now - self.last
-            if math.isinf(self.spacing):
+            if gap > ACTIVE:
+                # Not a spacing of these arrivals but a pause between two runs of them: the usual
+                # spacing is the next gap's (averaged in, a pause would take twenty arrivals to forget).
+                self.spacing, self.deviation = math.inf, 0.0
+            elif math.isinf(self.spacing):
                 self.spacing = gap
             else:
                 self.deviation = 0.8 * self.deviation + 0.2 * abs(gap - self.spacing)
@@ -171,6 +181,7 @@ class CoalescedReleases:
         self._turns = Turns()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self._stir = asyncio.Event()  # set when a waiter has seen the submissions stop: the others look too
 
     async def run(self, key: Key, check: Check, weight: int = 1) -> None:
         """Ask for a check of the group (`weight`: how many wait for its release, e.g. its members)."""
@@ -216,9 +227,12 @@ class CoalescedReleases:
         cost = sum(g.cost for g in self._groups.values() if now - g.asks.last < ACTIVE or g.running)
         return cost / self.share
 
-    async def _check(self, key: Key, group: _Group, quiet: tuple[float, float] | None = None) -> None:
+    async def _check(
+        self, key: Key, group: _Group, quiet: tuple[float, float] | None = None, background: bool = False
+    ) -> None:
         """Run the group's check when its turn comes; `quiet`: (when, until) if it began because
-        the submissions had stopped then, though it could wait for the group's next one until."""
+        the submissions had stopped then, though it could wait for the group's next one until;
+        `background`: not begun by a submission (`Turns` gathers those)."""
         if group.waiter is not None and group.waiter is not asyncio.current_task():
             group.waiter.cancel()
         group.waiter = None
@@ -228,7 +242,7 @@ class CoalescedReleases:
         try:
             # Of the checks waiting, the one whose time per waiting dashboard is least goes first
             # (Smith's rule: the least waiting of all dashboards together).
-            async with self._turns.turn(group.cost / group.weight):
+            async with self._turns.turn(group.cost / group.weight, gather=background):
                 if quiet is not None and self._resumed(group, *quiet):
                     resume = quiet[1]  # with the group's next submission after all
                     return
@@ -271,7 +285,9 @@ class CoalescedReleases:
             wake = -math.inf  # look at once
             while True:
                 if slept := (rest := wake - time.monotonic()) > 0:
-                    await asyncio.sleep(rest)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(rest):
+                            await self._stir.wait()
                 now = time.monotonic()
                 if now >= until:
                     break
@@ -283,9 +299,13 @@ class CoalescedReleases:
                     # have stopped only if none comes while it is free for a moment.
                     wake = now + QUIET_LEAST
                 else:
+                    # Every waiter owed a check sees it now, and all go to their turns in one round
+                    # of the loop: `Turns` gathers them, the largest group first (not the first awake).
+                    self._stir.set()
+                    self._stir = asyncio.Event()
                     break
             if group.asked and not group.running:
-                await self._check(key, group, (now, until) if now < until else None)
+                await self._check(key, group, (now, until) if now < until else None, background=True)
 
         group.waiter = self.soon(wait())
 

@@ -9,7 +9,9 @@ group update p99 600-730 ms). And both computed the same releases.
 So the workers elect a leader through a lease in Redis (`{channel}:release-leader`, renewed
 every RENEW_SECONDS, lapsing after LEASE_SECONDS), and every other worker forwards each
 submission's (partner, month) to the leader's own channel. The leader checks them as if
-they had been submitted to it. A forward nobody receives (no leader yet, the leader gone,
+they had been submitted to it, and tells it of each submission as it arrives, before it is
+stored: the leader sees when the submissions stop (app.benchmark.pacing) from when they
+are sent, not from when their commits end. A forward nobody receives (no leader yet, the leader gone,
 Redis away) is checked by the worker itself, as without Redis: slower, never lost. A worker
 taking the lease over checks the partners who submitted in the last SWEEP_SECONDS, for
 asks the old leader may have received and not checked.
@@ -46,19 +48,23 @@ class ReleaseLeader:
     """This worker's part in the election, and the forwarding of asks to the leader.
 
     `check(partner_id, month)` runs the release checks after a submission; `sweep()` those
-    of recent submissions, once this worker has become the leader.
+    of recent submissions, once this worker has become the leader; `arrived()` notes a
+    submission arriving at another worker.
     """
 
-    def __init__(self, url: str, channel: str, check: Ask, sweep: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, url: str, channel: str, check: Ask, sweep: Callable[[], Awaitable[None]], arrived: Callable[[], None]
+    ) -> None:
         self.me = uuid.uuid4().hex
         self._key, self._inbox = f"{channel}:release-leader", f"{channel}:release-asks:"
-        self._check, self._sweep = check, sweep
+        self._check, self._sweep, self._arrived = check, sweep, arrived
         # Commands must not hang on a Redis that does not answer; the listener waits as long as nothing comes.
         self._redis = Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
         self._listening = Redis.from_url(url, socket_connect_timeout=1.0)
         self.leading = False
         self.leader: str | None = None  # the leader's id, as last read
         self.forwarded = self.received = 0
+        self.workers = 1  # the workers whose checks the leader runs, as last counted
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
@@ -67,22 +73,34 @@ class ReleaseLeader:
 
     async def forward(self, partner_id: int, month: date) -> bool:
         """Hand the checks after a submission to the leader: False if this worker must run them itself."""
+        received = await self._tell({"partner": partner_id, "month": month.isoformat()})
+        self.forwarded += received
+        return received
+
+    async def arriving(self) -> bool:
+        """Tell the leader of a submission arriving here: False if this worker must note it itself."""
+        return await self._tell({"arriving": True})
+
+    async def _tell(self, message: dict[str, Any]) -> bool:
         if self.leading or self.leader is None:
             return False
-        message = json.dumps({"partner": partner_id, "month": month.isoformat()})
         try:
-            received = await self._redis.publish(self._inbox + self.leader, message)
+            received = await self._redis.publish(self._inbox + self.leader, json.dumps(message))
         except (RedisError, OSError) as exc:
-            logger.debug("forwarding a release check failed, checking here: %s", exc)
+            logger.debug("telling the release leader failed, doing it here: %s", exc)
             return False
-        if received:
-            self.forwarded += 1
         return bool(received)
 
     def status(self) -> dict[str, Any]:
         """For `/healthz`: whether this worker leads or knows a leader to forward to; asks sent and got."""
         following = self.leader is not None and not self.leading
-        return {"leading": self.leading, "following": following, "forwarded": self.forwarded, "received": self.received}
+        return {
+            "leading": self.leading,
+            "following": following,
+            "workers": self.workers if self.leading else None,
+            "forwarded": self.forwarded,
+            "received": self.received,
+        }
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -108,15 +126,21 @@ class ReleaseLeader:
     async def _renew_or_take(self) -> None:
         ttl = int(LEASE_SECONDS * 1000)
         if self.leading and await self._redis.eval(_RENEW, 1, self._key, self.me, ttl):
+            await self._count_workers()
             return
         if await self._redis.set(self._key, self.me, nx=True, px=ttl):
             self.leading, self.leader = True, self.me
             logger.info("dieser Worker prüft die Freigaben aller Gruppen")
+            await self._count_workers()
             self._soon(self._sweep())
             return
         self.leading = False
         leader = await self._redis.get(self._key)
         self.leader = leader.decode() if isinstance(leader, bytes) else leader
+
+    async def _count_workers(self) -> None:
+        """The workers there are (each listens on an inbox of its own): the leader runs the checks of all."""
+        self.workers = max(1, len(await self._redis.pubsub_channels(self._inbox + "*")))
 
     async def _listen(self) -> None:
         while True:
@@ -132,8 +156,11 @@ class ReleaseLeader:
     def _receive(self, data: bytes) -> None:
         try:
             ask = json.loads(data)
+            if ask.get("arriving"):
+                self._arrived()
+                return
             partner_id, month = int(ask["partner"]), date.fromisoformat(ask["month"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             logger.warning("unreadable forwarded release check: %r", data[:200])
             return
         self.received += 1

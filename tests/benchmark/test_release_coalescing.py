@@ -120,7 +120,7 @@ async def test_a_due_check_begins_with_the_groups_next_submission_and_shows_it()
     assert 0.6 * elapsed / 0.1 <= len(checks.seen) <= elapsed / 0.1 + 2
     # Each check begins right after a submission, within its request: not up to 30 ms later.
     lags = [start - max(t for t in checks.committed_at if t <= start) for start, _ in checks.runs]
-    assert max(lags) < 0.005, lags
+    assert max(lags) < 0.01, lags  # (a busy machine delays a task by a few ms)
     assert checks.seen[-1] == 40
 
 

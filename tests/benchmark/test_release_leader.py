@@ -20,12 +20,15 @@ MONTH = date(2026, 11, 1)
 
 
 class Worker:
-    """A worker's part: the checks it was asked to run and how often it swept."""
+    """A worker's part: the checks it was asked to run, the arrivals it was told of, how often it swept."""
 
     def __init__(self, url: str, channel: str) -> None:
         self.checked: list[tuple[int, date]] = []
-        self.sweeps = 0
-        self.part = ReleaseLeader(url, channel, check=self._check, sweep=self._sweep)
+        self.sweeps = self.arrivals = 0
+        self.part = ReleaseLeader(url, channel, check=self._check, sweep=self._sweep, arrived=self._arrived)
+
+    def _arrived(self) -> None:
+        self.arrivals += 1
 
     async def _check(self, partner_id: int, month: date) -> None:
         self.checked.append((partner_id, month))
@@ -61,6 +64,7 @@ async def test_one_worker_leads_and_runs_the_checks_the_others_forward(workers: 
     await until(lambda: second.part.leader is not None and third.part.leader is not None)
     assert not second.part.leading and not third.part.leading
     assert first.sweeps == 1  # on taking the lease: asks its predecessor may have left
+    await until(lambda: first.part.workers == 3)  # whose checks it runs: counted at each renewal
 
     assert await second.part.forward(1001, MONTH)
     assert await third.part.forward(1002, MONTH)
@@ -69,6 +73,12 @@ async def test_one_worker_leads_and_runs_the_checks_the_others_forward(workers: 
     assert sorted(first.checked) == [(1001, MONTH), (1002, MONTH)]
     assert second.checked == third.checked == []
     assert (second.part.forwarded, first.part.received) == (1, 2)
+
+    # Submissions arriving anywhere are noted by the leader (when they stop tells its pacing).
+    assert await second.part.arriving() and await third.part.arriving()
+    assert not await first.part.arriving()  # the leader notes its own
+    await until(lambda: first.arrivals == 2)
+    assert second.arrivals == third.arrivals == 0
 
 
 async def test_when_the_leader_stops_a_forward_fails_and_another_worker_takes_over(

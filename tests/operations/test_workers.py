@@ -181,11 +181,16 @@ async def _health(portal: str) -> dict[str, Any]:
 
 
 async def _settled(portals: list[str]) -> list[str]:
-    """The portals whose worker runs the release checks, once every other one knows it."""
+    """The portals whose worker runs the release checks, once every other one knows it and it
+    counted them all (it runs their checks within the share of the time of all)."""
     for _ in range(100):
         parts = [(await _health(portal))["release_checks"] for portal in portals]
         leading = [portal for portal, part in zip(portals, parts, strict=True) if part["leading"]]
-        if leading and all(part["leading"] or part["following"] for part in parts):
+        if (
+            len(leading) == 1
+            and all(part["leading"] or part["following"] for part in parts)
+            and all(part["workers"] == len(portals) for part in parts if part["leading"])
+        ):
             return leading
         await asyncio.sleep(0.1)
     return []
