@@ -171,11 +171,17 @@ def differencing_safe_versions(versions: np.ndarray) -> bool:
     return _pattern_safe(len(patterns), patterns.tobytes(), counts.astype(np.int64).tobytes())
 
 
-def releasable_versions(versions: np.ndarray, distinct: np.ndarray, policy: AnonymityPolicy) -> bool:
+def releasable_versions(
+    versions: np.ndarray,
+    distinct: np.ndarray,
+    policy: AnonymityPolicy,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
+) -> bool:
     """`may_release_matrix` and `differencing_safe_matrix` of the matrix whose `column_versions` these
     are (`distinct`: `kpi.versions.distinct_columns_after` of them), both on its distinct columns only: a
-    1,000-partner history has a few dozen."""
-    _, index, counts = np.unique(distinct, return_index=True, return_counts=True)
+    1,000-partner history has a few dozen. `groups`: a column of each distinct one and how many there
+    are of it, if known (`kpi.versions.distinct_groups_after`)."""
+    _, index, counts = (None, *groups) if groups else np.unique(distinct, return_index=True, return_counts=True)
     patterns = versions[:, index]
     if len(patterns) >= 2:  # equal versions: equal values, or absent in both releases
         changed = (patterns[:-1] != patterns[-1]).astype(np.int64) @ counts

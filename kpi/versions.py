@@ -100,8 +100,22 @@ def distinct_columns_after(earlier: np.ndarray | None, versions: np.ndarray) -> 
 
     A release adds a row, so two columns equal until then stay equal only where the new row
     agrees: the numbers are refined by the new row alone, without comparing whole columns."""
+    return distinct_groups_after(earlier, versions)[0]
+
+
+def distinct_groups_after(
+    earlier: np.ndarray | None, versions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`distinct_columns_after`, with a column of each number and how many columns have it
+    (what kpi.anonymity.releasable_versions needs of them: found by the same sort)."""
     if earlier is None or len(versions) < 2:
-        return distinct_columns(versions)[1]
+        index, numbers, counts = distinct_columns(versions)
+        return numbers, index, counts
     last = versions[-1].astype(np.int64)
-    _, numbers = np.unique(earlier.astype(np.int64) * (int(last.max(initial=0)) + 2) + (last + 1), return_inverse=True)
-    return numbers.reshape(-1)
+    _, index, numbers, counts = np.unique(
+        earlier.astype(np.int64) * (int(last.max(initial=0)) + 2) + (last + 1),
+        return_index=True,
+        return_inverse=True,
+        return_counts=True,
+    )
+    return numbers.reshape(-1), index, counts

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.models import ReleaseContribution
 from kpi.anonymity import AnonymityPolicy, releasable_versions
-from kpi.versions import column_versions, distinct_columns_after, next_versions_row
+from kpi.versions import column_versions, distinct_groups_after, next_versions_row
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ class CellHistory:
     # on to all before them.
     _parent: list[CellHistory] = field(default_factory=list, compare=False, repr=False)
     _versions: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)  # computed once
-    # kpi.versions.distinct_columns_after of the versions, computed with them
+    # kpi.versions.distinct_groups_after of the versions, computed with them: the numbers, and (index, counts)
     _distinct: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
+    _groups: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list, compare=False, repr=False)
     # Arrays whose first rows are `matrix` and the versions, with rows free for the next release (`_grown`).
     _room: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
     _versions_room: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
@@ -60,16 +61,22 @@ class CellHistory:
                     earlier, distinct, room = wide, widened, []
                 versions, self._versions_room[:] = _grown(earlier, room, next_versions_row(earlier, self.matrix))
                 self._versions.append(versions)
-                self._distinct.append(distinct_columns_after(distinct, versions))
+                self._numbered(distinct, versions)
             else:
                 self._versions.append(column_versions(self.matrix))
-                self._distinct.append(distinct_columns_after(None, self._versions[0]))
+                self._numbered(None, self._versions[0])
         return self._versions[0]
 
     def releasable(self, policy: AnonymityPolicy) -> bool:
         """Whether the last release may be shown after all before it: kpi.anonymity.may_release_matrix
         and differencing_safe_matrix, on the distinct columns kept from release to release."""
-        return releasable_versions(self.versions(), self._distinct[0], policy)
+        versions = self.versions()
+        return releasable_versions(versions, self._distinct[0], policy, self._groups[0])
+
+    def _numbered(self, earlier: np.ndarray | None, versions: np.ndarray) -> None:
+        numbers, index, counts = distinct_groups_after(earlier, versions)
+        self._distinct.append(numbers)
+        self._groups.append((index, counts))
 
     def latest(self) -> tuple[np.ndarray, np.ndarray]:
         """Partner ids and values of the last release (ids sorted)."""

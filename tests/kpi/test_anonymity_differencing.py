@@ -21,7 +21,13 @@ from kpi.anonymity import (
     may_release_matrix,
     releasable_versions,
 )
-from kpi.versions import column_versions, distinct_columns_after, next_versions, numbered_versions
+from kpi.versions import (
+    column_versions,
+    distinct_columns_after,
+    distinct_groups_after,
+    next_versions,
+    numbered_versions,
+)
 
 
 def reference_versions(matrix: np.ndarray) -> np.ndarray:
@@ -154,12 +160,17 @@ def test_the_audit_on_distinct_columns_kept_release_by_release_decides_as_on_the
     distinct = None
     for rows in range(1, len(matrix) + 1):  # a history growing a release at a time
         versions = column_versions(matrix[:rows])
+        numbers, index, counts = distinct_groups_after(distinct, versions)
         distinct = distinct_columns_after(distinct, versions)
-        # Equal numbers exactly where the columns are equal.
+        assert np.array_equal(numbers, distinct)
+        # Equal numbers exactly where the columns are equal; a column of each number, and how many have it.
         same = (versions[:, :, None] == versions[:, None, :]).all(axis=0)
         assert np.array_equal(same, distinct[:, None] == distinct[None, :])
+        assert np.array_equal(distinct[index], np.arange(len(index)))
+        assert np.array_equal(counts, np.bincount(distinct))
         expected = may_release_matrix(matrix[:rows], policy) and differencing_safe_matrix(matrix[:rows])
         assert releasable_versions(versions, distinct, policy) == expected
+        assert releasable_versions(versions, distinct, policy, (index, counts)) == expected
 
 
 BASE = {p: "a" for p in range(1, 6)}
