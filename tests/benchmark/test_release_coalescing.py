@@ -330,3 +330,27 @@ async def test_a_check_begun_at_a_pause_waits_again_for_its_group_if_the_submiss
     # had resumed, so the check waited for the group's next submission after its period and showed it.
     assert small.seen == [1, 3]
     assert max(lags(small)) < 0.005
+
+
+async def test_turns_asked_for_together_with_gather_go_by_rank_not_by_who_asked_first() -> None:
+    """Checks begun together when the submissions stop: the one for the most dashboards first,
+    even if another's waiter woke first and found the turn free."""
+    served: list[str] = []
+
+    async def take(turns: Turns, name: str, rank: float, gather: bool) -> None:
+        async with turns.turn(rank, gather=gather):
+            served.append(name)
+            await asyncio.sleep(0.01)
+
+    for gather in (True, False):
+        turns = Turns()
+        served.clear()
+        # Asked for in one round of the event loop, the worst rank first.
+        await asyncio.gather(*(take(turns, name, rank, gather) for name, rank in (("c", 3), ("a", 1), ("b", 2))))
+        assert served == (["a", "b", "c"] if gather else ["c", "a", "b"])
+    # A lone turn with gather is granted all the same, and so are the later ones.
+    turns = Turns()
+    served.clear()
+    await asyncio.wait_for(take(turns, "alone", 5, True), timeout=1)
+    await asyncio.wait_for(take(turns, "later", 5, False), timeout=1)
+    assert served == ["alone", "later"]
