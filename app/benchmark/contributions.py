@@ -84,6 +84,14 @@ class CellHistory:
         present = ~np.isnan(row)
         return self.ids[present], row[present]
 
+    def shows(self, ids: np.ndarray, values: np.ndarray) -> bool:
+        """Whether the last release showed exactly these partners' values (`ids` sorted)."""
+        row = self.matrix[-1]
+        if len(ids) == len(self.ids):  # the usual case: every partner ever in the history, none absent
+            return np.array_equal(row, values) and np.array_equal(self.ids, ids)
+        present = ~np.isnan(row)
+        return np.array_equal(self.ids[present], ids) and np.array_equal(row[present], values)
+
     def with_candidate(self, ids: np.ndarray, values: np.ndarray) -> CellHistory:
         """This history with one more release (`ids` sorted, no NaN in `values`) as its last row."""
         if np.array_equal(self.ids, ids):  # the usual case: the same partners as ever

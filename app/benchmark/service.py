@@ -240,13 +240,18 @@ async def plan_release(
         values = current[key][order]
         present = ~np.isnan(values)
         past = histories.get(key)
-        candidate = (
-            past.with_candidate(ids[present], values[present]) if past else first_release(ids[present], values[present])
-        )
         before = basis.cells.get(key)
         if cell.hidden or cell.stats is None:
             stored[key] = {"hidden": cell.hidden or "Noch keine Werte."}  # nothing to difference against
-        elif candidate.releasable(engine.policy):
+        elif past is not None and past.shows(ids[present], values[present]):
+            # Nobody changed this KPI since it last showed new figures (most cells when one base figure
+            # changed): nothing new to show, as the audit would find, without numbering the history.
+            stored[key] = _still_shown(before)
+        elif (
+            candidate := past.with_candidate(ids[present], values[present])
+            if past
+            else first_release(ids[present], values[present])
+        ).releasable(engine.policy):
             stats = cell.stats
             stored[key] = dict(
                 n=stats.n, median=stats.median, q1=stats.q1, q3=stats.q3, best=stats.best, mean=stats.mean
@@ -255,12 +260,17 @@ async def plan_release(
         else:
             # Too few partners changed this KPI since a release, or the releases together would give
             # one partner's value away: keep showing what was shown.
-            stored[key] = (
-                before
-                if before and before.get("n") is not None
-                else {"hidden": "Noch nicht freigegeben: zu wenige neue Meldungen."}
-            )
+            stored[key] = _still_shown(before)
     return Plan(basis, versions, stored, kept, stored != basis.cells or bool(kept), histories={**histories, **kept})
+
+
+def _still_shown(before: dict[str, Any] | None) -> dict[str, Any]:
+    """A cell that may not show new figures: what it showed, if it showed figures."""
+    return (
+        before
+        if before and before.get("n") is not None
+        else {"hidden": "Noch nicht freigegeben: zu wenige neue Meldungen."}
+    )
 
 
 def apply_plan(session: Session, record: GroupRelease, plan: Plan) -> Release:

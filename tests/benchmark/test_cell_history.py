@@ -79,3 +79,16 @@ def test_a_history_read_again_after_another_workers_releases_continues_the_kept_
             may_release_matrix(read.matrix, policy) and differencing_safe_matrix(read.matrix)
         )
     np.testing.assert_array_equal(kept.matrix, states[12].matrix)
+
+
+def test_a_history_shows_a_candidate_only_with_the_same_partners_and_values() -> None:
+    """A release check skips the audit of cells whose figures nobody changed: it must see every change."""
+    history = first_release(np.array([1, 2, 3]), np.array([10.0, 20.0, 30.0]))
+    assert history.shows(np.array([1, 2, 3]), np.array([10.0, 20.0, 30.0]))
+    assert not history.shows(np.array([1, 2, 3]), np.array([10.0, 20.0, 31.0]))  # a value changed
+    assert not history.shows(np.array([1, 2, 4]), np.array([10.0, 20.0, 30.0]))  # another partner
+    assert not history.shows(np.array([1, 2]), np.array([10.0, 20.0]))  # one left
+    # The last release without partner 2 (absent): shown again only without it.
+    history = history.with_candidate(np.array([1, 3]), np.array([11.0, 30.0]))
+    assert history.shows(np.array([1, 3]), np.array([11.0, 30.0]))
+    assert not history.shows(np.array([1, 2, 3]), np.array([11.0, 20.0, 30.0]))  # back again
