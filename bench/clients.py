@@ -91,7 +91,18 @@ def _run(conn: Connection, kind: Callable[..., ClientProcess], arguments: tuple[
     quiet_engineio()
     process = kind(*arguments)
     process.lean = lean
-    asyncio.run(process.serve(conn))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(process.serve(conn))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where installed, the loop the server runs on: the clients stand for browsers
+    on other machines, and the less of the shared cores they take, the less they hold up the server."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 class Piped:
