@@ -126,7 +126,7 @@ async def check_releases(state: State, partner_id: int, month: date, metrics: di
             if cells is not None:
                 # Sent by the pacing once the check is timed: sending to 1,000 sockets is not
                 # counted in the group's period (app.benchmark.pacing).
-                return announce_release(state, group.id, month, *cells)
+                return announce_release(state, group.id, month, *cells, members=len(members))
             return None
 
         await _coalesced(state).run((group.id, month), release, weight=len(members))
@@ -175,17 +175,19 @@ def public_cells(engine: Engine, cells: dict[str, Any], exposure: dict[str, Expo
     }
 
 
-async def announce_release(state: State, group_id: int, month: date, cells: dict[str, Any], reported: int) -> None:
+async def announce_release(
+    state: State, group_id: int, month: date, cells: dict[str, Any], reported: int, members: int | None = None
+) -> None:
     """After a month's group figures were re-released and committed, by whichever request made it:
     `kpi:update` to the group's room, then the reporting note in its chat (`reported`: members
-    with the month reported, the release's contributors).
+    with the month reported, the release's contributors; `members`: the group's, if just read).
 
     A page view that finds a release due makes it too; without this, the submission that
     made it due would find nothing left to push and the other dashboards would stay old.
     """
     await state.publisher.kpi_update(group_id, format_month(month), cells)
     try:
-        await reporting_note(state, group_id, month, reported)
+        await reporting_note(state, group_id, month, reported, members)
     except Exception:  # a note is a courtesy; the figures are stored and pushed
         logger.exception("system note for group %s failed", group_id)
 

@@ -16,21 +16,25 @@ from app.network.groups import members_of
 NOTE_INTERVAL = timedelta(hours=1)
 
 
-async def reporting_note(state: State, group_id: int, month: date, reported: int) -> None:
+async def reporting_note(state: State, group_id: int, month: date, reported: int, members: int | None = None) -> None:
     """„28 von 31 Partnern haben für 10/2026 gemeldet“ in the group's room, stored, then sent.
 
-    `reported`: members who reported the month, as the release that calls this counted them.
-    The time of the room's latest such note is kept per process: within the interval after
-    it, only the note for everyone having reported needs a look into the room.
+    `reported`: members who reported the month, as the release that calls this counted them;
+    `members`: the group's members, if the caller has just read them. The time of the room's
+    latest such note is kept per process: within the interval after it, only the note for
+    everyone having reported needs a look into the room (or, with `members` given, into the database).
     """
     if reported < state.settings.min_contributors:
         return  # too few for any group figure: nothing to announce yet
     subject = f"für {month:%m/%Y} gemeldet"
     latest: dict[tuple[int, date], datetime] = state.setdefault("reporting_notes_latest", {})
     since = utcnow() - NOTE_INTERVAL
+    noted_lately = latest.get((group_id, month), since) > since
+    if members is not None and reported < members and noted_lately:
+        return  # most releases of a large group: no session, no round trip
     async with state.db.read() as session:
-        members = await members_of(session, group_id)
-        if reported < len(members) and latest.get((group_id, month), since) > since:
+        members = len(await members_of(session, group_id)) if members is None else members
+        if reported < members and noted_lately:
             return
         recent = list(
             await session.execute(
@@ -44,10 +48,10 @@ async def reporting_note(state: State, group_id: int, month: date, reported: int
                 )
             )
         )
-    text = f"{reported} von {len(members)} Partnern haben {subject}; die Gruppenwerte sind aktualisiert."
+    text = f"{reported} von {members} Partnern haben {subject}; die Gruppenwerte sind aktualisiert."
     if recent:
         latest[(group_id, month)] = max(at for _, at in recent)
-        if reported < len(members) or text in {body for body, _ in recent}:
+        if reported < members or text in {body for body, _ in recent}:
             return
     for note in await service.system_note(state.db, group_id, text):
         latest[(group_id, month)] = utcnow()
