@@ -11,12 +11,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from alembic.util import CommandError
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
-from app.auth.tokens import create_token, revoke_tokens
+from app.auth.tokens import SHOWN_PREFIX, create_token, revoke_tokens
 from app.backup import BackupError, create_backup, restore_backup
 from app.chat.retention import purge_expired
 from app.db import Database
@@ -112,7 +114,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
         manifest = create_backup(settings.database_url, target)
     except BackupError as exc:
         raise CliError(str(exc)) from exc
-    print(f"Sicherung geschrieben: {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    print(f"Sicherung geschrieben: {target} ({_size(target.stat().st_size)})")
     print(f"  Datenbankstand {manifest.schema_revision}, Portal {manifest.portal_version}, {manifest.database_version}")
 
 
@@ -126,12 +128,30 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
     print("Laufende Portal-Prozesse bitte neu starten, damit sie keine Zwischenstände behalten.")
 
 
+def _size(size: int) -> str:
+    """Bytes as a German reader expects them: „48 KB“, „1,3 MB“."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1e6:.1f} MB".replace(".", ",")
+
+
 def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
+    if args.action == "downgrade" and args.revision is None:
+        raise CliError(
+            "Bitte das Ziel angeben, z. B. `portal db downgrade 0006` "
+            "(`base` entfernt alle Tabellen samt Daten; vorher `portal backup`)."
+        )
+    try:
+        if args.action == "upgrade":
+            _migrate(settings)
+        else:
+            downgrade(settings.database_url, args.revision)
+    except (RuntimeError, SQLAlchemyError, CommandError) as exc:
+        # The migrations run in one transaction (migrations/env.py): a failure leaves the database as it was.
+        raise CliError(f"Migration fehlgeschlagen, die Datenbank ist unverändert: {exc}") from exc
     if args.action == "upgrade":
-        _migrate(settings)
         print("Datenbank ist auf dem neuesten Stand.")
     else:
-        downgrade(settings.database_url, args.revision)
         print(f"Datenbank auf Stand {args.revision} zurückgesetzt.")
 
 
@@ -209,7 +229,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
             object_type="user",
             object_id=user.username,
             name=args.name,
-            prefix=token[:10],
+            prefix=token[:SHOWN_PREFIX],
             via="cli",
         )
         return token
@@ -228,6 +248,12 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
     else:
         if not args.all and not args.prefix:
             raise CliError("Bitte --prefix ANFANG (die ersten Zeichen des Tokens) oder --all angeben.")
+        if not args.all and len(args.prefix) < SHOWN_PREFIX:
+            # Every token begins with "ppt_": a shorter prefix would take others with it.
+            raise CliError(
+                f"--prefix braucht die ersten {SHOWN_PREFIX} Zeichen des Tokens (wie auf der Kontoseite); "
+                "alle Token des Benutzers: --all."
+            )
         count, user_id = _in_transaction(settings, revoke)
         print(f"{count} Token widerrufen.")
         if count and settings.redis_url:
@@ -259,7 +285,7 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=cmd_serve)
     db = sub.add_parser("db", help="Datenbank-Migrationen")
     db.add_argument("action", choices=["upgrade", "downgrade"])
-    db.add_argument("revision", nargs="?", default="base", help="Ziel für downgrade (Standard: base)")
+    db.add_argument("revision", nargs="?", help="Ziel für downgrade, z. B. 0006; base entfernt alle Tabellen")
     db.set_defaults(run=cmd_db)
     demo = sub.add_parser("demo-data", help="leere Datenbank mit dem Demo-Netz füllen")
     demo.add_argument("--partners", type=int, default=40)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,10 @@ def test_token_create_prints_a_working_token_on_the_last_line_and_revoke_ends_it
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().splitlines()[-1]
     assert asyncio.run(_token_user(small_demo, token)) is not None
+    for common in ("ppt_", token[:9]):  # every token begins so: only --all revokes them all
+        refused = portal(small_demo, "token", "revoke", "gf1001", "--prefix", common)
+        assert refused.returncode == 2 and "ersten 10 Zeichen" in refused.stderr
+    assert asyncio.run(_token_user(small_demo, token)) is not None
     revoked = portal(small_demo, "token", "revoke", "gf1001", "--prefix", token[:10])
     assert revoked.returncode == 0 and "1 Token widerrufen" in revoked.stdout
     assert asyncio.run(_token_user(small_demo, token)) is None
@@ -83,3 +89,36 @@ def test_db_upgrade_is_repeatable(tmp_path: Path) -> None:
     for _ in range(2):
         done = portal(tmp_path, "db", "upgrade")
         assert done.returncode == 0 and "neuesten Stand" in done.stdout
+
+
+def _revision_and_tables(tmp_path: Path) -> tuple[list[str], int, int]:
+    """The database's revision, its number of tables and of partners."""
+    with closing(sqlite3.connect(tmp_path / "var" / "portal.sqlite3")) as connection:
+        revision = [r for (r,) in connection.execute("select version_num from alembic_version")]
+        tables = connection.execute("select count(*) from sqlite_master where type = 'table'").fetchone()[0]
+        partners = connection.execute("select count(*) from partners").fetchone()[0] if tables > 1 else 0
+    return revision, tables, partners
+
+
+def test_db_downgrade_needs_a_target_and_goes_down_and_up_a_database_with_data(small_demo: Path) -> None:
+    head = _revision_and_tables(small_demo)
+    done = portal(small_demo, "db", "downgrade")
+    assert done.returncode != 0 and "Ziel angeben" in done.stderr
+    assert _revision_and_tables(small_demo) == head, "no target: nothing removed"
+
+    done = portal(small_demo, "db", "downgrade", "base")  # copies and drops tables others refer to
+    assert done.returncode == 0, done.stderr
+    assert _revision_and_tables(small_demo) == ([], 1, 0)
+    assert portal(small_demo, "db", "upgrade").returncode == 0
+    assert _revision_and_tables(small_demo)[:2] == head[:2]
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(small_demo: Path) -> None:
+    with closing(sqlite3.connect(small_demo / "var" / "portal.sqlite3")) as connection:  # references unchecked
+        connection.execute("update month_reports set partner_id = 99999 where id = (select min(id) from month_reports)")
+        connection.commit()
+    before = _revision_and_tables(small_demo)
+    done = portal(small_demo, "db", "downgrade", "0004")
+    assert done.returncode != 0
+    assert "unverändert" in done.stderr and "month_reports -> partners" in done.stderr
+    assert _revision_and_tables(small_demo) == before

@@ -20,6 +20,7 @@ from app.models import AccessToken, User, utcnow
 logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "ppt_"
+SHOWN_PREFIX = 10  # characters of a token kept and shown to tell it from the user's others
 LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
@@ -29,7 +30,7 @@ def _digest(token: str) -> str:
 
 async def create_token(session: AsyncSession, user: User, name: str) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(AccessToken(user_id=user.id, name=name, prefix=token[:10], token_hash=_digest(token)))
+    session.add(AccessToken(user_id=user.id, name=name, prefix=token[:SHOWN_PREFIX], token_hash=_digest(token)))
     return token
 
 
@@ -123,7 +124,9 @@ def _uses_of(db: Database) -> TokenUses:
 async def revoke_tokens(session: AsyncSession, user: User, prefix: str | None = None) -> int:
     """Revoke a user's tokens (those starting with `prefix`, or all); returns how many."""
     query = select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
-    tokens = [t for t in (await session.scalars(query)).all() if prefix is None or t.prefix.startswith(prefix[:10])]
+    tokens = [
+        t for t in (await session.scalars(query)).all() if prefix is None or t.prefix.startswith(prefix[:SHOWN_PREFIX])
+    ]
     for t in tokens:
         t.revoked_at = utcnow()
     return len(tokens)
