@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/portal.sqlite3"
+DEFAULT_REDIS_CHANNEL = "portal-socketio"
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     # Redis channel of the Socket.IO manager: one per portal sharing a Redis (tests give each their own).
-    redis_channel: str = "portal-socketio"
+    redis_channel: str = DEFAULT_REDIS_CHANNEL
     secret_key: str = ""
     var_dir: Path = Path("var")
     host: str = "127.0.0.1"
@@ -61,7 +62,7 @@ class Settings:
         return cls(
             database_url=env.get("PORTAL_DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=env.get("PORTAL_REDIS_URL") or None,
-            redis_channel=env.get("PORTAL_REDIS_CHANNEL") or "portal-socketio",
+            redis_channel=env.get("PORTAL_REDIS_CHANNEL") or DEFAULT_REDIS_CHANNEL,
             secret_key=env.get("PORTAL_SECRET_KEY") or "",
             var_dir=var_dir,
             host=env.get("PORTAL_HOST", "127.0.0.1"),

@@ -21,7 +21,7 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.settings import Settings
+from app.settings import DEFAULT_REDIS_CHANNEL, Settings
 
 STORE_NAMES = ("sessions", "login_rate_limit", "request_rate_limit", "chat_flood")
 # A request must not hang on a Redis that does not answer.
@@ -105,6 +105,14 @@ def stores_for(settings: Settings) -> dict[str, Store]:
         return {name: _local(settings, name) for name in STORE_NAMES}
     client = Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)  # type: ignore[arg-type]
     return {
-        name: RedisWithLocalCopy(RedisStore(client, namespace=f"portal-{name}"), _local(settings, name))
+        name: RedisWithLocalCopy(RedisStore(client, namespace=namespace(settings, name)), _local(settings, name))
         for name in STORE_NAMES
     }
+
+
+def namespace(settings: Settings, name: str) -> str:
+    """A store's keys in Redis: apart per channel, so portals sharing one Redis share no sessions or
+    counters; those of the default channel named as before there were channels here (signed-in
+    users stay signed in across the update)."""
+    portal = "portal" if settings.redis_channel == DEFAULT_REDIS_CHANNEL else settings.redis_channel
+    return f"{portal}-{name}"

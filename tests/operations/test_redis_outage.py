@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from app.server import create_app
 from app.settings import Settings
+from app.stores import namespace
 from kpi.months import format_month, month_of
 from tests.support.personas import SignIn
 from tests.support.proxy import proxied
@@ -72,7 +73,7 @@ async def test_a_worker_without_redis_serves_and_its_clients_catch_up_afterwards
             assert events.empty()
 
             # Redis keeps nothing on disk here: a restart forgets the sessions. Users stay signed in.
-            await _forget_session(redis_url, browser.cookies["portal_session"])
+            await _forget_session(redis_url, namespace(settings, "sessions"), browser.cookies["portal_session"])
             await redis.restore()
             assert (await browser.get(f"/erfassung/1001/{MONTH}")).status_code == 200
             await _until(lambda: _subscribed(api_second))
@@ -95,9 +96,9 @@ async def _subscribed(client: httpx.AsyncClient) -> bool:
     return report["status"] == "ok"
 
 
-async def _forget_session(redis_url: str, session_id: str) -> None:
+async def _forget_session(redis_url: str, sessions: str, session_id: str) -> None:
     client = Redis.from_url(redis_url)
     try:
-        assert await client.delete(f"portal-sessions:{session_id}") == 1
+        assert await client.delete(f"{sessions}:{session_id}") == 1
     finally:
         await client.aclose()
