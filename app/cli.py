@@ -144,15 +144,14 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> None:
     try:
         if args.action == "upgrade":
             _migrate(settings)
+            done = "Datenbank ist auf dem neuesten Stand."
         else:
             downgrade(settings.database_url, args.revision)
+            done = f"Datenbank auf Stand {args.revision} zurückgesetzt."
     except (RuntimeError, SQLAlchemyError, CommandError) as exc:
         # The migrations run in one transaction (migrations/env.py): a failure leaves the database as it was.
         raise CliError(f"Migration fehlgeschlagen, die Datenbank ist unverändert: {exc}") from exc
-    if args.action == "upgrade":
-        print("Datenbank ist auf dem neuesten Stand.")
-    else:
-        print(f"Datenbank auf Stand {args.revision} zurückgesetzt.")
+    print(done)
 
 
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> None:

@@ -37,7 +37,7 @@ class Dashboards(ClientProcess):
                 self.own.append((int(data["partner"]), data.get("kpis", {}).get(self.key), now))
 
         def on_update(data: dict[str, Any], now: float | None = None) -> None:
-            now = now or time.monotonic()
+            now = time.monotonic() if now is None else now
             if data.get("period") == self.period:
                 self.updates[(index, int(data["group"]))].append(now)
 

@@ -126,7 +126,7 @@ async def check_releases(state: State, partner_id: int, month: date, metrics: di
             if cells is not None:
                 # Sent by the pacing once the check is timed: sending to 1,000 sockets is not
                 # counted in the group's period (app.benchmark.pacing).
-                return announce_release(state, group.id, month, *cells, members=len(members))
+                return announce_release(state, group.id, month, *cells, len(members))
             return None
 
         await _coalesced(state).run((group.id, month), release, weight=len(members))
@@ -176,11 +176,11 @@ def public_cells(engine: Engine, cells: dict[str, Any], exposure: dict[str, Expo
 
 
 async def announce_release(
-    state: State, group_id: int, month: date, cells: dict[str, Any], reported: int, members: int | None = None
+    state: State, group_id: int, month: date, cells: dict[str, Any], reported: int, members: int
 ) -> None:
     """After a month's group figures were re-released and committed, by whichever request made it:
     `kpi:update` to the group's room, then the reporting note in its chat (`reported`: members
-    with the month reported, the release's contributors; `members`: the group's, if just read).
+    with the month reported, the release's contributors, of the group's `members`).
 
     A page view that finds a release due makes it too; without this, the submission that
     made it due would find nothing left to push and the other dashboards would stay old.

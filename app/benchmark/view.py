@@ -77,7 +77,7 @@ async def benchmark_for(
                 cells = public_cells(engine, release.record.cells, exposures(engine, metrics))
                 announced = cells, len(release.record.versions)
         if announced is not None:
-            await announce_release(state, group, month, *announced)
+            await announce_release(state, group, month, *announced, len(members))
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
@@ -189,7 +189,7 @@ async def released_medians(
                     public = public_cells(engine, release.record.cells, exposure)
                     announced.append((m, public, len(release.record.versions)))
     for m, public, reported in announced:
-        await announce_release(state, group, m, public, reported)
+        await announce_release(state, group, m, public, reported, len(members))
     medians: list[float | None] = []
     for m in months:
         cell = cells.get(m) or {}

@@ -9,33 +9,27 @@ from sqlalchemy import select
 
 from app.chat import service
 from app.models import ChatMessage, ChatRoom, utcnow
-from app.network.groups import members_of
 
 # A large group re-releases every few submissions; its room gets at most one such note per
 # month and hour, and one more when everyone has reported.
 NOTE_INTERVAL = timedelta(hours=1)
 
 
-async def reporting_note(state: State, group_id: int, month: date, reported: int, members: int | None = None) -> None:
+async def reporting_note(state: State, group_id: int, month: date, reported: int, members: int) -> None:
     """„28 von 31 Partnern haben für 10/2026 gemeldet“ in the group's room, stored, then sent.
 
-    `reported`: members who reported the month, as the release that calls this counted them;
-    `members`: the group's members, if the caller has just read them. The time of the room's
-    latest such note is kept per process: within the interval after it, only the note for
-    everyone having reported needs a look into the room (or, with `members` given, into the database).
+    `reported`: members who reported the month, as the release that calls this counted them, of
+    its `members`. The time of the room's latest such note is kept per process: within the
+    interval after it, only the note for everyone having reported needs a look into the room.
     """
     if reported < state.settings.min_contributors:
         return  # too few for any group figure: nothing to announce yet
     subject = f"für {month:%m/%Y} gemeldet"
     latest: dict[tuple[int, date], datetime] = state.setdefault("reporting_notes_latest", {})
     since = utcnow() - NOTE_INTERVAL
-    noted_lately = latest.get((group_id, month), since) > since
-    if members is not None and reported < members and noted_lately:
+    if reported < members and latest.get((group_id, month), since) > since:
         return  # most releases of a large group: no session, no round trip
     async with state.db.read() as session:
-        members = len(await members_of(session, group_id)) if members is None else members
-        if reported < members and noted_lately:
-            return
         recent = list(
             await session.execute(
                 select(ChatMessage.body, ChatMessage.created_at)
