@@ -87,9 +87,13 @@ class ManyStats:
         )
 
 
-def quantiles_many(matrix: np.ndarray, shares: tuple[float, ...]) -> list[np.ndarray]:
-    """Per row, the quantiles of its non-NaN values (linear interpolation); NaN for an empty row."""
-    ordered = np.sort(matrix, axis=1)  # NaN sorts last
+def quantiles_many(
+    matrix: np.ndarray, shares: tuple[float, ...], ordered: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Per row, the quantiles of its non-NaN values (linear interpolation); NaN for an empty row.
+    `ordered`: the rows sorted, if the caller has them."""
+    if ordered is None:
+        ordered = np.sort(matrix, axis=1)  # NaN sorts last
     n = (~np.isnan(matrix)).sum(axis=1)
     last = np.maximum(n - 1, 0)
     out = []
