@@ -56,7 +56,8 @@ def identity(*parts: object) -> int:
 def set_keys(record_keys: np.ndarray, present: np.ndarray) -> np.ndarray:
     """Per row of `present` (cells × partners, bool), the sum of the contributors' record keys mod 2^64."""
     keys = np.asarray(record_keys, dtype=np.uint64)
-    return np.where(present, keys, np.uint64(0)).sum(axis=-1, dtype=np.uint64)
+    sums: np.ndarray = np.where(present, keys, np.uint64(0)).sum(axis=-1, dtype=np.uint64)
+    return sums
 
 
 def cell_keys(sums: np.ndarray, identities: np.ndarray | int) -> np.ndarray:
@@ -96,7 +97,8 @@ class NoiseTable:
         doubled = 2 * k
         negative = doubled < 1
         magnitude = np.interp(np.where(negative, 1 - doubled, doubled - 1), cdf, magnitudes)
-        return np.where(negative, -magnitude, magnitude)
+        values: np.ndarray = np.where(negative, -magnitude, magnitude)
+        return values
 
 
 def _entropy_parameter(magnitudes: np.ndarray, variance: float) -> float:
