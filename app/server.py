@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,15 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
-from app.benchmark.live import check_recent_releases, check_releases, note_arrival
-from app.benchmark.release_leader import SWEEP_SECONDS, ReleaseLeader
 from app.chat import api as chat_api
 from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
+from app.chat.notes import reporting_note
 from app.chat.retention import purge_periodically
 from app.chat.sockets import register_chat_events
 from app.db import Database
 from app.entry import routes as entry_routes
+from app.events import Events, FiguresReleased
 from app.figures import api as figures_api
 from app.imports import routes as import_routes
 from app.network import api as network_api
@@ -55,6 +54,7 @@ from app.web.bad_input import BAD_INPUT_HANDLERS
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import nav_for
 from app.web.templating import register_filters
+from kpi.months import format_month
 from realtime.publish import Publisher
 from realtime.server import create_socket_server
 
@@ -92,23 +92,12 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state.sms = gateway_for(settings)
         state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
         state.retention = asyncio.create_task(purge_periodically(state.db, 3600))
-        if settings.redis_url:  # perhaps several workers: one of them runs the release checks
-            state.release_leader = ReleaseLeader(
-                settings.redis_url,
-                settings.redis_channel,
-                check=partial(check_releases, state),
-                sweep=partial(check_recent_releases, state, SWEEP_SECONDS),
-                arrived=partial(note_arrival, state),
-            )
-            state.release_leader.start()
 
     async def stop() -> None:
         state.sweeper.cancel()
         state.retention.cancel()
-        if "release_leader" in state:
-            await state.release_leader.close()
-        if "coalesced_releases" in state:
-            await state.coalesced_releases.close()
+        if "release_runs" in state:
+            await state.release_runs.settled()
         await state.sio.shutdown()
         await state.db.dispose()
 
@@ -183,8 +172,24 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     state.publisher = Publisher(sio)
     state.chat_flood = FloodGate(litestar.stores.get("chat_flood"))
     register_chat_events(sio, state, state.chat_flood)
+    state.events = events_for(state)
     # No on_startup/on_shutdown on the wrapper: they would silence Litestar's lifespan hooks.
     return socketio.ASGIApp(sio, other_asgi_app=litestar, socketio_path="socket.io")
+
+
+def events_for(state: State) -> Events:
+    """Who hears of what happened: the live layer and the chat hear of every release."""
+    events = Events()
+
+    async def push_release(event: FiguresReleased) -> None:
+        await state.publisher.kpi_update(event.group_id, format_month(event.month), event.cells)
+
+    async def note_release(event: FiguresReleased) -> None:
+        await reporting_note(state, event.group_id, event.month, event.reported, event.members)
+
+    events.subscribe(FiguresReleased, push_release)
+    events.subscribe(FiguresReleased, note_release)
+    return events
 
 
 def app_from_env() -> Any:

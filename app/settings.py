@@ -26,8 +26,6 @@ class Settings:
     db_pool_timeout_seconds: float = 10
     # PostgreSQL connections each worker keeps open (5 more for a moment under load; app.db).
     db_pool_size: int = 15
-    # Release checks of groups take at most this share of a worker's time (app.benchmark.pacing).
-    release_share: float = 0.2
     sms_backend: str = "outbox"
     sms_url: str | None = None
     sms_token: str | None = None
@@ -46,7 +44,9 @@ class Settings:
     min_contributors: int = 5
     max_share: float = 0.33
     max_top2_share: float = 0.60
-    min_new_contributions: int = 3
+    # The promised median error, in %, of any estimate of a partner's figure from released
+    # group figures (docs/anonymity.md); the noise grows with it.
+    anonymity_margin: float = 10.0
     # How many past months partners may still correct (the current month is always open).
     correction_months: int = 12
     # Sign-in attempts (password and code) per client address and minute.
@@ -70,7 +70,6 @@ class Settings:
             workers=int(env.get("PORTAL_WORKERS", "1")),
             db_pool_timeout_seconds=float(env.get("PORTAL_DB_POOL_TIMEOUT", "10")),
             db_pool_size=max(1, int(env.get("PORTAL_DB_POOL_SIZE", "15"))),
-            release_share=min(1.0, max(0.05, float(env.get("PORTAL_RELEASE_SHARE", "0.2")))),
             sms_backend=env.get("PORTAL_SMS_BACKEND", "outbox"),
             sms_url=env.get("PORTAL_SMS_URL") or None,
             sms_token=env.get("PORTAL_SMS_TOKEN") or None,
@@ -80,7 +79,7 @@ class Settings:
             min_contributors=max(5, int(env.get("PORTAL_MIN_CONTRIBUTORS", "5"))),
             max_share=min(0.33, float(env.get("PORTAL_MAX_SHARE", "0.33"))),
             max_top2_share=min(0.60, float(env.get("PORTAL_MAX_TOP2_SHARE", "0.60"))),
-            min_new_contributions=max(3, int(env.get("PORTAL_MIN_NEW_CONTRIBUTIONS", "3"))),
+            anonymity_margin=max(10.0, float(env.get("PORTAL_ANONYMITY_MARGIN", "10"))),
             correction_months=int(env.get("PORTAL_CORRECTION_MONTHS", "12")),
             lockout_failures=int(env.get("PORTAL_LOCKOUT_FAILURES", "5")),
             lockout_minutes=float(env.get("PORTAL_LOCKOUT_MINUTES", "15")),

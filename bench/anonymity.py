@@ -25,13 +25,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kpi.anonymity import _pattern_safe, differencing_safe_matrix
 from kpi.versions import numbered_versions
 from tests.kpi.test_anonymity_differencing import (
     realistic_history,
     reference_safe,
     reference_versions,
 )
+
+from kpi.anonymity import _pattern_safe, differencing_safe_matrix
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, object]:

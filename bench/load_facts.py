@@ -10,10 +10,10 @@ from datetime import date
 from typing import TypeVar
 
 import numpy as np
+from app.benchmark.contributions import load_histories
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.benchmark.contributions import load_histories
 from app.db import Database
 from app.models import ChatRoom, Figure, FigureRevision, GroupRelease, Metric, MonthReport
 from app.models import ReleaseContribution as Contribution

@@ -12,10 +12,12 @@ import numpy as np
 
 from kpi.anonymity import AnonymityPolicy, primary_reason, rounded, secondary_suppression
 from kpi.catalogue_check import CompiledCatalogue
+from kpi.cellkey import Perturbation
 from kpi.cube import Cube
 from kpi.formula import Vector, additive_terms
 from kpi.periods import Span, prior_year, span_months
-from kpi.stats import GroupStats, Position, change, group_stats_many, position
+from kpi.perturbed import Rows, jittered_position, released_stats
+from kpi.stats import GroupStats, Position, change
 from kpi.variants import BASIS_LABELS, HEADCOUNT, REVENUE, Basis, Variant, variants_of
 
 
@@ -45,6 +47,7 @@ class Engine:
     catalogue: CompiledCatalogue
     metrics: dict[str, MetricInfo]
     policy: AnonymityPolicy = field(default_factory=AnonymityPolicy)
+    perturbation: Perturbation = field(default_factory=Perturbation)
     variants: dict[str, Variant] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -56,6 +59,7 @@ class Engine:
         ]
         self.dependencies = {key: self.catalogue.dependencies(key) for key in self.catalogue.derived_keys}
         self.labels = {k: m.label for k, m in self.metrics.items()}
+        self.base_terms = _base_terms(self.catalogue)
 
     def values(self, cube: Cube, span: Span, period: date) -> dict[str, Vector]:
         """All metrics, entered and derived, per partner of the cube for the span ending at `period`."""
@@ -69,26 +73,55 @@ class Engine:
         own: int | None,
         span: Span,
         period: date,
+        record_keys: np.ndarray,
         keys: Sequence[str] | None = None,
         values: tuple[dict[str, Vector], dict[str, Vector]] | None = None,
     ) -> dict[str, Cell]:
-        """Per KPI: group statistics over `members` (row indices of the cube) and the own partner's place.
+        """Per KPI: the released statistics over `members` (row indices of the cube) and the own partner's place.
 
-        `values` (this span's and the prior year's, from `values()`) may be passed in when
-        several groups are computed for the same span and period.
+        Released figures are perturbed by the members' `record_keys` (kpi.cellkey), one per
+        member; the own partner's value and change are its own, exact. `values` (this span's
+        and the prior year's, from `values()`) may be passed in when several groups are
+        computed for the same span and period.
         """
         current, prior = values or (self.values(cube, span, period), self.values(cube, span, prior_year(period)))
         rows = np.asarray(members, dtype=np.intp)
         own_row = list(members).index(own) if own is not None and own in members else None
         wanted = list(keys or current)
         matrix = np.vstack([current[key][rows] for key in wanted])
+        many = released_stats(self._rows(wanted, matrix, current, rows), record_keys, self.perturbation)
+        reasons = self._hidden(wanted, matrix, current, rows, many.n)
+        cells = {}
+        for i, key in enumerate(wanted):
+            own_position = None
+            if own_row is not None and self._better(key) is not None:
+                own_position = jittered_position(
+                    matrix[i], own_row, record_keys, key, self._better(key) == "lower", self.perturbation
+                )
+            elif own_row is not None and not math.isnan(matrix[i, own_row]):
+                own_position = Position(float(matrix[i, own_row]), 0, math.nan)  # no rank without a direction
+            own_prior = float(prior[key][own]) if own_row is not None and own is not None and prior else math.nan
+            released = None if key in reasons else _rounded(many.row(i))
+            own_change = change(own_position.value, own_prior) if own_position else math.nan
+            cells[key] = Cell(key, released, reasons.get(key), own_position, own_prior, own_change)
+        return cells
+
+    def _rows(self, wanted: list[str], matrix: np.ndarray, current: dict[str, Vector], rows: np.ndarray) -> Rows:
         lower = np.array([self._better(key) == "lower" for key in wanted])
-        many = group_stats_many(matrix, lower)
+        directed = np.array([self._better(key) is not None for key in wanted])
+        terms = {key: self.base_terms[key] for key in wanted if key in self.base_terms}
+        base = {term: current[term][rows] for found in terms.values() for _, term in found}
+        return Rows(wanted, matrix, lower, directed, terms, base)
+
+    def _hidden(
+        self, wanted: list[str], matrix: np.ndarray, current: dict[str, Vector], rows: np.ndarray, n: np.ndarray
+    ) -> dict[str, str]:
+        """Why each hidden cell is hidden: too few contributors, a dominant one, or a relation giving it back."""
         present = ~np.isnan(matrix)
         reasons: dict[str, str] = {}
         dominance: dict[tuple[str, bytes], str | None] = {}
         for i, key in enumerate(wanted):
-            reason = primary_reason(int(many.n[i]), {}, self.policy)
+            reason = primary_reason(int(n[i]), {}, self.policy)
             for dep in self._summed_inputs(key):
                 if reason:
                     break
@@ -103,18 +136,10 @@ class Engine:
                 reasons[key] = reason
         # Only a cell hidden although it has figures needs protecting, and only a relation whose
         # members all have figures can give it back; a cell without any figures reveals nothing.
-        has_figures = {key for i, key in enumerate(wanted) if many.n[i] > 0}
+        has_figures = {key for i, key in enumerate(wanted) if n[i] > 0}
         relations = [(t, ts) for t, ts in self.relations if {t, *ts} <= has_figures]
         protected = {key: reason for key, reason in reasons.items() if key in has_figures}
-        reasons = {**reasons, **secondary_suppression(protected, relations, self.labels)}
-        cells = {}
-        for i, key in enumerate(wanted):
-            own_position = position(matrix[i], own_row, self._better(key)) if own_row is not None else None
-            own_prior = float(prior[key][own]) if own_row is not None and own is not None else math.nan
-            released = None if key in reasons else _rounded(many.row(i))
-            own_change = change(own_position.value, own_prior) if own_position else math.nan
-            cells[key] = Cell(key, released, reasons.get(key), own_position, own_prior, own_change)
-        return cells
+        return {**reasons, **secondary_suppression(protected, relations, self.labels)}
 
     def series(self, cube: Cube, months: Sequence[date]) -> dict[str, np.ndarray]:
         """Every metric month by month: partners × months matrices, computed in one pass."""
@@ -129,6 +154,20 @@ class Engine:
     def _summed_inputs(self, key: str) -> list[str]:
         inputs = self.dependencies.get(key, {key})
         return sorted(k for k in inputs if k in self.metrics and self.metrics[k].summed)
+
+
+def _base_terms(catalogue: CompiledCatalogue) -> dict[str, list[tuple[int, str]]]:
+    """Every derived KPI that is a plain sum of others, as signed terms of entered metrics."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for metric in catalogue.order:
+        terms = additive_terms(metric.formula)
+        if terms is None:
+            continue
+        expanded: list[tuple[int, str]] = []
+        for sign, name in terms:
+            expanded.extend((sign * inner, term) for inner, term in found.get(name, [(1, name)]))
+        found[metric.key] = expanded
+    return found
 
 
 def _rounded(stats: GroupStats | None) -> GroupStats | None:
@@ -162,6 +201,7 @@ def engine_for(
     labels: Mapping[str, str] | None = None,
     policy: AnonymityPolicy | None = None,
     variant_bases: Iterable[str] = (),
+    perturbation: Perturbation | None = None,
 ) -> Engine:
     """An engine over a catalogue as stored (the seeded one, or as the Zentrale has edited it).
 
@@ -192,4 +232,6 @@ def engine_for(
         better = info.better if variant.basis is Basis.PER_EMPLOYEE else None
         label = f"{info.label} ({BASIS_LABELS[variant.basis]})"
         metrics[variant.key] = MetricInfo(variant.key, label, None, better, summed=False)
-    return Engine(CompiledCatalogue(base, formulas), metrics, policy or AnonymityPolicy(), found)
+    return Engine(
+        CompiledCatalogue(base, formulas), metrics, policy or AnonymityPolicy(), perturbation or Perturbation(), found
+    )

@@ -40,18 +40,16 @@ def released_stats(rows: Rows, record_keys: np.ndarray, perturbation: Perturbati
     n = present.sum(axis=1)
     keys = np.asarray(record_keys, dtype=np.uint64)
     ordered = np.sort(matrix, axis=1)
-    last = np.maximum(n - 1, 0)
     key_sums = set_keys(keys, present)
     exact = quantiles_many(matrix, tuple(share for share, _ in QUANTILES), ordered)
-    low_end, high_end = ordered[:, 0], np.take_along_axis(ordered, last[:, None], axis=1)[:, 0]
     names = tuple(rows.keys)
-    q1, median, q3 = (
-        # A quantile stays within the group's range: the noise never shows a value no member could have.
-        np.clip(
-            q + perturbation.quantile_noise(ordered, n, share, key_sums, _identities(name, names)), low_end, high_end
-        )
+    perturbed = [
+        q + perturbation.quantile_noise(ordered, n, share, key_sums, _identities(name, names))
         for q, (share, name) in zip(exact, QUANTILES, strict=True)
-    )
+    ]
+    # In order, as readers expect (each has its own noise). Not cut to the group's range: its ends
+    # are members' exact values.
+    q1, median, q3 = np.sort(np.vstack(perturbed), axis=0)
     sums = np.nansum(matrix, axis=1) + _sum_noise(rows, present, keys, perturbation)
     best, best_n = _best(rows, ordered, keys, perturbation, n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -114,18 +112,23 @@ def _best(
 def jittered_position(
     values: np.ndarray, own: int, record_keys: np.ndarray, key: str, lower_is_better: bool, perturbation: Perturbation
 ) -> Position | None:
-    """The own partner's rank and percentile among the others, each of them seen through a fixed
-    perturbation of its own (share/2 to share of its value, by its record key and the KPI).
+    """The own partner's rank and percentile among the others, each of them seen through a
+    perturbation of its own: share/4 to share/2 of its value (6 to 12.5 % by default), drawn by
+    its record key, the KPI and who contributes to the cell.
 
     Against exact values a partner could move its own figure until its rank changes and so
-    read a neighbour's exact value; against these it reads the neighbour's perturbed one.
+    read a neighbour's exact value; against these it reads a perturbed one, and when a late
+    reporter joins, every other partner's perturbation changes with it.
     """
     own_value = float(values[own])
     if math.isnan(own_value):
         return None
     keys = np.asarray(record_keys, dtype=np.uint64)
-    jitter = perturbation.table.lookup(cell_keys(keys, identity("rank", key)))
-    others = np.delete(values * (1 + perturbation.share * jitter), own)
+    present = ~np.isnan(values)
+    with np.errstate(over="ignore"):
+        drawn = keys + set_keys(keys, present)
+    jitter = perturbation.table.lookup(cell_keys(drawn, identity("rank", key)))
+    others = np.delete(values * (1 + perturbation.share / 2 * jitter), own)
     others = others[~np.isnan(others)]
     better = int(((others < own_value) if lower_is_better else (others > own_value)).sum())
     n = len(others) + 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, select
 
-from app.benchmark.data import load_engine
-from app.benchmark.service import current_release
 from app.db import Database, create_engine_for
-from app.figures.service import store_month
 from app.migrate import downgrade, upgrade
-from app.models import Base, GroupRelease, ReleaseContribution
-from app.network.groups import groups_with_members
-from kpi.months import add_months, month_of
-from kpi.periods import Span
+from app.models import Base, Partner
 from tests.conftest import sqlite_url
 
 TABLES = set(Base.metadata.tables)
@@ -69,52 +62,22 @@ async def test_migrations_go_up_and_down_on_postgres(postgres_url: str) -> None:
     await _round_trip(postgres_url)
 
 
-async def _release_rows(url: str) -> tuple[dict[int, object], list[tuple[int, str, int, bytes]]]:
+async def _record_keys(url: str) -> dict[int, int]:
     db = Database(url)
     try:
         async with db.read() as session:
-            cells = {r.id: r.cells for r in await session.scalars(select(GroupRelease))}
-            rows = (
-                await session.execute(
-                    select(
-                        ReleaseContribution.release_id,
-                        ReleaseContribution.key,
-                        ReleaseContribution.seq,
-                        ReleaseContribution.data,
-                    ).order_by(ReleaseContribution.release_id, ReleaseContribution.key, ReleaseContribution.seq)
-                )
-            ).all()
-        return cells, [tuple(r) for r in rows]  # type: ignore[misc]
+            return {number: key for number, key in await session.execute(select(Partner.number, Partner.record_key))}
     finally:
         await db.dispose()
 
 
-async def test_the_values_behind_releases_survive_a_downgrade_and_upgrade(demo_sqlite: str) -> None:
-    """Migration 0005 moved them out of the release rows; down and up again keeps every one."""
-    month = add_months(month_of(date.today()), -1)
-    db = Database(demo_sqlite)
-    try:
-        async with db.read() as session:
-            engine = await load_engine(session)
-            group, members = next((g, m) for g, m in await groups_with_members(session) if g.kind == "all")
-        for round_ in range(2):
-            async with db.transaction() as session:
-                for partner in members[round_ * 3 : round_ * 3 + 3]:
-                    await store_month(
-                        session,
-                        partner,
-                        month,
-                        {"revenue_new": 90_000.0 + partner.id},
-                        by_user_id=None,
-                        source="api",
-                        today=date.today(),
-                    )
-                assert (await current_release(session, engine, group, members, month, Span.MONTH)).fresh
-    finally:
-        await db.dispose()
-    cells, rows = await _release_rows(demo_sqlite)
-    assert len({(release, seq) for release, key, seq, _ in rows if key == "revenue_new"}) == 2
-
-    await asyncio.to_thread(downgrade, demo_sqlite, "0004")
+async def test_every_partner_keeps_a_secret_record_key_through_a_downgrade_and_upgrade(demo_sqlite: str) -> None:
+    """Migration 0008 gives every partner a random record key; down to 0007 and up again draws new
+    ones for partners of a database with figures, and releases are computed, not read back."""
+    before = await _record_keys(demo_sqlite)
+    assert len(before) == 40 and len(set(before.values())) == 40
+    await asyncio.to_thread(downgrade, demo_sqlite, "0007")
     await asyncio.to_thread(upgrade, demo_sqlite)
-    assert await _release_rows(demo_sqlite) == (cells, rows)
+    after = await _record_keys(demo_sqlite)
+    assert sorted(after) == sorted(before) and len(set(after.values())) == 40
+    assert all(0 <= key < 2**63 for key in after.values())

@@ -17,6 +17,7 @@ from app.benchmark.figure_cache import figures_of
 from app.models import Figure, MarketValue, Metric, Partner, Target
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine, engine_for
+from kpi.cellkey import Perturbation
 from kpi.cube import Cube
 
 # From this many partners, figures come through the per-process cache (app.benchmark.figure_cache).
@@ -40,9 +41,11 @@ VARIANT_BASES = (
 )
 
 
-async def load_engine(session: AsyncSession, policy: AnonymityPolicy | None = None) -> Engine:
+async def load_engine(
+    session: AsyncSession, policy: AnonymityPolicy | None = None, perturbation: Perturbation | None = None
+) -> Engine:
     metrics = list(await session.scalars(select(Metric).where(Metric.active).order_by(Metric.position)))
-    return engine_for(metrics, {m.key: m.label_de for m in metrics}, policy, VARIANT_BASES)
+    return engine_for(metrics, {m.key: m.label_de for m in metrics}, policy, VARIANT_BASES, perturbation)
 
 
 async def metric_info(session: AsyncSession) -> dict[str, Metric]:

@@ -8,29 +8,15 @@ from typing import Any
 
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from sqlalchemy import String, cast, select
 
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import exposures, metric_info, span_targets
-from app.benchmark.live import announce_release, engine_of, public_cells
-from app.benchmark.published import (
-    known_current,
-    members_key,
-    monthly_report_states,
-    published,
-    published_if_current,
-    remember_current,
-)
-from app.benchmark.service import (
-    current_release,
-    monthly_versions,
-    partner_kpis_with_prior,
-    public_cell,
-)
-from app.models import GroupRelease, Partner
+from app.benchmark.live import engine_of
+from app.benchmark.release import public_cell, released
+from app.benchmark.service import partner_kpis_with_prior
+from app.models import Partner
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
-from kpi.anonymity import may_rerelease
 from kpi.months import format_month, month_of
 from kpi.periods import Span, span_months
 from kpi.stats import change
@@ -66,18 +52,7 @@ async def benchmark_for(
         if found is None:
             raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
         group_row, members = found
-        record = await published_if_current(session, engine, group_row, members, month, span)
-    if record is None:
-        # Only a due release writes (on SQLite that takes the write lock); the rest is a read.
-        announced: tuple[dict[str, Any], int] | None = None
-        async with state.db.transaction() as session:
-            release = await current_release(session, engine, group_row, members, month, span)
-            record = await published(session, release.record)
-            if release.fresh and not release.first and span is Span.MONTH:
-                cells = public_cells(engine, release.record.cells, exposures(engine, metrics))
-                announced = cells, len(release.record.versions)
-        if announced is not None:
-            await announce_release(state, group, month, *announced, len(members))
+        record = await released(session, engine, group_row, members, month, span)
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
@@ -93,7 +68,7 @@ async def benchmark_for(
         sensitive = exposure[key].sensitive
         value, before = own_kpis.get(key), own_prior.get(key)
         better = engine.metrics[key].better if variant else metric.better
-        place = record.place(key, own.id, better) if own and not sensitive else None
+        place = record.place(engine, key, own.id) if own and not sensitive else None
         growth = change(value, before) if value is not None and before is not None else math.nan
         target = targets.get(key)
         kpis[key] = {
@@ -115,7 +90,7 @@ async def benchmark_for(
         "group_name": group_row.name,
         "period": format_month(month),
         "span": span.value,
-        "released_at": record.released_at.isoformat(),
+        "released_at": record.computed_at.isoformat(),
         "partner": own.number if own else None,
         "kpis": kpis,
     }
@@ -124,11 +99,7 @@ async def benchmark_for(
 async def released_medians(
     state: State, principal: Principal, group: int, months: list[date], key: str
 ) -> list[float | None]:
-    """The group median of one KPI month by month, as released to this user (None where hidden).
-
-    The same rules as `benchmark_for`, read for many months at once: releases that are
-    due are made in one transaction, the rest is read from the stored releases.
-    """
+    """The group median of one KPI month by month, as released to this user (None where hidden)."""
     engine = await engine_of(state)
     past = [m for m in months if m <= month_of(date.today())]  # a future month has no figures to release
     async with state.db.read() as session:
@@ -137,59 +108,12 @@ async def released_medians(
         if found is None:
             raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
         metrics = await metric_info(session)
+        action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
+        exposure = exposures(engine, metrics)
+        if key not in exposure or not all(principal.may(action, d) for d in exposure[key].domains):
+            return [None] * len(months)
         group_row, members = found
-        reports = await monthly_report_states(session, past)
-        # Only this KPI's cell of each month, without the versions (1,000 per month in a large group).
-        query = select(
-            GroupRelease.period,
-            GroupRelease.id,
-            GroupRelease.released_at,
-            (cast(GroupRelease.cells, String) == "{}").label("empty"),
-            GroupRelease.cells[key].label("cell"),
-        ).where(
-            GroupRelease.group_id == group,
-            GroupRelease.span == Span.MONTH.value,
-            GroupRelease.period.in_(months),
-        )
-        rows = (await session.execute(query)).all()
-        cells: dict[date, dict[str, Any] | None] = {row.period: row.cell for row in rows}
-        # A month's release is still current where this process found it so in the same state of
-        # reports and members; only the others need their versions compared.
-        who = members_key(members)
-        releases = {
-            row.period: ((row.id, row.released_at), (*reports[row.period], who))
-            for row in rows
-            if row.period in reports and not row.empty
-        }
-        unknown = [m for m in past if m in releases and not known_current(*releases[m])]
-        stored_versions: dict[date, dict[str, str]] = {}
-        versions: dict[date, dict[str, str]] = {}
-        if unknown:
-            ids = [releases[m][0][0] for m in unknown]
-            query = select(GroupRelease.period, GroupRelease.versions).where(GroupRelease.id.in_(ids))
-            stored_versions = {period: stored for period, stored in await session.execute(query)}
-            versions = await monthly_versions(session, members, unknown)
-    action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
-    exposure = exposures(engine, metrics)
-    if key not in exposure or not all(principal.may(action, d) for d in exposure[key].domains):
-        return [None] * len(months)
-    due = [m for m in past if m not in releases]
-    for m in unknown:
-        if may_rerelease(stored_versions.get(m), versions[m], engine.policy):
-            due.append(m)
-        else:
-            remember_current(*releases[m])
-    announced: list[tuple[date, dict[str, Any], int]] = []
-    if due:
-        async with state.db.transaction() as session:
-            for m in due:
-                release = await current_release(session, engine, group_row, members, m, Span.MONTH)
-                cells[m] = release.record.cells.get(key)
-                if release.fresh and not release.first:
-                    public = public_cells(engine, release.record.cells, exposure)
-                    announced.append((m, public, len(release.record.versions)))
-    for m, public, reported in announced:
-        await announce_release(state, group, m, public, reported, len(members))
+        cells = {m: (await released(session, engine, group_row, members, m, Span.MONTH)).cells.get(key) for m in past}
     medians: list[float | None] = []
     for m in months:
         cell = cells.get(m) or {}

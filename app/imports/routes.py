@@ -19,7 +19,7 @@ from app.audit import record
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.data import metric_info
-from app.benchmark.live import publish_submission, submission_arriving
+from app.benchmark.live import publish_submission
 from app.entry.routes import may_enter
 from app.figures.access import partner_for
 from app.figures.service import entered_metrics
@@ -123,7 +123,6 @@ async def import_apply(request: ImportRequest) -> Template:
         path.unlink(missing_ok=True)
         request.session.pop("import", None)
         return Template("imports/report.html", context={"report": report, "filename": filename, "done": changed_values})
-    await submission_arriving(state)
     async with state.db.transaction() as session:
         changed = await apply(session, request.user, report.parsed, date.today(), state.settings.correction_months)
         metrics = await metric_info(session)  # once for all the months' live updates

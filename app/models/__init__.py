@@ -6,11 +6,9 @@ from app.models.chat import ChatMention, ChatMessage, ChatMessageEdit, ChatMute,
 from app.models.figures import (
     Figure,
     FigureRevision,
-    GroupRelease,
     MarketValue,
     Metric,
     MonthReport,
-    ReleaseContribution,
     Target,
 )
 from app.models.network import (
@@ -46,7 +44,6 @@ __all__ = [
     "Figure",
     "FigureRevision",
     "Grant",
-    "GroupRelease",
     "LoginChallenge",
     "MarketValue",
     "Metric",
@@ -55,7 +52,6 @@ __all__ = [
     "Partner",
     "PermissionClass",
     "RecoveryCode",
-    "ReleaseContribution",
     "Target",
     "Territory",
     "User",

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -123,42 +120,3 @@ class MarketValue(Base):
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(120))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class GroupRelease(Base):
-    """What partners were last shown of a group for one period and span (shared/DESIGN.md, anonymity).
-
-    `versions` records whose figures went in (partner id -> their reported months and
-    revisions); a new release needs enough of them to have changed, so that two
-    releases never differ by one partner. `cells` holds the released figures and the
-    reasons of hidden cells; the members' values behind them are `ReleaseContribution`s.
-    """
-
-    __tablename__ = "group_releases"
-    __table_args__ = (UniqueConstraint("group_id", "period", "span"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("comparison_groups.id", ondelete="CASCADE"), index=True)
-    period: Mapped[date] = mapped_column(Date)
-    span: Mapped[str] = mapped_column(String(10))
-    versions: Mapped[dict[str, Any]] = mapped_column(JSON)
-    cells: Mapped[dict[str, Any]] = mapped_column(JSON)
-    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ReleaseContribution(Base):
-    """The members' values behind one release of one cell (a KPI of a `GroupRelease`); server-side only.
-
-    Kept for the anonymity checks against every earlier release and for the own rank.
-    `seq` 0 holds every contributor's value, each later row only what changed since the
-    row before (app.benchmark.contributions). Rows are only ever added.
-    """
-
-    __tablename__ = "release_contributions"
-    __table_args__ = (UniqueConstraint("release_id", "key", "seq"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("group_releases.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(80))
-    seq: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)

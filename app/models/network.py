@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, event, update
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, event, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
+
+
+def new_record_key() -> int:
+    """63 random bits: a partner's secret record key (kpi.cellkey), as a signed 64-bit column holds it."""
+    return secrets.randbits(63)
+
 
 territory_managers = Table(
     "territory_managers",
@@ -55,6 +62,8 @@ class Partner(Base):
     city: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Secret: the partner's record key for the perturbation of group figures (kpi.cellkey). Never shown.
+    record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
 
     territory: Mapped[Territory] = relationship()
 

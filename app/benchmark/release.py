@@ -1,0 +1,104 @@
+"""A group's figures as partners see them: computed from the figures as they are, perturbed.
+
+A release is a pure function of the members' figures and their secret record keys
+(kpi.cellkey): the same figures always give the same release, whichever worker or page
+view computes it, and no combination of releases gives a partner's figure away
+(docs/anonymity.md). So nothing about earlier releases is kept, and a release is made
+for every submission. What this process computed is kept while the reports of the
+span's months and the group's members stay as they were.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.benchmark.data import load_cube
+from app.benchmark.month_reports import reports_now
+from app.models import ComparisonGroup, Partner, utcnow
+from kpi.benchmark import Engine
+from kpi.formula import Vector
+from kpi.periods import Span, span_months
+from kpi.perturbed import jittered_position
+from kpi.stats import Position
+
+SENSITIVE_FIELDS = ("q1", "q3", "best", "best_n")
+KEPT = 48  # releases per process
+
+
+@dataclass(frozen=True)
+class Released:
+    """One group's figures for one span: public cells, and what ranks the members against."""
+
+    cells: dict[str, dict[str, Any]]  # key -> n, median, q1, q3, best, best_n, mean; or hidden: why
+    reported: int  # members with every month of the span reported
+    computed_at: datetime
+    partner_ids: np.ndarray
+    values: dict[str, Vector]  # each KPI over the members, for their ranks
+    record_keys: np.ndarray
+
+    def place(self, engine: Engine, key: str, partner_id: int) -> Position | None:
+        """The partner's rank and percentile, against the others' perturbed values; None where the
+        cell is hidden, the KPI has no direction, or the partner has no value."""
+        cell = self.cells.get(key)
+        better = engine.metrics[key].better if key in engine.metrics else None
+        if cell is None or "hidden" in cell or better is None or key not in self.values:
+            return None
+        at = np.flatnonzero(self.partner_ids == partner_id)
+        if len(at) == 0:
+            return None
+        return jittered_position(
+            self.values[key], int(at[0]), self.record_keys, key, better == "lower", engine.perturbation
+        )
+
+
+_kept: OrderedDict[tuple[Any, ...], Released] = OrderedDict()
+
+
+async def released(
+    session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
+) -> Released:
+    """The group's figures for the span ending with `period`, as partners may see them now."""
+    months = span_months(span, period)
+    state, reports = await reports_now(session, months)
+    ids = tuple(p.id for p in members)
+    key = (id(engine), group.id, period, span, state, hash(ids))
+    found = _kept.get(key)
+    if found is not None:
+        _kept.move_to_end(key)
+        return found
+    cube = await load_cube(session, members, months, sorted(engine.catalogue.base_keys))
+    current = engine.values(cube, span, period)
+    record_keys = np.array([p.record_key for p in members], dtype=np.int64).astype(np.uint64)
+    cells = engine.benchmark(cube, list(range(len(members))), None, span, period, record_keys, values=(current, {}))
+    stored: dict[str, dict[str, Any]] = {}
+    for name, cell in cells.items():
+        if cell.hidden or cell.stats is None:
+            stored[name] = {"hidden": cell.hidden or "Noch keine Werte."}
+        else:
+            s = cell.stats
+            stored[name] = {"n": s.n, "median": s.median, "q1": s.q1, "q3": s.q3, "mean": s.mean}
+            if s.best_n:
+                stored[name].update(best=s.best, best_n=s.best_n)
+    wanted = set(ids)
+    per_partner: dict[int, int] = {}
+    for partner_id, _month, _revision in reports:
+        if partner_id in wanted:
+            per_partner[partner_id] = per_partner.get(partner_id, 0) + 1
+    reported = sum(1 for count in per_partner.values() if count == len(months))
+    made = Released(stored, reported, utcnow(), np.array(ids, dtype=np.int64), current, record_keys)
+    _kept[key] = made
+    while len(_kept) > KEPT:
+        _kept.popitem(last=False)
+    return made
+
+
+def public_cell(cell: dict[str, Any], sensitive: bool = False) -> dict[str, Any]:
+    """What leaves the server of a cell: of sensitive (forward-looking) metrics only n, median
+    and mean (shared/DESIGN.md). The members' values never leave it."""
+    return {k: v for k, v in cell.items() if k not in SENSITIVE_FIELDS} if sensitive else dict(cell)

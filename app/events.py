@@ -1,0 +1,47 @@
+"""Domain events: a feature says once, after its commit, what happened; subscribers act on it.
+
+Subscribers are registered in `create_app` (app.server), so a feature never imports a
+sibling to tell it something (shared/STYLE.md, 11). A failing subscriber is logged and
+does not keep the others from their turn: what happened is committed either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FiguresReleased:
+    """A comparison group's figures of a month as partners see them now, after a submission."""
+
+    group_id: int
+    month: date
+    cells: dict[str, Any]  # public cells, as `kpi:update` carries them
+    reported: int  # members with the month reported
+    members: int
+
+
+Handler = Callable[[Any], Awaitable[None]]
+
+
+class Events:
+    def __init__(self) -> None:
+        self._handlers: defaultdict[type, list[Handler]] = defaultdict(list)
+
+    def subscribe(self, kind: type, handler: Handler) -> None:
+        self._handlers[kind].append(handler)
+
+    async def publish(self, event: object) -> None:
+        for handler in self._handlers[type(event)]:
+            try:
+                await handler(event)
+            except Exception:
+                name = getattr(handler, "__name__", handler)
+                logger.exception("subscriber %s of %s failed", name, type(event).__name__)
