@@ -96,9 +96,6 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "database_url": database_url,
             "var_dir": tmp_path / "var",
             "secret_key": "test-secret-key-" + "x" * 32,
-            # Every due release right after the one before: tests of what is released when must not
-            # depend on timing. The pacing has tests of its own (tests/benchmark/test_release_coalescing.py).
-            "release_share": 1.0,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from kpi.periods import Span, span_months
 from kpi.perturbed import jittered_position
 from kpi.stats import Position
 
-SENSITIVE_FIELDS = ("q1", "q3", "best", "best_n")
+SENSITIVE_FIELDS = ("mean", "q1", "q3", "best", "best_n")
 KEPT = 48  # releases per process
 
 
@@ -99,6 +99,6 @@ async def released(
 
 
 def public_cell(cell: dict[str, Any], sensitive: bool = False) -> dict[str, Any]:
-    """What leaves the server of a cell: of sensitive (forward-looking) metrics only n, median
-    and mean (shared/DESIGN.md). The members' values never leave it."""
+    """What leaves the server of a cell: of sensitive (forward-looking) metrics only n and the
+    median (shared/DESIGN.md). The members' values never leave it."""
     return {k: v for k, v in cell.items() if k not in SENSITIVE_FIELDS} if sensitive else dict(cell)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,4 +176,4 @@ def test_a_rank_is_taken_against_the_others_perturbed_values() -> None:
     for neighbour in values[1:]:
         assert rank_at(neighbour * (1 - 1e-9)) == rank_at(neighbour * (1 + 1e-9))
     ranks = [rank_at(v) for v in np.linspace(values.min() * 0.5, values.max() * 1.5, 400)]
-    assert ranks[0] == 20 and ranks[-1] == 1 and all(a >= b for a, b in zip(ranks, ranks[1:], strict=False))
+    assert ranks[0] == 20 and ranks[-1] == 1 and all(a >= b for a, b in itertools.pairwise(ranks))
