@@ -68,7 +68,8 @@ async def test_per_employee_shows_the_median_of_every_partners_own_ratio(
     row = chart_table(per_employee.text)["Gesamtumsatz (je Mitarbeiter)"]
     median = german(row[1])
     expected = statistics.median(revenue_per_employee(demo_sqlite, LAST_MONTH))
-    assert abs(median - expected) <= expected * 0.001, (median, expected)
+    # Released perturbed: in a group of forty the median lies within 1 % (docs/anonymity.md).
+    assert abs(median - expected) <= expected * 0.01, (median, expected)
     assert german(chart_table(absolute.text)["Gesamtumsatz"][1]) != median
 
 

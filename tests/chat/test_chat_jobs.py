@@ -77,7 +77,7 @@ async def test_a_large_groups_room_gets_one_note_an_hour_and_one_when_everyone_r
     period = format_month(month_of(date.today()))
     token = await token_for(demo_sqlite, "admin")
     async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
-        # 40 partners: releases at every third submission, 12 of them with enough reports for a note.
+        # 40 partners: a release at every submission, 36 of them with enough reports for a note.
         for number in range(1001, 1041):
             answer = await api.put(f"/api/v1/partners/{number}/figures/{period}", json={"units_new": 9})
             assert answer.status_code == 200
@@ -88,4 +88,4 @@ async def test_a_large_groups_room_gets_one_note_an_hour_and_one_when_everyone_r
         )
     ]
     assert len(notes) == 2, notes
-    assert notes[0].startswith("7 von 40") and notes[1].startswith("40 von 40")
+    assert notes[0].startswith("5 von 40") and notes[1].startswith("40 von 40")
