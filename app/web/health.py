@@ -44,8 +44,6 @@ async def healthz(request: Request[Any, Any, State]) -> Response[dict[str, Any]]
     report: dict[str, Any] = {"worker": os.getpid(), "database": await _database(state.db)}
     if state.settings.redis_url:
         report["redis"] = await state.sio.manager.status()
-        if "release_leader" in state:
-            report["release_checks"] = state.release_leader.status()
     if not report["database"]["ok"]:
         report["status"] = "down"
     elif "redis" in report and not (report["redis"]["ok"] and report["redis"]["subscribed"]):
