@@ -43,8 +43,9 @@ def released_stats(rows: Rows, record_keys: np.ndarray, perturbation: Perturbati
     key_sums = set_keys(keys, present)
     exact = quantiles_many(matrix, tuple(share for share, _ in QUANTILES), ordered)
     names = tuple(rows.keys)
+    spread = exact[2] - exact[0]
     perturbed = [
-        q + perturbation.quantile_noise(ordered, n, share, key_sums, _identities(name, names))
+        q + perturbation.quantile_noise(ordered, n, share, key_sums, _identities(name, names), spread)
         for q, (share, name) in zip(exact, QUANTILES, strict=True)
     ]
     # In order, as readers expect (each has its own noise). Not cut to the group's range: its ends
@@ -59,19 +60,34 @@ def released_stats(rows: Rows, record_keys: np.ndarray, perturbation: Perturbati
 
 
 def _sum_noise(rows: Rows, present: np.ndarray, keys: np.ndarray, perturbation: Perturbation) -> np.ndarray:
-    """Each KPI's noise on its sum; an additive KPI's is the same sum of its terms' noises over its members."""
-    values, masks, idents, signs, targets = [], [], [], [], []
+    """Each KPI's noise on its sum; an additive KPI's is the same sum of its terms' noises over its members.
+
+    A term's noise over the additive KPI's members is its own cell's noise wherever the two
+    have the same members (nearly always): only the others are drawn apart.
+    """
+    own = perturbation.sum_noise(rows.matrix, present, keys, _identities("sum", tuple(rows.keys)))
+    at = {key: i for i, key in enumerate(rows.keys)}
+    noise = own.copy()
+    apart: list[tuple[int, int, str]] = []  # (KPI, sign, term) whose members differ from the term's cell
     for i, key in enumerate(rows.keys):
-        for sign, term in rows.terms.get(key, [(1, key)]):
-            values.append(rows.matrix[i] if term == key else rows.base[term])
-            masks.append(present[i])
-            idents.append(identity("sum", term))
-            signs.append(sign)
-            targets.append(i)
-    noise = np.zeros(len(rows.keys))
-    if values:
-        each = perturbation.sum_noise(np.vstack(values), np.vstack(masks), keys, np.array(idents, dtype=np.uint64))
-        np.add.at(noise, targets, np.array(signs) * each)
+        terms = rows.terms.get(key)
+        if terms is None:
+            continue
+        noise[i] = 0.0
+        for sign, term in terms:
+            j = at.get(term)
+            if j is not None and np.array_equal(present[j], present[i]):
+                noise[i] += sign * own[j]
+            else:
+                apart.append((i, sign, term))
+    if apart:
+        each = perturbation.sum_noise(
+            np.vstack([rows.base[term] for _, _, term in apart]),
+            np.vstack([present[i] for i, _, _ in apart]),
+            keys,
+            np.array([identity("sum", term) for _, _, term in apart], dtype=np.uint64),
+        )
+        np.add.at(noise, [i for i, _, _ in apart], np.array([sign for _, sign, _ in apart]) * each)
     return noise
 
 
@@ -86,26 +102,30 @@ def _best(
     """
     size = np.ceil(n / 4).astype(np.int64)
     shown = rows.directed & (size >= BEST_LEAST)
-    lower = rows.lower_is_better
-    at = np.where(lower, size - 1, n - size).clip(0, None)
-    threshold = np.take_along_axis(ordered, at[:, None], axis=1)
-    matrix = rows.matrix
+    best = np.full(len(size), np.nan)
+    rows_shown = np.flatnonzero(shown)
+    if len(rows_shown) == 0:
+        return best, np.zeros_like(size)
+    matrix, lower, k = rows.matrix[rows_shown], rows.lower_is_better[rows_shown], size[rows_shown]
+    at = np.where(lower, k - 1, n[rows_shown] - k).clip(0, None)
+    threshold = np.take_along_axis(ordered[rows_shown], at[:, None], axis=1)
+    signed = np.where(lower[:, None], -matrix, matrix)  # larger is better now; NaN stays NaN
+    signed_threshold = np.where(lower[:, None], -threshold, threshold)
     with np.errstate(invalid="ignore"):
-        beyond = np.where(lower[:, None], matrix < threshold, matrix > threshold)
+        beyond = signed > signed_threshold
         tied = matrix == threshold
-    room = size - beyond.sum(axis=1)
-    chosen = beyond | (tied & (np.cumsum(tied, axis=1) <= room[:, None]))
+    room = k - beyond.sum(axis=1)
+    chosen = beyond | tied
     for row in np.flatnonzero(tied.sum(axis=1) > room):
         # More partners tied than places left: those with the smallest record keys take them, so
         # that the quarter, and its noise, do not depend on the order the members come in.
         candidates = np.flatnonzero(tied[row])
         chosen[row, candidates] = False
         chosen[row, candidates[np.argsort(keys[candidates], kind="stable")[: room[row]]]] = True
-    chosen &= shown[:, None]
     totals = np.where(chosen, matrix, 0.0).sum(axis=1)
-    noise = perturbation.sum_noise(matrix, chosen, keys, _identities("best", tuple(rows.keys)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        best = np.where(shown, (totals + noise) / size, np.nan)
+    names = tuple(rows.keys[i] for i in rows_shown.tolist())
+    noise = perturbation.sum_noise(matrix, chosen, keys, _identities("best", names))
+    best[rows_shown] = (totals + noise) / k
     return best, np.where(shown, size, 0)
 
 

@@ -73,12 +73,56 @@ async def _metric_ids(session: AsyncSession, keys: tuple[str, ...]) -> dict[int,
     return found
 
 
+@dataclass(frozen=True)
+class MemberLayout:
+    """What a release needs of its members, read off the partner objects once per member list."""
+
+    ids: list[int]
+    row: dict[int, int]  # partner id -> row
+    id_array: np.ndarray
+    record_keys: np.ndarray  # uint64, the members' secret keys (kpi.cellkey)
+    areas: list[str]  # distinct postal areas
+    area_of: np.ndarray  # each member's index into `areas`
+
+
+def layout_of(partners: Sequence[Partner]) -> MemberLayout:
+    """Kept per list: the member lists of app.network.groups are shared and never changed, and a
+    1,000-partner release read some 5,000 attributes off the partner objects every time."""
+    found = _layouts.get(id(partners))
+    if found is not None and found[0] is partners:
+        _layouts.move_to_end(id(partners))
+        return found[1]
+    ids = [p.id for p in partners]
+    areas = [p.postal_code[:2] for p in partners]
+    distinct = sorted(set(areas))
+    index = {area: i for i, area in enumerate(distinct)}
+    layout = MemberLayout(
+        ids,
+        {pid: i for i, pid in enumerate(ids)},
+        np.array(ids, dtype=np.int64),
+        np.array([p.record_key for p in partners], dtype=np.int64).astype(np.uint64),
+        distinct,
+        np.array([index[area] for area in areas], dtype=np.intp),
+    )
+    _layouts[id(partners)] = (partners, layout)
+    while len(_layouts) > 256:
+        _layouts.popitem(last=False)
+    return layout
+
+
+_layouts: OrderedDict[int, tuple[Sequence[Partner], MemberLayout]] = OrderedDict()
+MARKET_KEYS = ("purchasing_power", "sales_potential")
+
+
 async def load_cube(
     session: AsyncSession, partners: Sequence[Partner], months: Sequence[date], keys: Sequence[str]
 ) -> Cube:
-    """Entered figures of these partners and months; imported market data by postal area and year."""
-    cube = Cube.empty([p.id for p in partners], sorted(set(months)), list(keys))
-    row = {p.id: i for i, p in enumerate(partners)}
+    """Entered figures of these partners and months; imported market data by postal area and year,
+    for the months a partner reported (a market figure beside no report of its own would count a
+    partner the benchmark does not hold)."""
+    layout = layout_of(partners)
+    cube = Cube.empty(layout.ids, sorted(set(months)), list(keys))
+    row = layout.row
     column = {m: i for i, m in enumerate(cube.months)}
     layer = {k: i for i, k in enumerate(cube.keys)}
     metric_ids = await _metric_ids(session, tuple(keys))
@@ -93,30 +137,31 @@ async def load_cube(
         )
         for partner_id, metric_id, month, value in rows:
             cube.values[row[partner_id], column[month], layer[metric_ids[metric_id]]] = value
+    market = [layer[key] for key in MARKET_KEYS if key in layer]
+    if not market:
+        return cube
     # Per postal area and month, then spread to the partners at once: a 1,000-partner group
     # has some 90 areas, and the loop over every partner and month was a release's largest part.
-    areas = [partner.postal_code[:2] for partner in partners]
-    distinct = sorted(set(areas))
     market_query = select(MarketValue.area_code, MarketValue.year, MarketValue.metric_id, MarketValue.value).where(
         MarketValue.area_kind == "postal", MarketValue.metric_id.in_(metric_ids)
     )
     if len(partners) < CACHED_FROM:  # a partner's own page: its area's values, not the whole country's
         market_query = market_query.where(
-            MarketValue.area_code.in_(distinct), MarketValue.year.in_({m.year for m in cube.months})
+            MarketValue.area_code.in_(layout.areas), MarketValue.year.in_({m.year for m in cube.months})
         )
     by_area: dict[tuple[str, int, str], float] = {
         (area, year, metric_ids[metric_id]): value
         for area, year, metric_id, value in await session.execute(market_query)
     }
-    index = {area: i for i, area in enumerate(distinct)}
-    where = np.array([index[area] for area in areas], dtype=np.intp)
-    for key in ("purchasing_power", "sales_potential"):
+    entered = [i for i in range(len(cube.keys)) if i not in market]
+    reported = ~np.isnan(cube.values[:, :, entered]).all(axis=2)
+    for key in MARKET_KEYS:
         if key not in layer:
             continue
         per_area = np.array(
-            [[by_area.get((area, month.year, key), np.nan) for month in cube.months] for area in distinct]
-        ).reshape(len(distinct), len(cube.months))
-        spread = per_area[where]
+            [[by_area.get((area, month.year, key), np.nan) for month in cube.months] for area in layout.areas]
+        ).reshape(len(layout.areas), len(cube.months))
+        spread = np.where(reported, per_area[layout.area_of], np.nan)
         cube.values[:, :, layer[key]] = np.where(np.isnan(spread), cube.values[:, :, layer[key]], spread)
     return cube
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.benchmark.data import load_cube
+from app.benchmark.data import layout_of, load_cube
 from app.benchmark.month_reports import reports_now
 from app.models import ComparisonGroup, Partner, utcnow
 from kpi.benchmark import Engine
@@ -66,16 +66,15 @@ async def released(
     """The group's figures for the span ending with `period`, as partners may see them now."""
     months = span_months(span, period)
     state, reports = await reports_now(session, months)
-    ids = tuple(p.id for p in members)
-    key = (id(engine), group.id, period, span, state, hash(ids))
+    layout = layout_of(members)
+    key = (id(engine), group.id, period, span, state, id(layout))
     found = _kept.get(key)
     if found is not None:
         _kept.move_to_end(key)
         return found
     cube = await load_cube(session, members, months, sorted(engine.catalogue.base_keys))
     current = engine.values(cube, span, period)
-    record_keys = np.array([p.record_key for p in members], dtype=np.int64).astype(np.uint64)
-    cells = engine.benchmark(cube, list(range(len(members))), None, span, period, record_keys, values=(current, {}))
+    cells = engine.benchmark(cube, range(len(members)), None, span, period, layout.record_keys, values=(current, {}))
     stored: dict[str, dict[str, Any]] = {}
     for name, cell in cells.items():
         if cell.hidden or cell.stats is None:
@@ -85,13 +84,13 @@ async def released(
             stored[name] = {"n": s.n, "median": s.median, "q1": s.q1, "q3": s.q3, "mean": s.mean}
             if s.best_n:
                 stored[name].update(best=s.best, best_n=s.best_n)
-    wanted = set(ids)
+    wanted = layout.row
     per_partner: dict[int, int] = {}
     for partner_id, _month, _revision in reports:
         if partner_id in wanted:
             per_partner[partner_id] = per_partner.get(partner_id, 0) + 1
     reported = sum(1 for count in per_partner.values() if count == len(months))
-    made = Released(stored, reported, utcnow(), np.array(ids, dtype=np.int64), current, record_keys)
+    made = Released(stored, reported, utcnow(), layout.id_array, current, layout.record_keys)
     _kept[key] = made
     while len(_kept) > KEPT:
         _kept.popitem(last=False)

@@ -35,13 +35,22 @@ class DemoSummary:
 
 
 def _reported_at(rng: random.Random, month: date, today: date, late: bool = False) -> datetime:
-    """When the month was reported: days after its end, but not after the start of `today`."""
+    """When the month was reported: days after its end, but before the start of `today`.
+
+    A report due later is spread over the time since the month ended (by the draws made
+    anyway, so the network stays the same for a seed): stamped all at one instant, they
+    made every check for changed reports read hundreds of them again
+    (app.benchmark.month_reports).
+    """
     month_end = add_months(month, 1) - timedelta(days=1)
     days = rng.randint(35, 60) if late else rng.randint(3, 20)
-    at = datetime.combine(
-        month_end + timedelta(days=days), time(7 + rng.randint(0, 10), rng.randint(0, 59)), tzinfo=UTC
-    )
-    return min(at, datetime.combine(today, time(0), tzinfo=UTC))
+    hour, minute = 7 + rng.randint(0, 10), rng.randint(0, 59)
+    at = datetime.combine(month_end + timedelta(days=days), time(hour, minute), tzinfo=UTC)
+    start_of_today = datetime.combine(today, time(0), tzinfo=UTC)
+    if at < start_of_today:
+        return at
+    window = max(1, int((start_of_today - datetime.combine(month_end, time(0), tzinfo=UTC)).total_seconds() // 60))
+    return start_of_today - timedelta(minutes=1 + (days * 1440 + hour * 60 + minute) * 7919 % window)
 
 
 async def has_network(session: AsyncSession) -> bool:
