@@ -52,6 +52,7 @@ class Engine:
 
     def __post_init__(self) -> None:
         self.time_kinds = {k: m.time_kind or "flow" for k, m in self.metrics.items()}
+        self.stock_keys = [k for k, kind in self.time_kinds.items() if kind == "stock"]
         self.relations = [
             (m.key, [name for _, name in terms])
             for m in self.catalogue.order
@@ -62,9 +63,20 @@ class Engine:
         self.base_terms = _base_terms(self.catalogue)
 
     def values(self, cube: Cube, span: Span, period: date) -> dict[str, Vector]:
-        """All metrics, entered and derived, per partner of the cube for the span ending at `period`."""
+        """All metrics, entered and derived, per partner of the cube for the span ending at `period`.
+
+        A stock shows its value at the span's end, but a ratio divides by its average over the
+        span's month ends (stock turnover, DSO, revenue per m²): a closing value alone would
+        weigh one day against a year of flows (2025 median stock turnover 3.89, not 4.51).
+        """
         inputs = cube.aggregate(span, period, self.time_kinds)
-        return {**inputs, **self.catalogue.derive(inputs, len(span_months(span, period)))}
+        months = len(span_months(span, period))
+        if months > 1 and self.stock_keys:
+            averaged = cube.aggregate(span, period, dict.fromkeys(self.stock_keys, "average"))
+            in_formulas = {**inputs, **{k: averaged[k] for k in self.stock_keys if k in averaged}}
+        else:
+            in_formulas = inputs
+        return {**inputs, **self.catalogue.derive(in_formulas, months)}
 
     def benchmark(
         self,

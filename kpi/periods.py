@@ -47,3 +47,21 @@ def span_months(span: Span, period: date) -> list[date]:
 
 def prior_year(period: date) -> date:
     return add_months(month_of(period), -12)
+
+
+CALENDAR = (Span.QUARTER, Span.HALF, Span.YEAR)
+
+
+def is_complete(span: Span, period: date, open_month: date) -> bool:
+    """Whether a calendar quarter, half or year lies wholly before `open_month` (the month still
+    open for entry). The other spans end with the month they are asked for: always complete."""
+    return span not in CALENDAR or span_months(span, period)[-1] < month_of(open_month)
+
+
+def last_complete(span: Span, open_month: date) -> date:
+    """The period (a month) naming the newest complete span before `open_month`: for a calendar
+    quarter, half or year its last month, for the others the month before."""
+    month = add_months(month_of(open_month), -1)
+    while not is_complete(span, month, open_month):
+        month = add_months(month, -1)
+    return span_months(span, month)[-1] if span in CALENDAR else month

@@ -61,6 +61,19 @@ def change(current: float, prior: float) -> float:
     return (current - prior) / abs(prior) * 100
 
 
+def change_in(unit: str, current: float, prior: float) -> tuple[float, str]:
+    """The change against the prior year as a controller reads it, and its unit: a ratio in % by
+    percentage points (29.61 % -> 28.28 % is -1.33 Pp., not -4.5 %), a score without a unit by
+    its difference (an expectation of 0.25 after 0.0625 is +0.19, not +300 %), anything else in %."""
+    if math.isnan(current) or math.isnan(prior):
+        return math.nan, ""
+    if unit == "%":
+        return current - prior, "Pp."
+    if unit == "":
+        return current - prior, ""
+    return change(current, prior), "%"
+
+
 @dataclass(frozen=True)
 class ManyStats:
     """Group statistics of many KPIs at once: row i belongs to KPI i (NaN where n is 0)."""

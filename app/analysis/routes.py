@@ -27,7 +27,7 @@ from app.benchmark.view import FuturePeriod, benchmark_for
 from app.chat.access import may_chat
 from app.network.visibility import visible_groups
 from kpi.months import add_months, format_month, month_of, months_back, parse_month
-from kpi.periods import SPAN_LABELS, Span, prior_year
+from kpi.periods import CALENDAR, SPAN_LABELS, Span, is_complete, last_complete, prior_year, span_months
 from kpi.variants import BASIS_LABELS, Basis
 
 AnalysisRequest = Request[Principal, Any, State]
@@ -48,11 +48,11 @@ async def _selection(
     if not groups:
         raise NotFoundException("Sie sind in keiner Vergleichsgruppe.")
     group = gruppe if gruppe in {g.id for g in groups} else groups[0].id
-    try:
-        month = parse_month(monat) if monat else add_months(month_of(date.today()), -1)
-    except ValueError:
-        month = add_months(month_of(date.today()), -1)
     span = Span(spanne) if spanne in {s.value for s in Span} else Span.MONTH
+    try:
+        month = parse_month(monat) if monat else last_complete(span, date.today())
+    except ValueError:
+        month = last_complete(span, date.today())
     return groups, group, month, span
 
 
@@ -97,6 +97,28 @@ def _view(spec: Spec, views: dict[str, ChartView], span: Span) -> ChartView:
     )
 
 
+def period_choices(span: Span, chosen: date) -> list[tuple[str, str]]:
+    """The periods to pick, newest first: months, or for a calendar quarter, half or year the
+    last month of each complete one (the newest complete one first), and the chosen one."""
+    today = date.today()
+    choices = [m for m in months_back(add_months(month_of(today), -1), 36)][::-1]
+    if span in CALENDAR:
+        choices = [m for m in choices if m == span_months(span, m)[-1] and is_complete(span, m, today)]
+    if chosen not in choices:
+        choices = sorted({*choices, chosen}, reverse=True)
+    return [(format_month(m), _period_label(span, m)) for m in choices]
+
+
+def _period_label(span: Span, month: date) -> str:
+    if span is Span.QUARTER:
+        return f"Q{(month.month - 1) // 3 + 1}/{month.year}"
+    if span is Span.HALF:
+        return f"H{(month.month - 1) // 6 + 1}/{month.year}"
+    if span is Span.YEAR:
+        return str(month.year)
+    return f"{month:%m/%Y}"
+
+
 @get("/analyse", guards=GUARD, include_in_schema=False)
 async def analysis_page(
     request: AnalysisRequest,
@@ -106,6 +128,14 @@ async def analysis_page(
     ansicht: FromQuery[list[str] | None] = None,
 ) -> Template:
     groups, group, month, span = await _selection(request, gruppe, monat, spanne)
+    unfinished = None
+    if not is_complete(span, month, date.today()):
+        # A quarter, half or year still running has no group figures yet: show the last complete one.
+        shown = last_complete(span, date.today())
+        unfinished = (
+            f"{_period_label(span, month)} ist noch nicht abgeschlossen; gezeigt wird {_period_label(span, shown)}."
+        )
+        month = shown
     async with request.app.state.db.read() as session:
         status = await reporting_status(session, group, month_of(date.today()))
     source = ChartSource(request, group, month, status)
@@ -122,13 +152,14 @@ async def analysis_page(
         "spans": SPAN_LABELS,
         "span_buttons": SPAN_BUTTONS,
         "basis_labels": BASIS_LABELS,
-        "months": [format_month(m) for m in months_back(month_of(date.today()), 36)][::-1],
+        "months": period_choices(span, month),
         "benchmark": benchmark,
         "rows": rows,
         "charts": [c for c in charts if c is not None],
         "may_share": may_chat(request.user),
         # A shared link to a group this user does not see opens the user's own group instead.
         "foreign_group": gruppe is not None and gruppe != group,
+        "unfinished": unfinished,
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"
     return Template("analysis/_content.html" if partial else "analysis/page.html", context=context)

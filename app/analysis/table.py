@@ -23,6 +23,7 @@ class Row:
     rank: int | None
     percentile: float | None
     change: float | None
+    change_unit: str  # "%", "Pp." or "" (kpi.stats.change_in)
     attainment: float | None
     hidden: str | None
     quartile: str  # top | middle | bottom | none: where the own value sits in the group
@@ -55,6 +56,7 @@ def rows_of(benchmark: dict[str, Any], metrics: dict[str, Metric]) -> list[Row]:
                 cell.get("rank"),
                 cell.get("percentile"),
                 cell.get("change"),
+                cell.get("change_unit", "%"),
                 cell.get("attainment"),
                 cell.get("hidden"),
                 _quartile(cell.get("own"), cell.get("q1"), cell.get("q3"), better),

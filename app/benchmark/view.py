@@ -18,8 +18,8 @@ from app.models import Partner
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
 from kpi.months import format_month, month_of
-from kpi.periods import Span, span_months
-from kpi.stats import change
+from kpi.periods import SPAN_LABELS, Span, is_complete, span_months
+from kpi.stats import change_in
 from kpi.variants import Basis
 
 
@@ -43,6 +43,7 @@ async def benchmark_for(
     if month > month_of(date.today()):
         raise FuturePeriod(f"{format_month(month)} liegt in der Zukunft.")
     engine = await engine_of(state)
+    open_month = month_of(date.today())
     async with state.db.read() as session:
         visible = {g.id for g, _ in await visible_groups(session, principal)}
         found = next(((g, m) for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
@@ -53,6 +54,7 @@ async def benchmark_for(
             raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
         group_row, members = found
         record = await released(session, engine, group_row, members, month, span)
+    unfinished = None if is_complete(span, month, open_month) else _unfinished(span, month)
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
@@ -69,17 +71,21 @@ async def benchmark_for(
         value, before = own_kpis.get(key), own_prior.get(key)
         better = engine.metrics[key].better if variant else metric.better
         place = record.place(engine, key, own.id) if own and not sensitive else None
-        growth = change(value, before) if value is not None and before is not None else math.nan
+        unit = ("%" if variant.basis is Basis.SHARE else metric.unit) if variant else metric.unit
+        growth, growth_unit = (
+            change_in(unit, value, before) if value is not None and before is not None else (math.nan, "")
+        )
         target = targets.get(key)
         kpis[key] = {
-            **public_cell(cell, sensitive),
+            **(public_cell(cell, sensitive) if unfinished is None else {"hidden": unfinished}),
             "label": engine.metrics[key].label if variant else metric.label_de,
-            "unit": ("%" if variant.basis is Basis.SHARE else metric.unit) if variant else metric.unit,
+            "unit": unit,
             "own": value,
             "rank": place.rank if place else None,
             "percentile": None if place is None or math.isnan(place.percentile) else round(place.percentile, 1),
             "own_prior_year": before,
             "change": None if math.isnan(growth) else round(growth, 2),
+            "change_unit": growth_unit,
             "target": target,
             "attainment": round(value / target * 100, 1) if value is not None and target else None,
         }
@@ -94,6 +100,14 @@ async def benchmark_for(
         "partner": own.number if own else None,
         "kpis": kpis,
     }
+
+
+def _unfinished(span: Span, month: date) -> str:
+    last = span_months(span, month)[-1]
+    return (
+        f"Zeitraum noch nicht abgeschlossen: {SPAN_LABELS[span]} bis {last:%m/%Y}; "
+        "Gruppenwerte gibt es, wenn alle Monate gemeldet werden konnten."
+    )
 
 
 async def released_medians(

@@ -20,7 +20,7 @@ from app.benchmark.data import Exposure, exposures, load_cube, metric_info, span
 from app.models import Metric, Partner, Territory
 from kpi.benchmark import Engine
 from kpi.periods import Span, prior_year, span_months
-from kpi.stats import change
+from kpi.stats import change_in
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ class KpiLine:
     change: float | None
     target: float | None
     attainment: float | None
+    change_unit: str = "%"  # kpi.stats.change_in
 
 
 async def partner_view(
@@ -126,7 +127,7 @@ async def partner_view(
     lines = []
     for column in _columns(metrics, exposure, visible):
         value, prior = current[column.key][0], before[column.key][0]
-        growth = change(value, prior)
+        growth, growth_unit = change_in(metrics[column.key].unit, value, prior)
         target = targets.get(column.key)
         lines.append(
             KpiLine(
@@ -137,6 +138,7 @@ async def partner_view(
                 None if math.isnan(growth) else growth,
                 target,
                 value / target * 100 if target and not math.isnan(value) else None,
+                growth_unit,
             )
         )
     return lines

@@ -92,3 +92,30 @@ def test_secondary_suppression_hides_what_a_total_would_give_back() -> None:
 def test_released_figures_keep_four_significant_digits() -> None:
     assert rounded(1234567.0) == 1235000.0 and rounded(0.0123456) == 0.01235 and rounded(-98.76543) == -98.77
     assert math.isnan(rounded(float("nan")))
+
+
+def test_a_ratio_over_a_stock_divides_by_its_average_over_the_span() -> None:
+    """Stock turnover of a year: the year's cost of goods over the average of the twelve month ends."""
+    from kpi.benchmark import engine_for
+    from kpi.catalogue import CATALOGUE
+    from kpi.cube import Cube
+
+    engine = engine_for(CATALOGUE, {m.key: m.label_de for m in CATALOGUE})
+    keys = [m.key for m in CATALOGUE if m.kind != "derived"]
+    months = [date(2025, m, 1) for m in range(1, 13)]
+    cube = Cube.empty([1], months, keys)
+    for i in range(12):
+        values = dict.fromkeys(keys, 10.0)
+        values.update(cogs=100.0, stock_new=100.0 * (i + 1), stock_used=0.0, stock_parts=0.0)
+        cube.values[0, i] = [values[k] for k in keys]
+    year = engine.values(cube, Span.YEAR, date(2025, 12, 1))
+    assert year["stock_new"][0] == 1200.0  # the stock itself: at the end of the year
+    assert year["stock_turnover"][0] == pytest.approx(1200.0 / 650.0)  # not 1200 / 1200
+
+
+def test_the_change_of_a_ratio_is_in_points_and_of_a_score_a_difference() -> None:
+    from kpi.stats import change_in
+
+    assert change_in("%", 28.28, 29.61) == pytest.approx((-1.33, "Pp."))
+    assert change_in("", 0.25, 0.0625) == pytest.approx((0.1875, ""))
+    assert change_in("EUR", 110.0, 100.0) == pytest.approx((10.0, "%"))

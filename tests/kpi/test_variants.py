@@ -41,9 +41,11 @@ def test_the_group_median_per_employee_is_the_median_of_each_partners_ratio() ->
     assert per_employee.own is not None and per_employee.own.value == pytest.approx(ratios[0])
 
 
-def test_a_stock_per_employee_takes_the_end_of_the_span_and_has_no_share_of_revenue() -> None:
+def test_a_stock_per_employee_takes_the_average_of_the_month_ends_and_has_no_share_of_revenue() -> None:
+    """As every ratio over a stock does (kpi.catalogue); the stock itself shows its value at the end."""
     values = ENGINE.values(cube([100.0] * 5, [2.0] * 5), Span.QUARTER, MONTHS[-1])
-    assert values["stock_new@je-mitarbeiter"][0] == pytest.approx(3000.0 / 2.0)
+    assert values["stock_new"][0] == 3000.0
+    assert values["stock_new@je-mitarbeiter"][0] == pytest.approx(2000.0 / 2.0)
     assert "stock_new@umsatzanteil" not in values and "revenue_total@umsatzanteil" not in values
     share = values["revenue_new@umsatzanteil"][0]
     assert share == pytest.approx(300 / (300 + 4 * 30) * 100)
