@@ -8,6 +8,7 @@ import httpx
 from playwright.async_api import Browser, expect
 
 from kpi.months import format_month, month_of
+from tests.benchmark.test_benchmark_api import group_id
 from tests.browser.test_layout import DESKTOP, PHONE, signed_in
 from tests.support.personas import Outbox
 from tests.support.tokens import token_for
@@ -108,3 +109,28 @@ async def test_the_analysis_fits_a_tablet_and_sorts_by_keyboard(browser: Browser
     await header.focus()
     await page.keyboard.press("Enter")
     await expect(header).to_have_attribute("aria-sort", "ascending")
+
+
+async def test_another_dealers_submission_reaches_the_open_dashboard_within_a_second_every_time(
+    browser: Browser, portal: str, outbox: Outbox, demo_sqlite: str
+) -> None:
+    """Every submission releases its groups (docs/anonymity.md): at rest, each one shows on another
+    member's open dashboard at once, with the figures the API gives for that moment."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    page = await signed_in(browser, portal, outbox, "gf1002", DESKTOP)
+    await page.goto(f"/analyse?gruppe={everyone}&monat={THIS_MONTH}&spanne=month")
+    await expect(page.locator("#live-status")).to_have_text("live", timeout=10_000)
+    median = page.locator('tr[data-key="units_new"] td').nth(2)
+    admin, viewer = await token_for(demo_sqlite, "admin"), await token_for(demo_sqlite, "gf1002")
+    async with (
+        httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {admin}"}) as api,
+        httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {viewer}"}) as other,
+    ):
+        query = {"group": everyone, "period": THIS_MONTH, "span": "month"}
+        for i, number in enumerate(range(1003, 1011)):
+            answer = await api.put(f"/api/v1/partners/{number}/figures/{THIS_MONTH}", json={"units_new": 10 + 3 * i})
+            assert answer.status_code == 200
+            if i < 4:
+                continue  # fewer than five partners: hidden
+            cell = (await other.get("/api/v1/benchmark", params=query)).json()["kpis"]["units_new"]
+            await expect(median).to_have_attribute("data-value", str(cell["median"]), timeout=1_000)
