@@ -61,20 +61,33 @@ _kept: OrderedDict[tuple[Any, ...], Released] = OrderedDict()
 
 
 async def released(
-    session: AsyncSession, engine: Engine, group: ComparisonGroup, members: list[Partner], period: date, span: Span
+    session: AsyncSession,
+    engine: Engine,
+    group: ComparisonGroup,
+    members: list[Partner],
+    period: date,
+    span: Span,
+    *,
+    variants: bool = False,
 ) -> Released:
-    """The group's figures for the span ending with `period`, as partners may see them now."""
+    """The group's figures for the span ending with `period`, as partners may see them now.
+
+    `variants`: also the charts' per-employee and share-of-revenue views (a quarter more KPIs,
+    which only the analysis charts show: a submission's releases leave them out)."""
     months = span_months(span, period)
     state, reports = await reports_now(session, months)
     layout = layout_of(members)
-    key = (id(engine), group.id, period, span, state, id(layout))
-    found = _kept.get(key)
-    if found is not None:
-        _kept.move_to_end(key)
-        return found
+    for with_variants in {True, variants}:  # one with the variants serves both
+        found = _kept.get((id(engine), group.id, period, span, state, id(layout), with_variants))
+        if found is not None:
+            return found
+    key = (id(engine), group.id, period, span, state, id(layout), variants)
     cube = await load_cube(session, members, months, sorted(engine.catalogue.base_keys))
     current = engine.values(cube, span, period)
-    cells = engine.benchmark(cube, range(len(members)), None, span, period, layout.record_keys, values=(current, {}))
+    kpis = None if variants else [k for k in current if k not in engine.variants]
+    cells = engine.benchmark(
+        cube, range(len(members)), None, span, period, layout.record_keys, kpis, values=(current, {})
+    )
     stored: dict[str, dict[str, Any]] = {}
     for name, cell in cells.items():
         if cell.hidden or cell.stats is None:

@@ -53,7 +53,7 @@ async def benchmark_for(
         if found is None:
             raise NotFoundException(f"Vergleichsgruppe {group} nicht gefunden.")
         group_row, members = found
-        record = await released(session, engine, group_row, members, month, span)
+        record = await released(session, engine, group_row, members, month, span, variants=variants)
     unfinished = None if is_complete(span, month, open_month) else _unfinished(span, month)
     targets = await _targets(state, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
