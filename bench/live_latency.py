@@ -12,11 +12,8 @@ over --client-procs separate processes so that the clients do not share the meas
 process. A token socket joins the rooms of its user at connect, group rooms included, so
 no join event is needed. Stages of 100, 500 and 1,000 connected clients.
 
-What one sample is: a group's figures are re-released (and `kpi:update` sent to its room)
-only when at least 3 partners changed since its last release (anonymity rule
-`min_new_contributions`), so a single submission never reaches every client. Each round
-therefore makes 2 untimed submissions of two partners, then times the third partner's
-submission, the one that triggers the release: from sending its `PUT
+What one sample is: every submission releases its groups (app.benchmark.live), so each
+round times one partner's submission: from sending its `PUT
 /api/v1/partners/{no}/figures/{YYYY-MM}` (the partner's own token, revenue_new changed by
 a little) to the moment the last client's `kpi:update` handler for the measured group
 runs. Times are CLOCK_MONOTONIC, shared by all processes of the machine. Each client
@@ -57,7 +54,7 @@ from app.db import Database
 from app.models import ComparisonGroup, MonthReport, Partner
 from kpi.months import add_months, format_month, month_of
 
-PREP_SUBMISSIONS = 2  # untimed submissions before the releasing one (min_new_contributions - 1)
+PREP_SUBMISSIONS = 0  # untimed submissions before the timed one (every submission releases)
 
 
 # --- the network ------------------------------------------------------------------------------------------------
