@@ -115,11 +115,18 @@ MARKET_KEYS = ("purchasing_power", "sales_potential")
 
 
 async def load_cube(
-    session: AsyncSession, partners: Sequence[Partner], months: Sequence[date], keys: Sequence[str]
+    session: AsyncSession,
+    partners: Sequence[Partner],
+    months: Sequence[date],
+    keys: Sequence[str],
+    *,
+    market_beside_reports: bool = False,
 ) -> Cube:
-    """Entered figures of these partners and months; imported market data by postal area and year,
-    for the months a partner reported (a market figure beside no report of its own would count a
-    partner the benchmark does not hold)."""
+    """Entered figures of these partners and months; imported market data by postal area and year.
+
+    `market_beside_reports`: market data only for the months a partner reported, as a group's
+    figures need them (a market figure beside no report of its own would count a partner the
+    benchmark does not hold: n = 40 beside 7 reporters)."""
     layout = layout_of(partners)
     cube = Cube.empty(layout.ids, sorted(set(months)), list(keys))
     row = layout.row
@@ -154,7 +161,7 @@ async def load_cube(
         for area, year, metric_id, value in await session.execute(market_query)
     }
     entered = [i for i in range(len(cube.keys)) if i not in market]
-    reported = ~np.isnan(cube.values[:, :, entered]).all(axis=2)
+    reported = ~np.isnan(cube.values[:, :, entered]).all(axis=2) if market_beside_reports else True
     for key in MARKET_KEYS:
         if key not in layer:
             continue

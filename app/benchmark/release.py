@@ -82,7 +82,7 @@ async def released(
         if found is not None:
             return found
     key = (id(engine), group.id, period, span, state, id(layout), variants)
-    cube = await load_cube(session, members, months, sorted(engine.catalogue.base_keys))
+    cube = await load_cube(session, members, months, sorted(engine.catalogue.base_keys), market_beside_reports=True)
     current = engine.values(cube, span, period)
     kpis = None if variants else [k for k in current if k not in engine.variants]
     cells = engine.benchmark(
