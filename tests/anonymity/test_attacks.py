@@ -257,6 +257,10 @@ async def test_no_attacker_pins_down_another_partners_figures(
         for attacker in attackers:
             await gather(portal, attacker, version=1)
 
+    # A "best quarter" of two gave either of them the other's figure: none is released below three.
+    for attacker in attackers:
+        for *_, kpis, _version in attacker.seen:
+            assert all(cell["best_n"] >= 3 for cell in kpis.values() if cell.get("best") is not None)
     colluders = Attacker("gf1001+gf1002", {1001, 1002}, seen=attackers[0].seen + attackers[1].seen)
     failures = []
     for attacker in (attackers[0], colluders, attackers[2]):
