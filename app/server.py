@@ -52,6 +52,7 @@ from app.web import health
 from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.headers import security_headers
 from app.web.navigation import nav_for
 from app.web.templating import register_filters
 from kpi.months import format_month
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         exception_handlers={**EXCEPTION_HANDLERS, **BAD_INPUT_HANDLERS},
         on_startup=[start],
         on_shutdown=[stop],
+        before_send=[security_headers(settings.cookie_secure)],
         debug=settings.debug,
     )
     store = litestar.stores.get("sessions")
