@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -12,7 +10,6 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from openpyxl import Workbook
 
 from app.analysis.chart_specs import SPEC_BY_ID, Spec, build_chart, shown_specs
 from app.analysis.charts import Chart, Inputs, trend
@@ -26,6 +23,7 @@ from app.benchmark.data import metric_info
 from app.benchmark.view import FuturePeriod, benchmark_for
 from app.chat.access import may_chat
 from app.network.visibility import visible_groups
+from app.web.spreadsheets import append_row, csv_bytes, new_workbook, xlsx_bytes
 from kpi.months import add_months, format_month, month_of, months_back, parse_month
 from kpi.periods import CALENDAR, SPAN_LABELS, Span, is_complete, last_complete, prior_year, span_months
 from kpi.variants import BASIS_LABELS, Basis
@@ -212,30 +210,20 @@ async def analysis_export(
     _, group, month, span = await _selection(request, gruppe, monat, spanne)
     benchmark, rows = await _rows(request, group, month, span)
     name = f"betriebsvergleich-{benchmark['group']}-{benchmark['period']}-{span.value}"
+    title = f"{benchmark['group_name']} · {SPAN_LABELS[span]} bis {format_month(month)}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(HEADERS)
-        for line in export_rows(rows):
-            writer.writerow(
-                ["" if v is None else str(v).replace(".", ",") if isinstance(v, float) else v for v in line]
-            )
         return Response(
-            ("\ufeff" + buffer.getvalue()).encode(),
+            csv_bytes([[title], HEADERS, *export_rows(rows)]),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Betriebsvergleich"
-    sheet.append([f"{benchmark['group_name']} · {SPAN_LABELS[span]} bis {format_month(month)}"])
-    sheet.append(list(HEADERS))
+    book, sheet = new_workbook("Betriebsvergleich")
+    append_row(sheet, [title])
+    append_row(sheet, list(HEADERS))
     for line in export_rows(rows):
-        sheet.append(line)
-    data = io.BytesIO()
-    book.save(data)
+        append_row(sheet, line)
     return Response(
-        data.getvalue(),
+        xlsx_bytes(book),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )

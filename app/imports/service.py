@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +23,7 @@ from app.figures.service import (
 )
 from app.imports.figures_file import TEMPLATE_MARK, FigureRow, Parsed, Problem
 from app.models import Figure, Metric, Partner
+from app.web.spreadsheets import append_row, new_workbook, xlsx_bytes
 from kpi.months import add_months, format_month, month_of
 
 
@@ -161,21 +160,17 @@ async def template(session: AsyncSession, partner: Partner, year: int) -> bytes:
         (f.metric_id, f.month): f.value
         for f in await session.scalars(select(Figure).where(Figure.partner_id == partner.id, Figure.month.in_(months)))
     }
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"Betriebsvergleich {year}"
-    sheet.append([TEMPLATE_MARK, partner.number, partner.name])
-    sheet.append(["Jahr", year, "Zahlen bitte monatlich eintragen; Spalten A–C nicht ändern."])
-    sheet.append([])
-    sheet.append(["Kennzahl", "Schlüssel", "Einheit", *[f"{m.month:02d}/{year}" for m in months]])
+    book, sheet = new_workbook(f"Betriebsvergleich {year}")
+    append_row(sheet, [TEMPLATE_MARK, partner.number, partner.name])
+    append_row(sheet, ["Jahr", year, "Zahlen bitte monatlich eintragen; Spalten A–C nicht ändern."])
+    append_row(sheet, [])
+    append_row(sheet, ["Kennzahl", "Schlüssel", "Einheit", *[f"{m.month:02d}/{year}" for m in months]])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE8DF")
     for metric in metrics:
-        sheet.append([metric.label_de, metric.key, metric.unit, *[stored.get((metric.id, m)) for m in months]])
+        append_row(sheet, [metric.label_de, metric.key, metric.unit, *[stored.get((metric.id, m)) for m in months]])
     sheet.column_dimensions["A"].width = 48
     sheet.column_dimensions["B"].width = 20
     sheet.freeze_panes = "D5"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)
