@@ -102,7 +102,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         workers=workers,
         ws_per_message_deflate=False,
         log_level="info",
-        proxy_headers=True,
+        # Only the configured proxies' forwarding headers count (uvicorn trusts 127.0.0.1 by
+        # default): rotating X-Forwarded-For from anywhere else escaped the per-address limits.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
     )
 
 

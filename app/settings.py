@@ -33,6 +33,9 @@ class Settings:
     session_absolute_hours: float = 12
     # Mark cookies Secure: set when the portal is served over https (directly or behind a proxy).
     cookie_secure: bool = False
+    # Peers (addresses or networks, comma-separated) whose X-Forwarded-For/-Proto count: the
+    # reverse proxy. None by default: from anyone else those headers are ignored.
+    trusted_proxies: str = ""
     # Sign-in: a code lives 5 minutes, takes 5 tries, may be resent after 60 s;
     # 5 failures in a row lock the account for 15 minutes (an administrator can unlock).
     code_ttl_seconds: int = 300
@@ -76,6 +79,7 @@ class Settings:
             session_idle_minutes=float(env.get("PORTAL_SESSION_IDLE_MINUTES", "30")),
             session_absolute_hours=float(env.get("PORTAL_SESSION_ABSOLUTE_HOURS", "12")),
             cookie_secure=env.get("PORTAL_COOKIE_SECURE", "") == "1",
+            trusted_proxies=",".join(p.strip() for p in env.get("PORTAL_TRUSTED_PROXIES", "").split(",") if p.strip()),
             min_contributors=max(5, int(env.get("PORTAL_MIN_CONTRIBUTORS", "5"))),
             max_share=min(0.33, float(env.get("PORTAL_MAX_SHARE", "0.33"))),
             max_top2_share=min(0.60, float(env.get("PORTAL_MAX_TOP2_SHARE", "0.60"))),
