@@ -25,6 +25,7 @@ from app.admin import audit_routes, classes_routes, groups_routes, partners_rout
 from app.admin import network_routes as admin_network_routes
 from app.analysis import routes as analysis_routes
 from app.auth import routes as auth_routes
+from app.auth.csrf import cookie_names, session_bound_csrf
 from app.auth.middleware import PortalAuthenticationMiddleware, password_change_guard
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
@@ -66,9 +67,10 @@ PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
 def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     settings = settings or Settings.from_env()
     secret = settings.resolved_secret_key()
+    session_cookie, csrf_cookie = cookie_names(settings)
     sessions = RotatingSessionConfig(
         store="sessions",
-        key="portal_session",
+        key=session_cookie,
         max_age=max(1, int(settings.session_idle_minutes * 60)),
         renew_on_access=True,
         httponly=True,
@@ -140,11 +142,11 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             sessions.middleware,
             DefineMiddleware(PortalAuthenticationMiddleware, exclude=PUBLIC),
         ],
-        guards=[password_change_guard],
+        guards=[password_change_guard, session_bound_csrf],
         plugins=[FlashPlugin(FlashConfig(template_config=templates))],
         csrf_config=CSRFConfig(
             secret=secret,
-            cookie_name="portal_csrf",
+            cookie_name=csrf_cookie,
             cookie_samesite="lax",
             cookie_secure=settings.cookie_secure,
             exclude=["^/api/"],

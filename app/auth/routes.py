@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Template
 
 from app.audit import record
+from app.auth.csrf import SESSION_KEY, bound_token
 from app.auth.demo_hint import demo_hint
 from app.auth.password_policy import MAX_LENGTH
 from app.auth.service import (
@@ -123,8 +124,10 @@ async def code_submit(request: AnyRequest, data: FormBody) -> Template | Redirec
                 session, user.id, factor, client_of(request), request.headers.get("user-agent", "")
             )
             rotate_session(request.scope)
-            request.set_session(signed_in_session(user.id, handle))
-            return Redirect("/konto/passwort" if user.must_change_password else "/", status_code=303)
+            token, cookie = bound_token(state.settings)
+            request.set_session({**signed_in_session(user.id, handle), SESSION_KEY: token})
+            landing = "/konto/passwort" if user.must_change_password else "/"
+            return Redirect(landing, status_code=303, cookies=[cookie])
     if await _pending_step(request) is None:
         request.clear_session()
         return await _login_page(request, CODE_OVER, status_code=400)

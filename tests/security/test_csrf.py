@@ -48,3 +48,30 @@ async def test_the_api_takes_no_session_cookie_so_a_forged_request_is_not_signed
         await sign_in(victim, "gf1001")
         answer = await victim.put(f"/api/v1/partners/1001/figures/{MONTH}", json={"units_new": 1})
     assert answer.status_code == 401 and "Zugriffstoken" in answer.json()["detail"]
+
+
+async def test_a_planted_cookie_and_token_of_another_session_are_refused(
+    sign_in: SignIn, portal: str, demo_sqlite: str
+) -> None:
+    """Double submit alone took any matching pair; the pair must be the one of the victim's session."""
+    async with httpx.AsyncClient(base_url=portal) as victim, httpx.AsyncClient(base_url=portal) as attacker:
+        await sign_in(victim, "gf1001")
+        await sign_in(attacker, "gf1002")
+        token = csrf_field((await attacker.get("/konto")).text)
+        victim.cookies.set("portal_csrf", attacker.cookies["portal_csrf"])  # planted by a sibling host
+        planted = await victim.post("/konto/token", data={"name": "Von evil.example", "_csrf_token": token})
+    assert planted.status_code == 403
+    assert "Von evil.example" not in token_names(demo_sqlite)
+
+
+async def test_the_token_changes_at_sign_in_and_the_own_forms_keep_working(
+    sign_in: SignIn, portal: str, demo_sqlite: str
+) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        before = (await browser.get("/login")).cookies.get("portal_csrf") or browser.cookies.get("portal_csrf")
+        await sign_in(browser, "gf1001")
+        after = browser.cookies["portal_csrf"]
+        token = csrf_field((await browser.get("/konto")).text)
+        made = await browser.post("/konto/token", data={"name": "Eigenes Token", "_csrf_token": token})
+    assert before and after != before
+    assert made.status_code in (200, 303) and "Eigenes Token" in token_names(demo_sqlite)

@@ -21,13 +21,15 @@ async def test_cookies_are_httponly_and_lax_and_secure_when_configured(portal_wi
         token = csrf_cookie.split(";")[0].split("=", 1)[1]
         step = await browser.post(
             "/login",
-            headers={"Cookie": f"portal_csrf={token}"},
+            headers={"Cookie": f"__Host-portal_csrf={token}"},
             data={"username": "gf1001", "password": PASSWORD, "_csrf_token": csrf_field(login.text)},
         )
     (session_cookie,) = step.headers.get_list("set-cookie")
-    assert step.status_code == 303 and session_cookie.startswith("portal_session=")
+    # Over https both carry the __Host- prefix: no other host (a sibling subdomain) can set or shadow them.
+    assert step.status_code == 303 and session_cookie.startswith("__Host-portal_session=")
     assert "HttpOnly" in session_cookie and "SameSite=lax" in session_cookie and "Secure" in session_cookie
-    assert "Secure" in csrf_cookie and "SameSite=lax" in csrf_cookie
+    assert csrf_cookie.startswith("__Host-portal_csrf=") and "Secure" in csrf_cookie and "SameSite=lax" in csrf_cookie
+    assert "Path=/" in csrf_cookie and "Domain" not in csrf_cookie
 
 
 async def test_an_idle_session_ends(portal_with: Callable[..., Any], sign_in: SignIn) -> None:
