@@ -101,6 +101,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state.retention.cancel()
         if "release_runs" in state:
             await state.release_runs.settled()
+        if "upload_parser" in state:
+            state.upload_parser.close()
         await state.sio.shutdown()
         await state.db.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,8 @@ from app.figures.access import partner_for
 from app.figures.service import entered_metrics
 from app.imports.figures_file import parse_figures
 from app.imports.market import apply_market, check_market
-from app.imports.reading import UnreadableFile, read_table
+from app.imports.parsing import Parser
+from app.imports.reading import Cell, UnreadableFile, check_archive, rows_from_json, rows_to_json
 from app.imports.service import apply, dry_run, template
 from app.web.forms import client_of
 
@@ -46,9 +48,13 @@ async def import_page(request: ImportRequest) -> Template:
     return Template("imports/upload.html", context={"error": None, "year": date.today().year})
 
 
-async def _report(request: ImportRequest, kind: str, filename: str, content: bytes) -> Any:
+def _parser(request: ImportRequest) -> Parser:
+    parser: Parser = request.app.state.setdefault("upload_parser", Parser())
+    return parser
+
+
+async def _report(request: ImportRequest, kind: str, table: list[list[Cell]]) -> Any:
     state = request.app.state
-    table = read_table(filename, content)
     async with state.db.read() as session:
         if kind == MARKET:
             if not may_administer(request.user):
@@ -78,11 +84,15 @@ async def import_check(
         )
     kind = MARKET if data.get("art") == MARKET else FIGURES
     try:
-        report = await _report(request, kind, upload.filename, content)
+        if upload.filename.lower().endswith(".xlsx"):
+            check_archive(content)  # a zip bomb is refused in milliseconds, before any worker is asked
+        table = await _parser(request).table(upload.filename, content)
+        report = await _report(request, kind, table)
     except UnreadableFile as exc:
         return Template("imports/upload.html", status_code=400, context={"error": str(exc), "year": date.today().year})
     token = secrets.token_urlsafe(16)
-    (_uploads(request) / token).write_bytes(content)
+    # The checked rows, not the file: the confirm step does not parse the upload a second time.
+    (_uploads(request) / token).write_text(json.dumps(rows_to_json(table)))
     request.session["import"] = {"token": token, "filename": upload.filename, "kind": kind}
     return Template("imports/report.html", context={"report": report, "filename": upload.filename, "done": None})
 
@@ -100,8 +110,9 @@ async def import_apply(request: ImportRequest) -> Template:
                 "year": date.today().year,
             },
         )
-    content, filename, kind = path.read_bytes(), str(pending["filename"]), str(pending.get("kind", FIGURES))
-    report = await _report(request, kind, filename, content)
+    table, filename = rows_from_json(json.loads(path.read_text())), str(pending["filename"])
+    kind = str(pending.get("kind", FIGURES))
+    report = await _report(request, kind, table)
     if not report.importable:
         return Template(
             "imports/report.html", status_code=400, context={"report": report, "filename": filename, "done": None}
