@@ -16,14 +16,22 @@ import multiprocessing
 import resource
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from app.imports.reading import Cell, UnreadableFile, read_table
 
-MEMORY_BYTES = 768 * 1024 * 1024
+MEMORY_BYTES = 512 * 1024 * 1024  # more than the worker holds once started
 SECONDS = 20.0
 
 
-def _cap_memory(limit: int) -> None:
+def _cap_memory(budget: int) -> None:
+    """Cap the address space at what the started worker maps plus `budget`: what it maps at start
+    (libraries, thread stacks) differs from machine to machine, what a parse may take does not."""
+    mapped = 0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            mapped = int(line.split()[1]) * 1024
+    limit = mapped + budget
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
