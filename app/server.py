@@ -133,6 +133,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *figures_api.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,
+            network_api.list_territories,
+            network_api.list_partners,
             chat_api.list_rooms,
             create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
         ],

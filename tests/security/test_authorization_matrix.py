@@ -98,6 +98,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/konto/wiederherstellung"): ALL,
     ("GET", "/api/v1/metrics"): ALL,
     ("GET", "/api/v1/groups"): ALL,
+    ("GET", "/api/v1/territories"): ALL,
+    ("GET", "/api/v1/partners"): ALL,  # each sees the partners of its job (tests/network/test_master_data_api.py)
     ("GET", "/api/v1/benchmark"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/api/v1/partners/{partner_no:int}/figures/{period:str}"): {
         "1001": {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"},
