@@ -36,7 +36,6 @@ Thompson, Broadfoot and Elazar (2013); where this module departs from them it sa
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -215,18 +214,3 @@ def _with_class(ident: np.ndarray | int, classes: np.ndarray) -> np.ndarray:
     """The identity of each cell's term with its scale class folded in."""
     mixed = (np.asarray(classes, dtype=np.int64).astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
     return np.asarray(ident, dtype=np.uint64) ^ mixed
-
-
-def new_record_key(randbits: int) -> int:
-    """A record key as stored (a signed 64-bit integer column) from 63 random bits."""
-    return randbits & ((1 << 63) - 1)
-
-
-def describe(perturbation: Perturbation) -> str:
-    """A line for logs and docs: the parameters in use."""
-    t = perturbation.table
-    return (
-        f"Anteil {perturbation.share:g} der größten Einzelwert-Stufe (Stufen √2), Rauschen |v| in "
-        f"[{t.smallest:g}, 1], Varianz {t.variance:g}; Quantile ± {perturbation.quantile_width:g} × Nachbarabstand; "
-        f"Standardabweichung je Zelle ≈ {perturbation.share * math.sqrt(t.variance):.0%} der größten Stufe"
-    )

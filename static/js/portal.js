@@ -33,19 +33,6 @@
   });
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) { th.tabIndex = 0; });
-
-  // Filters that apply at once, and the entry's choice of partner and month (no inline handlers:
-  // the content security policy allows scripts from this file only).
-  document.addEventListener("change", function (event) {
-    var form = event.target.closest && event.target.closest("form[data-submit-on-change]");
-    if (form) form.requestSubmit();
-  });
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.matches || !form.matches("form[data-entry-choice]")) return;
-    event.preventDefault();
-    location.href = "/erfassung/" + encodeURIComponent(form.partner.value) + "/" + encodeURIComponent(form.month.value);
-  });
   });
   document.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) { th.tabIndex = 0; });
 
