@@ -4,6 +4,7 @@ no figures for a period still running, market data counted only beside a report.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import httpx
 
@@ -13,12 +14,19 @@ from tests.benchmark.test_benchmark_api import LAST_MONTH, MONTH, api_as, group_
 from tests.support.personas import SignIn
 
 
+async def _kpis(portal: str, demo_sqlite: str) -> dict[str, Any]:
+    """What gf1001 is shown of "Alle Partner" for last month."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    async with await api_as(portal, demo_sqlite, "gf1001") as api:
+        answer = await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH})
+    kpis: dict[str, Any] = answer.json()["kpis"]
+    return kpis
+
+
 async def test_ratios_change_in_points_scores_by_their_difference_amounts_in_percent(
     portal: str, demo_sqlite: str
 ) -> None:
-    everyone = group_id(demo_sqlite, "Alle Partner")
-    async with await api_as(portal, demo_sqlite, "gf1001") as api:
-        kpis = (await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH})).json()["kpis"]
+    kpis = await _kpis(portal, demo_sqlite)
     margin, revenue = kpis["gross_margin"], kpis["revenue_total"]
     assert margin["change_unit"] == "Pp."
     assert abs(margin["change"] - (margin["own"] - margin["own_prior_year"])) < 0.01
@@ -31,9 +39,7 @@ async def test_ratios_change_in_points_scores_by_their_difference_amounts_in_per
 async def test_a_metric_without_a_direction_has_no_rank_percentile_or_best_quarter(
     portal: str, demo_sqlite: str
 ) -> None:
-    everyone = group_id(demo_sqlite, "Alle Partner")
-    async with await api_as(portal, demo_sqlite, "gf1001") as api:
-        kpis = (await api.get("/api/v1/benchmark", params={"group": everyone, "period": LAST_MONTH})).json()["kpis"]
+    kpis = await _kpis(portal, demo_sqlite)
     marketing = kpis["marketing_ratio"]
     assert marketing["own"] is not None and marketing["median"] is not None
     assert marketing["rank"] is None and marketing["percentile"] is None and "best" not in marketing
