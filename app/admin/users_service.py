@@ -14,10 +14,11 @@ from app.account.service import AccountError, normalise_phone
 from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.user_sessions import end_sessions
-from app.models import AccessToken, Partner, PermissionClass, RecoveryCode, User, utcnow
+from app.models import AccessToken, Partner, PermissionClass, RecoveryCode, Territory, User, utcnow
 from app.web.forms import InvalidForm, text, values
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class UserForm:
     phone: str = ""
     partner_number: str = ""
     class_keys: list[str] = field(default_factory=list)
+    territory_codes: list[str] = field(default_factory=list)
+    email: str = ""
 
     @classmethod
     def parse(cls, form: dict[str, Any]) -> UserForm:
@@ -44,6 +47,8 @@ class UserForm:
             text(form, "phone", 25),
             text(form, "partner_number", 10),
             values(form, "classes"),
+            values(form, "territories"),
+            text(form, "email", 200),
         )
 
     @classmethod
@@ -54,6 +59,8 @@ class UserForm:
             user.phone or "",
             str(user.partner.number) if user.partner else "",
             [c.key for c in user.classes],
+            sorted(t.code for t in user.managed_territories),
+            user.email or "",
         )
 
 
@@ -86,13 +93,21 @@ async def find_users(session: AsyncSession, f: UserFilter) -> list[User]:
 
 async def load_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.scalar(
-        select(User).where(User.id == user_id).options(selectinload(User.classes), selectinload(User.partner))
+        select(User)
+        .where(User.id == user_id)
+        .options(selectinload(User.classes), selectinload(User.partner), selectinload(User.managed_territories))
     )
 
 
-async def _checked(
-    session: AsyncSession, form: UserForm, existing: User | None
-) -> tuple[str, Partner | None, list[PermissionClass]]:
+@dataclass(frozen=True)
+class Checked:
+    phone: str
+    partner: Partner | None
+    classes: list[PermissionClass]
+    territories: list[Territory]
+
+
+async def _checked(session: AsyncSession, form: UserForm, existing: User | None) -> Checked:
     errors: dict[str, str] = {}
     if existing is None:
         if not USERNAME.match(form.username):
@@ -112,28 +127,60 @@ async def _checked(
         partner = await session.scalar(select(Partner).where(Partner.number == number))
         if partner is None:
             errors["partner_number"] = f"Partner „{form.partner_number}“ gibt es nicht."
-    classes = list(await session.scalars(select(PermissionClass).where(PermissionClass.key.in_(form.class_keys))))
+    classes = list(
+        await session.scalars(
+            select(PermissionClass)
+            .where(PermissionClass.key.in_(form.class_keys))
+            .options(selectinload(PermissionClass.grants))
+        )
+    )
     if not classes:
         errors["classes"] = "Bitte mindestens eine Berechtigungsklasse wählen."
     wrong = [c.name for c in classes if c.for_partner_users != bool(form.partner_number)]
     if wrong:
         where = "Partner-Benutzer" if form.partner_number else "Benutzer der Zentrale"
         errors["classes"] = f"Nicht für {where} gedacht: {', '.join(wrong)}."
+    territories = await _territories(session, form, classes, errors)
+    if form.email and not EMAIL.match(form.email):
+        errors["email"] = f"„{form.email}“ ist keine E-Mail-Adresse."
     if errors:
         raise InvalidForm(errors)
-    return phone, partner, classes
+    return Checked(phone, partner, classes, territories)
+
+
+async def _territories(
+    session: AsyncSession, form: UserForm, classes: list[PermissionClass], errors: dict[str, str]
+) -> list[Territory]:
+    """The territories of the form; a class scoped to "managed" territories needs at least one, and
+    territories without such a class would grant nothing (both refused, so no one is left at "0 Partner")."""
+    found = list(await session.scalars(select(Territory).where(Territory.code.in_(form.territory_codes))))
+    unknown = sorted(set(form.territory_codes) - {t.code for t in found})
+    scoped = [c for c in classes if any(g.scope == "managed" for g in c.grants)]
+    if unknown:
+        errors["territories"] = f"Unbekannte Gebiete: {', '.join(unknown)}."
+    elif scoped and not found:
+        names = ", ".join(c.name for c in scoped)
+        errors["territories"] = f"{names} sieht nur die eigenen Gebiete: bitte mindestens ein Gebiet zuordnen."
+    elif found and not scoped:
+        errors["territories"] = (
+            "Gebiete wirken nur mit einer Berechtigungsklasse für die eigenen Gebiete (z. B. Gebietsleitung)."
+        )
+    return sorted(found, key=lambda t: t.code)
 
 
 async def create_user(session: AsyncSession, actor_id: int, form: UserForm, client: str | None) -> tuple[User, str]:
-    phone, partner, classes = await _checked(session, form, None)
+    checked = await _checked(session, form, None)
+    partner = checked.partner
     password = one_time_password()
     user = User(
         username=form.username,
         display_name=form.display_name,
-        phone=phone,
+        phone=checked.phone,
+        email=form.email or None,
         phone_verified=True,
         partner_id=partner.id if partner else None,
-        classes=classes,
+        classes=checked.classes,
+        managed_territories=checked.territories,
         must_change_password=True,
         password_hash=hash_password(password),
     )
@@ -147,20 +194,27 @@ async def create_user(session: AsyncSession, actor_id: int, form: UserForm, clie
         object_id=user.username,
         client=client,
         partner=partner.number if partner else None,
-        classes=[c.key for c in classes],
+        classes=[c.key for c in checked.classes],
+        territories=[t.code for t in checked.territories],
     )
     return user, password
 
 
 async def update_user(session: AsyncSession, actor_id: int, user: User, form: UserForm, client: str | None) -> bool:
     """Save the form; returns whether the user's rights changed (their sockets must then reconnect)."""
-    phone, partner, classes = await _checked(session, form, user)
+    checked = await _checked(session, form, user)
     before = UserForm.of(user)
     if actor_id == user.id and "administrator" in before.class_keys and "administrator" not in form.class_keys:
         raise InvalidForm({"classes": "Sie können sich die Administration nicht selbst entziehen."})
-    rights_changed = set(before.class_keys) != {c.key for c in classes} or before.partner_number != form.partner_number
-    user.display_name, user.phone, user.classes = form.display_name, phone, classes
-    user.partner_id = partner.id if partner else None
+    rights_changed = (
+        set(before.class_keys) != {c.key for c in checked.classes}
+        or before.partner_number != form.partner_number
+        or before.territory_codes != [t.code for t in checked.territories]
+    )
+    user.display_name, user.phone, user.classes = form.display_name, checked.phone, checked.classes
+    user.email = form.email or None
+    user.managed_territories = checked.territories
+    user.partner_id = checked.partner.id if checked.partner else None
     changes = {
         name: [getattr(before, name), getattr(form, name)]
         for name in vars(form)

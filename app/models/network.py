@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, event, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    event,
+    false,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -64,6 +78,13 @@ class Partner(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Secret: the partner's record key for the perturbation of group figures (kpi.cellkey). Never shown.
     record_key: Mapped[int] = mapped_column(BigInteger, default=new_record_key)
+    # The dealer contract and what the supplier grants the partner.
+    contract_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    contract_since: Mapped[date | None] = mapped_column(Date)
+    brands: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    service_authorised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_limit: Mapped[float | None] = mapped_column(Float)
+    coop_budget: Mapped[float | None] = mapped_column(Float)  # co-op marketing funds per year
 
     territory: Mapped[Territory] = relationship()
 

@@ -57,6 +57,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(200))
     phone_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
