@@ -21,7 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from app.account import routes as account_routes
 from app.account import security_routes
-from app.admin import audit_routes, classes_routes, groups_routes, partners_routes, users_routes
+from app.admin import audit_routes, classes_routes, groups_routes, partners_routes, users_api, users_routes
 from app.admin import network_routes as admin_network_routes
 from app.analysis import routes as analysis_routes
 from app.auth import routes as auth_routes
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *account_routes.ROUTES,
             *security_routes.ROUTES,
             *users_routes.ROUTES,
+            *users_api.ROUTES,
             *classes_routes.ROUTES,
             *audit_routes.ROUTES,
             *partners_routes.ROUTES,

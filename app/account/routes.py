@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from app.account.common import AccountRequest, context_for
+from app.account.reach import reach_of
 from app.account.service import own_tokens
 from app.auth.second_factor import recovery_codes_left
 from app.auth.service import audit
@@ -27,6 +28,7 @@ async def overview(request: AccountRequest) -> Template:
         sessions = await open_sessions(session, request.user.user_id, settings)
         tokens = await own_tokens(session, request.user.user_id)
         codes_left = await recovery_codes_left(session, request.user.user_id)
+        reach = await reach_of(session, request.user)
     return Template(
         "account/overview.html",
         context={
@@ -34,6 +36,7 @@ async def overview(request: AccountRequest) -> Template:
             "sessions": sessions,
             "tokens": tokens,
             "codes_left": codes_left,
+            "reach": reach,
             "current_handle": request.session.get("sid"),
         },
     )

@@ -25,6 +25,7 @@ from app.admin.users_service import (
     reset_second_factor,
     revoke_token,
     set_active,
+    territory_choices,
     unlock,
     update_user,
 )
@@ -59,11 +60,19 @@ async def _form_page(
 ) -> Template:
     async with request.app.state.db.read() as session:
         classes = await all_classes(session)
+        territories = await territory_choices(session)
         tokens = await own_tokens(session, user.id) if user else []
     return Template(
         "admin/users/form.html",
         status_code=status_code,
-        context={"form": form, "account": user, "errors": errors, "classes": classes, "tokens": tokens},
+        context={
+            "form": form,
+            "account": user,
+            "errors": errors,
+            "classes": classes,
+            "territories": territories,
+            "tokens": tokens,
+        },
     )
 
 

@@ -267,6 +267,23 @@ async def all_classes(session: AsyncSession) -> list[PermissionClass]:
     )
 
 
+async def territory_choices(session: AsyncSession) -> list[tuple[Territory, int]]:
+    """Every active node of the territory tree, depth-first, with its depth (0: the network)."""
+    nodes = list(await session.scalars(select(Territory).where(Territory.active).order_by(Territory.name)))
+    children: dict[int | None, list[Territory]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    out: list[tuple[Territory, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for node in children.get(parent, []):
+            out.append((node, depth))
+            walk(node.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
 async def revoke_token(session: AsyncSession, actor_id: int, user: User, token_id: int, client: str | None) -> bool:
     token = await session.scalar(
         select(AccessToken).where(

@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 
 from app.auth.permissions import Principal
 from app.benchmark.view import FuturePeriod, benchmark_for
-from app.figures.api import InvalidInput, month_or_422
+from app.web.api_input import InvalidInput, month_or_422
 from kpi.periods import Span
 
 

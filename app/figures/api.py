@@ -9,7 +9,6 @@ from typing import Any
 
 from litestar import Request, get, put
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,22 +22,10 @@ from app.db import Database
 from app.figures.access import entering_allowed, partner_for
 from app.figures.service import InvalidFigures, StoredMonth, month_values, store_figures
 from app.models import Metric, Partner
-from kpi.months import add_months, format_month, parse_month
+from app.web.api_input import InvalidInput, month_or_422
+from kpi.months import add_months, format_month
 
 PartnerRequest = Request[Principal, Any, State]
-
-
-class InvalidInput(HTTPException):
-    """422: the request was understood, but a value is not acceptable; `extra` names each field."""
-
-    status_code = 422
-
-
-def month_or_422(text: str) -> date:
-    try:
-        return parse_month(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), extra=[{"key": "period", "message": str(exc)}]) from exc
 
 
 def _answer(partner: Partner, month: date, values: dict[str, float], kpis: dict[str, float]) -> dict[str, Any]:

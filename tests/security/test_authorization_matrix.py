@@ -131,6 +131,11 @@ EXPECTED: dict[tuple[str, str], Any] = {
         (method, path): ADMIN
         for method, path in (
             ("GET", "/admin"),
+            ("GET", "/api/v1/classes"),
+            ("GET", "/api/v1/users"),
+            ("POST", "/api/v1/users"),
+            ("GET", "/api/v1/users/{username:str}"),
+            ("PATCH", "/api/v1/users/{username:str}"),
             ("GET", "/admin/protokoll"),
             ("GET", "/admin/benutzer"),
             ("GET", "/admin/benutzer/neu"),
@@ -213,6 +218,7 @@ def samples(database_url: str) -> dict[str, str]:
         "period": PERIOD,
         "year": PERIOD[:4],
         "fmt": "csv",
+        "username": "gf1002",
         "chart_id": "profile",
         "room_id": str(room_all),
         "message_id": str(message_id),
