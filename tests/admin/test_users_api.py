@@ -1,4 +1,4 @@
-"""Users over the API and territories in the admin: the Zentrale's IT syncs users, a scoped user sees its territories."""
+"""Users over the API and territories in the admin: the IT syncs users, a scoped user sees its territories."""
 
 from __future__ import annotations
 
