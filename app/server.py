@@ -49,6 +49,7 @@ from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
 from app.stores import stores_for
+from app.targets import api as targets_api
 from app.web import health
 from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *import_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
+            *targets_api.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,
             network_api.list_territories,

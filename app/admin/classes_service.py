@@ -22,6 +22,8 @@ ACTION_LABELS = {
     Action.CHAT: "Chat",
     Action.MODERATE: "Chat moderieren",
     Action.ADMINISTER: "Administration",
+    Action.PLAN: "Ziele vorgeben",
+    Action.AGREE: "Ziele bestätigen",
 }
 DOMAIN_LABELS = {
     ALL_DOMAINS: "alle Bereiche",

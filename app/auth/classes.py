@@ -27,7 +27,7 @@ BUILTIN_CLASSES: tuple[ClassDef, ...] = (
         "Administration",
         "Benutzer, Berechtigungen, Partner, Gruppen und Kennzahlen verwalten; Zahlen für jeden Partner erfassen.",
         False,
-        (_g("administer", ANY, "all"), _g("view", ANY, "all"), _g("enter", ANY, "all")),
+        (_g("administer", ANY, "all"), _g("view", ANY, "all"), _g("enter", ANY, "all"), _g("plan", ANY, "all")),
     ),
     ClassDef(
         "moderator",
@@ -39,16 +39,16 @@ BUILTIN_CLASSES: tuple[ClassDef, ...] = (
     ClassDef(
         "sales_management",
         "Vertriebsleitung / Analyse",
-        "Alle Zahlen aller Partner, Gebiets- und Netzwerkauswertungen, Ziele.",
+        "Alle Zahlen aller Partner, Gebiets- und Netzwerkauswertungen, Ziele vorgeben.",
         False,
-        (_g("view", ANY, "all"),),
+        (_g("view", ANY, "all"), _g("plan", ANY, "all")),
     ),
     ClassDef(
         "territory_manager",
         "Gebietsleitung",
-        "Zahlen und Ziele der Partner in den eigenen Gebieten.",
+        "Zahlen der Partner in den eigenen Gebieten; ihre Ziele vorgeben.",
         False,
-        (_g("view", ANY, "managed"),),
+        (_g("view", ANY, "managed"), _g("plan", ANY, "managed")),
     ),
     ClassDef(
         "receivables",
@@ -68,10 +68,11 @@ BUILTIN_CLASSES: tuple[ClassDef, ...] = (
     ClassDef(
         "managing_director",
         "Geschäftsführung (Partner)",
-        "Alle Zahlen des eigenen Betriebs, Erfassung, Betriebsvergleich und Chat.",
+        "Alle Zahlen des eigenen Betriebs, Erfassung, Betriebsvergleich, Chat; Ziele bestätigen.",
         True,
         (
             _g("view", ANY, "own"),
+            _g("agree", ANY, "own"),
             _g("enter", ANY, "own"),
             _g("benchmark", ANY, "own"),
             _g("chat", ANY, "own"),

@@ -2,7 +2,8 @@
 
 A grant is (action, data domain, scope):
 - action: view (see figures), enter (enter figures), benchmark (the group analysis),
-  chat, moderate, administer
+  chat, moderate, administer, plan (set a partner's targets), agree (confirm the own
+  business's targets)
 - domain: a metric data domain (sales, service, ...) or "*" for all
 - scope: "all", "own" (the user's partner), "managed" (the territories the user
   manages, with their subtrees) or "territory:<code>" (that node and its subtree)
@@ -21,6 +22,8 @@ class Action(StrEnum):
     CHAT = "chat"
     MODERATE = "moderate"
     ADMINISTER = "administer"
+    PLAN = "plan"
+    AGREE = "agree"
 
 
 ALL_DOMAINS = "*"

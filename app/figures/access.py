@@ -24,7 +24,12 @@ async def partner_for(session: AsyncSession, principal: Principal, number: int, 
     return partner
 
 
-_VERBS: dict[str, str] = {Action.VIEW: "sehen", Action.ENTER: "erfassen"}
+_VERBS: dict[str, str] = {
+    Action.VIEW: "sehen",
+    Action.ENTER: "erfassen",
+    Action.PLAN: "als Ziel vorgeben",
+    Action.AGREE: "als Ziel bestätigen",
+}
 
 
 async def entering_allowed(session: AsyncSession, principal: Principal, partner: Partner) -> Callable[[str], bool]:

@@ -15,9 +15,7 @@ async def _api(portal: str, database_url: str, username: str = "admin") -> httpx
     return httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"})
 
 
-async def test_a_territory_manager_made_over_the_api_sees_exactly_its_territory(
-    portal: str, demo_sqlite: str
-) -> None:
+async def test_a_territory_manager_made_over_the_api_sees_exactly_its_territory(portal: str, demo_sqlite: str) -> None:
     async with await _api(portal, demo_sqlite) as api:
         classes = {c["key"] for c in (await api.get("/api/v1/classes")).json()}
         assert {"territory_manager", "managing_director", "receivables"} <= classes

@@ -109,6 +109,18 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1001": {"admin", "gf1001", "bh1001"},
         "1002": {"admin", "gf1002"},
     },
+    ("GET", "/api/v1/partners/{partner_no:int}/targets/{year:int}"): {
+        "1001": {"admin", "vertrieb", "debitoren", "gf1001"},
+        "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
+    },
+    ("PUT", "/api/v1/partners/{partner_no:int}/targets/{year:int}"): {
+        "1001": {"admin", "vertrieb"},
+        "1002": {"admin", "vertrieb"},
+    },
+    ("POST", "/api/v1/partners/{partner_no:int}/targets/{year:int}/agreement"): {
+        "1001": {"gf1001"},
+        "1002": {"gf1002"},
+    },
     ("POST", "/logout"): ALL,  # checked by its effect: afterwards the session is gone
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
