@@ -1,10 +1,17 @@
-"""Actuals and targets summed up the territory tree (territory -> region -> network), with attainment."""
+"""Actuals and targets summed up the territory tree (territory -> region -> network), with attainment.
+
+A partner counts where it has both an actual and a target for the span, so a node compares
+like with like; who was left out, and why, the caller lists beside the figure. A summed metric
+(revenue) adds up; a level (a ratio such as DSO) is shown as the mean of the counted partners.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from kpi.targets import attainment
 
 
 @dataclass(frozen=True)
@@ -16,10 +23,11 @@ class Node:
 @dataclass(frozen=True)
 class RollUp:
     code: str
-    actual: float
+    actual: float  # sum (summed metric) or mean (level) over the counted partners; NaN if none
     target: float
-    partners: int  # partners with an actual value below this node
-    attainment: float  # actual / target in %, NaN without a target
+    partners: int  # partners counted: with an actual and a target
+    attainment: float  # in %, direction-aware, NaN without a target
+    on_target: int  # counted partners at 100 % or better
 
 
 def roll_up(
@@ -27,33 +35,31 @@ def roll_up(
     partner_node: Mapping[int, str],
     actuals: Mapping[int, float],
     targets: Mapping[int, float],
+    *,
+    summed: bool = True,
+    better: str | None = "higher",
 ) -> dict[str, RollUp]:
-    """Sum each partner's actual and target into its node and every ancestor.
-
-    A partner without an actual adds neither actual nor target, so attainment compares
-    like with like (a late reporter does not drag its territory down).
-    """
     actual = dict.fromkeys(nodes, 0.0)
     target = dict.fromkeys(nodes, 0.0)
     count = dict.fromkeys(nodes, 0)
+    on_target = dict.fromkeys(nodes, 0)
     for partner, code in partner_node.items():
-        value = actuals.get(partner, math.nan)
-        if math.isnan(value):
+        value, planned = actuals.get(partner, math.nan), targets.get(partner, math.nan)
+        if math.isnan(value) or math.isnan(planned):
             continue
-        planned = targets.get(partner, math.nan)
+        hit = attainment(value, planned, better) >= 100
         node: str | None = code
         while node is not None:
             actual[node] += value
-            target[node] += 0.0 if math.isnan(planned) else planned
+            target[node] += planned
             count[node] += 1
+            on_target[node] += hit
             node = nodes[node].parent
-    return {
-        code: RollUp(
-            code,
-            actual[code],
-            target[code],
-            count[code],
-            actual[code] / target[code] * 100 if target[code] else math.nan,
-        )
-        for code in nodes
-    }
+    out = {}
+    for code in nodes:
+        n = count[code]
+        a, t = (actual[code], target[code]) if summed or not n else (actual[code] / n, target[code] / n)
+        if not n:
+            a = t = math.nan
+        out[code] = RollUp(code, a, t, n, attainment(a, t, better), on_target[code])
+    return out

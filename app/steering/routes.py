@@ -18,7 +18,7 @@ from app.figures.access import partner_for
 from app.models import Territory
 from app.steering.compliance import reporting
 from app.steering.figures import domain_view, partner_view
-from app.steering.rollups import TARGET_METRICS, steering
+from app.steering.rollups import plannable_keys, steering
 from app.web.domains import DOMAIN_TITLES
 from kpi.months import add_months, format_month, month_of, parse_month
 from kpi.periods import SPAN_LABELS, Span
@@ -47,21 +47,26 @@ async def targets_page(
     spanne: FromQuery[str] = "ytd",
     gebiet: FromQuery[str] = "",
 ) -> Template:
-    key = kennzahl if kennzahl in TARGET_METRICS else "revenue_new"
     month, span = _month_or_last(monat), _span_or(spanne, Span.YTD)
     engine = await engine_of(request.app.state)
     async with request.app.state.db.read() as session:
-        tree, partners = await steering(session, engine, request.user, key, month, span, gebiet or None)
-    territory = next((row.territory for row in tree if row.territory.code == gebiet), None)
+        keys = await plannable_keys(session, engine, request.user)
+        key = kennzahl if kennzahl in keys else ("revenue_new" if "revenue_new" in keys else next(iter(keys)))
+        result = await steering(session, engine, request.user, key, month, span, gebiet or None)
+    territory = next((row.territory for row in result.tree if row.territory.code == gebiet), None)
     return Template(
         "steering/targets.html",
         context={
-            "tree": tree,
-            "partners": partners,
+            "tree": result.tree,
+            "partners": result.partners,
+            "summed": result.summed,
             "territory": territory,
             "key": key,
-            "keys": TARGET_METRICS,
+            "keys": keys,
             "labels": engine.labels,
+            "unit": keys[key],
+            "may_plan": request.user.may(Action.PLAN),
+            "year": month.year,
             "period": format_month(month),
             "span": span,
             "spans": SPAN_LABELS,

@@ -29,8 +29,8 @@ LOCAL = ZoneInfo("Europe/Berlin")
 
 
 def number_de(value: float | int | None, decimals: int = 0) -> str:
-    """1234567.891 -> "1.234.567,89" (decimals=2); None -> "–"."""
-    if value is None:
+    """1234567.891 -> "1.234.567,89" (decimals=2); None or NaN -> "–"."""
+    if value is None or value != value:
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

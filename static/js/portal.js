@@ -99,6 +99,19 @@
   socket.on("connect_error", function () { show("offline", "offline"); });
   socket.on("kpi:own", function (event) { if (concerns(event)) refreshAnalysis(); });
 
+  // Pages over many partners (targets and actuals) reload their live region when any of
+  // their partners reports; a burst of reports makes one reload.
+  var liveTimer;
+  socket.on("kpi:own", function () {
+    var region = document.querySelector("[data-live-refresh]");
+    if (!region || !region.id || typeof htmx === "undefined") return;
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(function () {
+      htmx.ajax("GET", window.location.pathname + window.location.search,
+        {target: "#" + region.id, select: "#" + region.id, swap: "outerHTML"});
+    }, 400);
+  });
+
   // Unread chat messages and mentions: the badge in the navigation and in room lists.
   var unreadBadge = document.getElementById("chat-unread");
   var unreadTimer;

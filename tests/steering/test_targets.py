@@ -15,8 +15,9 @@ def numbers(text: str) -> float:
 
 
 def tree(html: str) -> dict[str, list[str]]:
+    """Per territory row the numeric cells as text: actual, target, attainment, partners on target."""
     return {
-        code: re.findall(r'<td class="num">([^<]*)</td>', row)
+        code: [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r'<td class="num">(.*?)</td>', row, re.S)]
         for code, row in re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S)
     }
 
@@ -64,3 +65,26 @@ async def test_reporting_compliance_lists_who_has_not_reported(sign_in: SignIn, 
         await sign_in(south, "gebiet-sued")
         page = await south.get("/zentrale/meldungen")
     assert page.text.count('data-partner="') == 10
+
+
+async def test_every_partner_left_out_of_a_figure_is_named_with_the_reason(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "vertrieb")
+        page = await browser.get("/zentrale/ziele", params={"kennzahl": "revenue_new", "spanne": "month"})
+    network = re.search(r'<tr data-code="NETZ">(.*?)</tr>', page.text, re.S)
+    assert network
+    counted = int(re.search(r'data-counted="(\d+)"', network.group(1)).group(1))  # type: ignore[union-attr]
+    left_out = re.findall(r"<li>(\d+) [^:<]+: ([^<]+)</li>", network.group(1))
+    assert counted + len(left_out) == 40
+    late = [reason for _, reason in left_out if reason.startswith("nicht gemeldet")]
+    assert len(late) == 3, "the demo network's three partners late with last month"
+
+
+async def test_the_territory_managers_network_row_says_it_holds_only_their_area(sign_in: SignIn, portal: str) -> None:
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gebiet-sued")
+        page = await browser.get("/zentrale/ziele")
+    network = re.search(r'<tr data-code="NETZ">(.*?)</tr>', page.text, re.S)
+    assert network and "nur Ihr Bereich: 10 von 40 Partnern" in network.group(1)
+    region = re.search(r'<tr data-code="SUED">(.*?)</tr>', page.text, re.S)
+    assert region and "nur Ihr Bereich" not in region.group(1)
