@@ -50,6 +50,7 @@ from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
 from app.stores import stores_for
 from app.targets import api as targets_api
+from app.targets import routes as targets_routes
 from app.web import health
 from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             *targets_api.ROUTES,
+            *targets_routes.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,
             network_api.list_territories,

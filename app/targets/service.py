@@ -113,7 +113,8 @@ def read_targets(body: Mapping[str, Any], engine: Engine) -> dict[str, float | l
     return found
 
 
-async def _prior_year(session: AsyncSession, engine: Engine, partner: Partner, year: int) -> dict[str, list[float]]:
+async def prior_year(session: AsyncSession, engine: Engine, partner: Partner, year: int) -> dict[str, list[float]]:
+    """Every metric's twelve values of the year before `year` (NaN where not reported)."""
     months = [date(year - 1, m, 1) for m in range(1, MONTHS + 1)]
     cube = await load_cube(session, [partner], months, sorted(engine.catalogue.base_keys))
     return {key: [float(v) for v in series[0]] for key, series in engine.series(cube, months).items()}
@@ -124,7 +125,7 @@ async def planned(
 ) -> list[Planned]:
     """Monthly targets: yearly values phased by the partner's prior year (evenly where it is incomplete)."""
     prior = (
-        await _prior_year(session, engine, partner, year) if any(isinstance(v, float) for v in targets.values()) else {}
+        await prior_year(session, engine, partner, year) if any(isinstance(v, float) for v in targets.values()) else {}
     )
     out = []
     for key, value in targets.items():

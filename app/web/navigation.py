@@ -12,6 +12,7 @@ from app.chat.access import may_chat
 from app.entry.routes import enters_only, may_enter
 from app.network.directory import may_browse_partners
 from app.steering.routes import may_follow_reporting, may_steer
+from app.targets.routes import may_agree
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Übersicht", "/", lambda p: not enters_only(p)),
     NavItem("Betriebsvergleich", "/analyse", may_analyse),
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
+    NavItem("Unsere Ziele", "/ziele", may_agree),
     NavItem("Chat", "/chat", may_chat),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Ziele", "/zentrale/ziele", may_steer),

@@ -58,6 +58,16 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/analyse/verlauf"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/analyse/diagramm/{chart_id:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/zentrale/ziele"): {"admin", "vertrieb", "gebiet-sued"},
+    ("GET", "/zentrale/ziele/partner/{partner_no:int}/{year:int}"): {
+        "1001": {"admin", "vertrieb"},
+        "1002": {"admin", "vertrieb"},
+    },
+    ("POST", "/zentrale/ziele/partner/{partner_no:int}/{year:int}"): {
+        "1001": {"admin", "vertrieb"},
+        "1002": {"admin", "vertrieb"},
+    },
+    ("GET", "/ziele"): {"gf1001", "gf1002"},
+    ("POST", "/ziele/{year:int}/bestaetigen"): {"gf1001", "gf1002"},
     ("GET", "/zentrale/meldungen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
     ("GET", "/zentrale/kennzahlen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
     ("GET", "/chat"): CHAT,
