@@ -41,6 +41,7 @@ from app.entry import routes as entry_routes
 from app.events import Events, FiguresReleased
 from app.figures import api as figures_api
 from app.imports import routes as import_routes
+from app.imports import target_routes as target_import_routes
 from app.network import api as network_api
 from app.network import routes as network_routes
 from app.network.groups import remember_groups
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *steering_routes.ROUTES,
             *chat_routes.ROUTES,
             *import_routes.ROUTES,
+            *target_import_routes.ROUTES,
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             *targets_api.ROUTES,

@@ -37,7 +37,7 @@ FIGURES, MARKET = "zahlen", "markt"
 GUARD = [requires(may_enter)]
 
 
-def _uploads(request: ImportRequest) -> Path:
+def uploads(request: Request[Any, Any, State]) -> Path:
     folder: Path = request.app.state.settings.var_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -92,7 +92,7 @@ async def import_check(
         return Template("imports/upload.html", status_code=400, context={"error": str(exc), "year": date.today().year})
     token = secrets.token_urlsafe(16)
     # The checked rows, not the file: the confirm step does not parse the upload a second time.
-    (_uploads(request) / token).write_text(json.dumps(rows_to_json(table)))
+    (uploads(request) / token).write_text(json.dumps(rows_to_json(table)))
     request.session["import"] = {"token": token, "filename": upload.filename, "kind": kind}
     return Template("imports/report.html", context={"report": report, "filename": upload.filename, "done": None})
 
@@ -100,7 +100,7 @@ async def import_check(
 @post("/import/uebernehmen", guards=GUARD, include_in_schema=False, status_code=200)
 async def import_apply(request: ImportRequest) -> Template:
     pending = request.session.get("import") or {}
-    path = _uploads(request) / str(pending.get("token", "-"))
+    path = uploads(request) / str(pending.get("token", "-"))
     if not pending or not path.exists():
         return Template(
             "imports/upload.html",
