@@ -46,6 +46,7 @@ from app.network import api as network_api
 from app.network import routes as network_routes
 from app.network.groups import remember_groups
 from app.rate_limits import rate_limits
+from app.relations import api as relations_api
 from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             *targets_api.ROUTES,
+            *relations_api.ROUTES,
             *targets_routes.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,

@@ -135,6 +135,11 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1001": {"gf1001"},
         "1002": {"gf1002"},
     },
+    ("GET", "/api/v1/partners/{partner_no:int}"): {
+        "1001": {"admin", "vertrieb", "debitoren", "gf1001"},
+        "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
+    },
+    ("PATCH", "/api/v1/partners/{partner_no:int}"): {"1001": {"admin"}, "1002": {"admin"}},
     ("POST", "/logout"): ALL,  # checked by its effect: afterwards the session is gone
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
