@@ -42,6 +42,7 @@ from app.events import Events, FiguresReleased
 from app.figures import api as figures_api
 from app.imports import routes as import_routes
 from app.imports import target_routes as target_import_routes
+from app.imports.parsing import Parser
 from app.network import api as network_api
 from app.network import routes as network_routes
 from app.network.groups import remember_groups
@@ -51,6 +52,8 @@ from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
 from app.stores import stores_for
+from app.supplier import api as supplier_api
+from app.supplier.drop_folder import start_scheduler
 from app.targets import api as targets_api
 from app.targets import routes as targets_routes
 from app.web import health
@@ -99,10 +102,17 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state.sms = gateway_for(settings)
         state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
         state.retention = asyncio.create_task(purge_periodically(state.db, 3600))
+        if settings.drop_dir is not None:
+            parser = state.setdefault("upload_parser", Parser())
+            state.drop_scheduler = start_scheduler(
+                state.db, settings.drop_dir, parser.table, settings.drop_interval_seconds
+            )
 
     async def stop() -> None:
         state.sweeper.cancel()
         state.retention.cancel()
+        if "drop_scheduler" in state:
+            state.drop_scheduler.shutdown(wait=False)
         if "release_runs" in state:
             await state.release_runs.settled()
         if "upload_parser" in state:
@@ -139,6 +149,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *figures_api.ROUTES,
             *targets_api.ROUTES,
             *relations_api.ROUTES,
+            *supplier_api.ROUTES,
             *targets_routes.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,

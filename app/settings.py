@@ -57,6 +57,10 @@ class Settings:
     # All requests per client address and minute.
     request_rate_per_minute: int = 1200
     debug: bool = False
+    # The drop folder for the supplier's exports (app.supplier.drop_folder): <drop_dir>/<kind>/;
+    # None turns it off. Looked at every drop_interval_seconds by every worker, imported once.
+    drop_dir: Path | None = None
+    drop_interval_seconds: float = 60
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -90,6 +94,8 @@ class Settings:
             login_rate_per_minute=int(env.get("PORTAL_LOGIN_RATE_PER_MINUTE", "20")),
             request_rate_per_minute=int(env.get("PORTAL_REQUEST_RATE_PER_MINUTE", "1200")),
             debug=env.get("PORTAL_DEBUG", "") == "1",
+            drop_dir=None if env.get("PORTAL_DROP_DIR") == "" else Path(env.get("PORTAL_DROP_DIR") or var_dir / "drop"),
+            drop_interval_seconds=max(1.0, float(env.get("PORTAL_DROP_INTERVAL", "60"))),
         )
 
     def resolved_secret_key(self) -> str:

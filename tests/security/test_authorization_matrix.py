@@ -163,6 +163,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
         for method, path in (
             ("GET", "/admin"),
             ("GET", "/api/v1/classes"),
+            ("POST", "/api/v1/imports/{kind:str}"),
             ("GET", "/api/v1/users"),
             ("POST", "/api/v1/users"),
             ("GET", "/api/v1/users/{username:str}"),
@@ -250,6 +251,7 @@ def samples(database_url: str) -> dict[str, str]:
         "year": PERIOD[:4],
         "fmt": "csv",
         "username": "gf1002",
+        "kind": "purchases",
         "chart_id": "profile",
         "room_id": str(room_all),
         "message_id": str(message_id),

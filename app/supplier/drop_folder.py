@@ -1,0 +1,121 @@
+"""The drop folder: the supplier's systems put their exports into `<drop>/<kind>/`, and a scheduled
+job imports each new file exactly once, whichever of the portal's workers finds it first.
+
+The claim is a unique row (kind, file name, SHA-256) inserted in the same transaction as the
+import: a second worker's insert waits for the first and then fails, a worker dying mid-import
+leaves no claim behind (the file is imported after the restart), and a file already imported
+is not imported again unless its content changed. A processed file moves to `erledigt/` or,
+refused, to `abgelehnt/` beside a `.txt` report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import IntegrityError
+
+from app.db import Database
+from app.imports.reading import Cell, UnreadableFile
+from app.models import DropFile
+from app.supplier.records import KINDS, Problem
+from app.supplier.service import Origin, RunResult, run_import
+
+log = logging.getLogger(__name__)
+SUFFIXES = {".csv", ".txt", ".xlsx"}
+DONE, REFUSED = "erledigt", "abgelehnt"
+
+ReadTable = Callable[[str, bytes], Awaitable[list[list[Cell]]]]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+async def scan_once(db: Database, folder: Path, read_table: ReadTable) -> list[RunResult]:
+    """Import every new file of the drop folder this worker manages to claim."""
+    results = []
+    for kind, path in await asyncio.to_thread(_waiting, folder):
+        result = await _take(db, kind, path, read_table)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _waiting(folder: Path) -> list[tuple[str, Path]]:
+    found = []
+    for kind in KINDS:
+        inbox = folder / kind
+        inbox.mkdir(parents=True, exist_ok=True)
+        found += [(kind, p) for p in sorted(inbox.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES]
+    return found
+
+
+async def _take(db: Database, kind: str, path: Path, read_table: ReadTable) -> RunResult | None:
+    try:
+        content = await asyncio.to_thread(path.read_bytes)
+    except FileNotFoundError:  # another worker moved it meanwhile
+        return None
+    digest = hashlib.sha256(content).hexdigest()
+    try:
+        table = await read_table(path.name, content)
+        problem = None
+    except UnreadableFile as exc:
+        table, problem = [], str(exc)
+    try:
+        async with db.transaction() as session:
+            claim = DropFile(kind=kind, file_name=path.name[:255], sha256=digest, claimed_by=worker_name())
+            session.add(claim)
+            await session.flush()  # waits for a worker holding the same claim, then fails
+            origin = Origin("drop", path.name, digest)
+            result = await run_import(session, kind, table, origin, dry_run=False)
+            if problem:
+                result.errors.insert(0, Problem(1, "Datei", problem))
+            claim.run_id = result.run_id
+    except IntegrityError:
+        return None  # claimed by another worker, or imported before with this content
+    await asyncio.to_thread(_file_away, path, result, problem)
+    log.info("drop folder: %s %s, %d changes, %d errors", kind, path.name, result.changes, len(result.errors))
+    return result
+
+
+def _file_away(path: Path, result: RunResult, problem: str | None) -> None:
+    target = path.parent / (REFUSED if result.errors or problem else DONE)
+    target.mkdir(exist_ok=True)
+    try:
+        path.replace(target / path.name)
+    except FileNotFoundError:
+        return
+    if result.errors:
+        report = [f"Zeile {e.row}, {e.column}: {e.message}" for e in result.errors]
+        (target / f"{path.name}.txt").write_text("Nichts wurde importiert.\n" + "\n".join(report) + "\n")
+
+
+def start_scheduler(db: Database, folder: Path, read_table: ReadTable, interval_seconds: float) -> AsyncIOScheduler:
+    """Look at the drop folder every `interval_seconds` in this worker (one run at a time)."""
+    scheduler = AsyncIOScheduler()
+
+    async def job() -> None:
+        try:
+            await scan_once(db, folder, read_table)
+        except Exception:  # a bad file or a lost database must not stop the schedule
+            log.exception("drop folder scan failed")
+
+    scheduler.add_job(
+        job,
+        IntervalTrigger(seconds=interval_seconds),
+        id="drop-folder",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC) + timedelta(seconds=1),
+    )
+    scheduler.start()
+    return scheduler
