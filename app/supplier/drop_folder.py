@@ -21,6 +21,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
@@ -81,22 +82,49 @@ async def _take(db: Database, kind: str, path: Path, read_table: ReadTable) -> R
                 result.errors.insert(0, Problem(1, "Datei", problem))
             claim.run_id = result.run_id
     except IntegrityError:
-        return None  # claimed by another worker, or imported before with this content
+        await _dropped_again(db, kind, path, digest)  # or being taken by another worker right now
+        return None
     await asyncio.to_thread(_file_away, path, result, problem)
     log.info("drop folder: %s %s, %d changes, %d errors", kind, path.name, result.changes, len(result.errors))
     return result
 
 
-def _file_away(path: Path, result: RunResult, problem: str | None) -> None:
-    target = path.parent / (REFUSED if result.errors or problem else DONE)
+async def _dropped_again(db: Database, kind: str, path: Path, digest: str) -> None:
+    """A file imported before and put there again (written after its claim, so not the file another
+    worker is importing right now) is moved to `erledigt/` with a note."""
+    async with db.read() as session:
+        claim = await session.scalar(
+            select(DropFile).where(
+                DropFile.kind == kind, DropFile.file_name == path.name[:255], DropFile.sha256 == digest
+            )
+        )
+    try:
+        written = datetime.fromtimestamp((await asyncio.to_thread(path.stat)).st_mtime, UTC)
+    except FileNotFoundError:
+        return
+    if claim is None or claim.run_id is None or written <= claim.claimed_at:
+        return
+    note = f"Schon am {claim.claimed_at:%d.%m.%Y %H:%M} UTC importiert (Lauf {claim.run_id}); nicht noch einmal.\n"
+    await asyncio.to_thread(_move, path, DONE, note)
+
+
+def _move(path: Path, folder: str, note: str | None) -> None:
+    target = path.parent / folder
     target.mkdir(exist_ok=True)
     try:
         path.replace(target / path.name)
     except FileNotFoundError:
         return
-    if result.errors:
+    if note:
+        (target / f"{path.name}.txt").write_text(note)
+
+
+def _file_away(path: Path, result: RunResult, problem: str | None) -> None:
+    if result.errors or problem:
         report = [f"Zeile {e.row}, {e.column}: {e.message}" for e in result.errors]
-        (target / f"{path.name}.txt").write_text("Nichts wurde importiert.\n" + "\n".join(report) + "\n")
+        _move(path, REFUSED, "Nichts wurde importiert.\n" + "\n".join(report) + "\n")
+    else:
+        _move(path, DONE, None)
 
 
 def start_scheduler(db: Database, folder: Path, read_table: ReadTable, interval_seconds: float) -> AsyncIOScheduler:
