@@ -53,6 +53,7 @@ from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
 from app.stores import stores_for
 from app.supplier import api as supplier_api
+from app.supplier import routes as supplier_routes
 from app.supplier.drop_folder import start_scheduler
 from app.targets import api as targets_api
 from app.targets import routes as targets_routes
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *targets_api.ROUTES,
             *relations_api.ROUTES,
             *supplier_api.ROUTES,
+            *supplier_routes.ROUTES,
             *targets_routes.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,

@@ -169,6 +169,11 @@ EXPECTED: dict[tuple[str, str], Any] = {
             ("GET", "/api/v1/users/{username:str}"),
             ("PATCH", "/api/v1/users/{username:str}"),
             ("GET", "/admin/protokoll"),
+            ("GET", "/admin/lieferantendaten"),
+            ("POST", "/admin/lieferantendaten/pruefen"),
+            ("POST", "/admin/lieferantendaten/uebernehmen"),
+            ("GET", "/admin/lieferantendaten/laeufe/{run_id:int}"),
+            ("POST", "/admin/lieferantendaten/quellen"),
             ("GET", "/admin/benutzer"),
             ("GET", "/admin/benutzer/neu"),
             ("POST", "/admin/benutzer/neu"),
@@ -237,6 +242,11 @@ def samples(database_url: str) -> dict[str, str]:
             (room_all, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
         )
         message_id = cursor.lastrowid
+        run = db.execute(
+            "insert into supplier_import_runs (kind, origin, file_name, sha256, at, dry_run, rows_ok, changes, errors)"
+            " values ('purchases', 'api', 'probe.csv', '0', ?, 1, 0, 0, '[]')",
+            (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),),
+        )
     return {
         "partner_id": str(partner_id),
         "territory_id": str(territory_id),
@@ -252,6 +262,7 @@ def samples(database_url: str) -> dict[str, str]:
         "fmt": "csv",
         "username": "gf1002",
         "kind": "purchases",
+        "run_id": str(run.lastrowid),
         "chart_id": "profile",
         "room_id": str(room_all),
         "message_id": str(message_id),

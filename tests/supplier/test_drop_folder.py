@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import fill_demo
-from tests.support.processes import portal_env, serving_process
 from tests.supplier.files import purchases_csv
+from tests.support.processes import portal_env, serving_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 MONTH = f"{date.today().year}-{date.today().month:02d}"

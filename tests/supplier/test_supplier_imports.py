@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import httpx
 
 from tests.supplier.files import TODAY, claims_xlsx, open_items_csv, purchases_csv
+from tests.support.personas import SignIn, csrf_field
 from tests.support.tokens import token_for
 
 
@@ -92,3 +93,39 @@ async def test_a_broken_file_is_refused_with_row_and_column_and_nothing_is_store
         "where q.number = 1001 and p.month = '" + date(TODAY.year, TODAY.month, 1).isoformat() + "' "
         "and p.amount = 100.0",
     ) == [(0,)]
+
+
+async def test_the_administration_uploads_with_a_saved_mapping_and_sees_the_run(
+    portal: str, demo_sqlite: str, sign_in: SignIn
+) -> None:
+    export = "Kunde;Periode;Sparte;Netto\n1001;2026-01;Mähdrescher;1.250,75\n".encode("cp1252")
+    async with httpx.AsyncClient(base_url=portal) as admin:
+        await sign_in(admin, "admin")
+        page = await admin.get("/admin/lieferantendaten")
+        saved = await admin.post(
+            "/admin/lieferantendaten/quellen",
+            data={
+                "_csrf_token": csrf_field(page.text),
+                "art": "purchases",
+                "name": "Navision",
+                "feld_partner": "Kunde",
+                "feld_month": "Periode",
+                "feld_product_group": "Sparte",
+                "feld_amount": "Netto",
+            },
+        )
+        assert saved.status_code == 303
+        page = await admin.get("/admin/lieferantendaten")
+        checked = await admin.post(
+            "/admin/lieferantendaten/pruefen",
+            data={"_csrf_token": csrf_field(page.text), "art": "purchases", "quelle": "Navision"},
+            files={"datei": ("navision.csv", export)},
+        )
+        assert checked.status_code == 200 and "1 Zeile(n) in Ordnung, 0 Fehler" in checked.text
+        done = await admin.post("/admin/lieferantendaten/uebernehmen", data={"_csrf_token": csrf_field(checked.text)})
+        assert "Gespeichert: 1 Änderung(en)" in done.text
+        runs = await admin.get("/admin/lieferantendaten")
+    assert "navision.csv" in runs.text and "importiert" in runs.text and "nur geprüft" in runs.text
+    assert rows(demo_sqlite, "select amount, product_group from purchases where product_group = 'Mähdrescher'") == [
+        (1250.75, "Mähdrescher")
+    ]
