@@ -207,7 +207,11 @@ def _exposures(engine: Engine, metrics: dict[str, Metric]) -> dict[str, Exposure
     for key in [*metrics, *engine.variants]:
         inputs = engine.dependencies.get(key, set()) | {key}
         known = [metrics[k] for k in inputs if k in metrics]
-        result[key] = Exposure(frozenset(m.domain for m in known), any(m.sensitive for m in known))
+        # A catalogue KPI belongs to its own domain (DSO is receivables', though computed with
+        # revenue): the Zentrale decides so in the catalogue. A chart variant (a KPI per FTE or
+        # per revenue) shows its basis too, so it needs every domain it is built from.
+        domains = frozenset({metrics[key].domain}) if key in metrics else frozenset(m.domain for m in known)
+        result[key] = Exposure(domains, any(m.sensitive for m in known))
     return result
 
 

@@ -1,7 +1,7 @@
 """Partner figures for the Zentrale: one data domain across partners, and one partner across domains.
 
-Each value shows only where the user may view that partner's data in every domain the
-KPI is computed from (a DSO reveals revenue; shared/DESIGN.md, permission classes).
+Each value shows only where the user may view that partner's data in the KPI's own domain (the
+catalogue puts DSO with receivables, though it is computed with revenue; issue 25).
 """
 
 from __future__ import annotations

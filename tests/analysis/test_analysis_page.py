@@ -74,6 +74,7 @@ async def test_receivables_staff_see_their_domain_and_the_accountant_no_analysis
     assert {key for _, key in re.findall(r'<tr class="q-(\w+)" data-key="(\w+)">', page.text)} == {
         "receivables",
         "receivables_overdue",
+        "dso",
         "overdue_share",
     }
     assert refused.status_code == 403
