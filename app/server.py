@@ -48,6 +48,7 @@ from app.network import routes as network_routes
 from app.network.groups import remember_groups
 from app.rate_limits import rate_limits
 from app.relations import api as relations_api
+from app.relations import routes as relations_routes
 from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *figures_api.ROUTES,
             *targets_api.ROUTES,
             *relations_api.ROUTES,
+            *relations_routes.ROUTES,
             *supplier_api.ROUTES,
             *supplier_routes.ROUTES,
             *targets_routes.ROUTES,

@@ -19,6 +19,7 @@ from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine, engine_for
 from kpi.cellkey import Perturbation
 from kpi.cube import Cube
+from kpi.targets import is_summed, span_target
 
 # From this many partners, figures come through the per-process cache (app.benchmark.figure_cache).
 CACHED_FROM = 20
@@ -215,8 +216,11 @@ def _exposures(engine: Engine, metrics: dict[str, Metric]) -> dict[str, Exposure
     return result
 
 
-async def span_targets(session: AsyncSession, partner_id: int, months: Sequence[date]) -> dict[str, float]:
-    """The partner's planned values summed over these months (targets are monthly).
+async def span_targets(
+    session: AsyncSession, engine: Engine, partner_id: int, months: Sequence[date]
+) -> dict[str, float]:
+    """The partner's target of each metric over these months (targets are monthly): summed for an
+    amount, the last month's for a stock, the mean for a ratio (kpi.targets.span_target).
 
     Only where every month has a target; a partial sum would flatter the attainment.
     """
@@ -228,4 +232,11 @@ async def span_targets(session: AsyncSession, partner_id: int, months: Sequence[
     by_key: dict[str, dict[date, float]] = {}
     for key, target_month, value in rows:
         by_key.setdefault(key, {})[target_month] = value
-    return {key: sum(values.values()) for key, values in by_key.items() if len(values) == len(months)}
+    kinds = {k: m.time_kind or "" for k, m in engine.metrics.items()}
+    return {
+        key: span_target(
+            [values[m] for m in sorted(values)], is_summed(key, kinds, engine.base_terms), kinds.get(key) == "stock"
+        )
+        for key, values in by_key.items()
+        if len(values) == len(months)
+    }

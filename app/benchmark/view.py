@@ -17,9 +17,11 @@ from app.benchmark.service import partner_kpis_with_prior
 from app.models import Partner
 from app.network.groups import groups_with_members
 from app.network.visibility import visible_groups
+from kpi.benchmark import Engine
 from kpi.months import format_month, month_of
 from kpi.periods import SPAN_LABELS, Span, is_complete, span_months
 from kpi.stats import change_in
+from kpi.targets import attainment
 from kpi.variants import Basis
 
 
@@ -27,9 +29,17 @@ class FuturePeriod(ValueError):
     pass
 
 
-async def _targets(state: State, partner: Partner, month: date, span: Span) -> dict[str, float]:
+async def _targets(state: State, engine: Engine, partner: Partner, month: date, span: Span) -> dict[str, float]:
     async with state.db.read() as session:
-        return await span_targets(session, partner.id, span_months(span, month))
+        return await span_targets(session, engine, partner.id, span_months(span, month))
+
+
+def _attained(value: float | None, target: float | None, better: str | None) -> float | None:
+    """Attainment in %, direction-aware (kpi.targets.attainment), rounded; None without both."""
+    if value is None or target is None:
+        return None
+    share = attainment(value, target, better)
+    return None if math.isnan(share) else round(share, 1)
 
 
 async def benchmark_for(
@@ -55,7 +65,7 @@ async def benchmark_for(
         group_row, members = found
         record = await released(session, engine, group_row, members, month, span, variants=variants)
     unfinished = None if is_complete(span, month, open_month) else _unfinished(span, month)
-    targets = await _targets(state, own, month, span) if own else {}
+    targets = await _targets(state, engine, own, month, span) if own else {}
     action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
     exposure = exposures(engine, metrics)
     kpis: dict[str, Any] = {}
@@ -87,7 +97,7 @@ async def benchmark_for(
             "change": None if math.isnan(growth) else round(growth, 2),
             "change_unit": growth_unit,
             "target": target,
-            "attainment": round(value / target * 100, 1) if value is not None and target else None,
+            "attainment": _attained(value, target, engine.metrics[key].better if key in engine.metrics else None),
         }
         if variant:
             kpis[key].update(variant_of=variant.base, basis=variant.basis.value, better=better)

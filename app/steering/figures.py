@@ -21,6 +21,7 @@ from app.models import Metric, Partner, Territory
 from kpi.benchmark import Engine
 from kpi.periods import Span, prior_year, span_months
 from kpi.stats import change_in
+from kpi.targets import attainment
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ async def partner_view(
     visible = [k for k in metrics if _sees(principal, ref, exposure[k].domains)]
     current = await _values(session, engine, [partner], month, span)
     before = await _values(session, engine, [partner], prior_year(month), span)
-    targets = await span_targets(session, partner.id, span_months(span, month))
+    targets = await span_targets(session, engine, partner.id, span_months(span, month))
     lines = []
     for column in _columns(metrics, exposure, visible):
         value, prior = current[column.key][0], before[column.key][0]
@@ -137,8 +138,13 @@ async def partner_view(
                 None if math.isnan(prior) else prior,
                 None if math.isnan(growth) else growth,
                 target,
-                value / target * 100 if target and not math.isnan(value) else None,
+                _attained(value, target, engine.metrics[column.key].better if column.key in engine.metrics else None),
                 growth_unit,
             )
         )
     return lines
+
+
+def _attained(value: float, target: float | None, better: str | None) -> float | None:
+    share = attainment(value, target, better) if target is not None else math.nan
+    return None if math.isnan(share) else share

@@ -7,31 +7,30 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
 from sqlalchemy import select
 
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.live import engine_of
-from app.figures.access import partner_for
 from app.models import Territory
 from app.steering.compliance import reporting
-from app.steering.figures import domain_view, partner_view
+from app.steering.figures import domain_view
 from app.steering.rollups import plannable_keys, steering
 from app.web.domains import DOMAIN_TITLES
 from kpi.months import add_months, format_month, month_of, parse_month
 from kpi.periods import SPAN_LABELS, Span
 
 
-def _month_or_last(monat: str) -> date:
+def month_or_last(monat: str) -> date:
     try:
         return parse_month(monat) if monat else add_months(month_of(date.today()), -1)
     except ValueError:
         return add_months(month_of(date.today()), -1)
 
 
-def _span_or(spanne: str, default: Span) -> Span:
+def span_or(spanne: str, default: Span) -> Span:
     return Span(spanne) if spanne in {s.value for s in Span} else default
 
 
@@ -47,7 +46,7 @@ async def targets_page(
     spanne: FromQuery[str] = "ytd",
     gebiet: FromQuery[str] = "",
 ) -> Template:
-    month, span = _month_or_last(monat), _span_or(spanne, Span.YTD)
+    month, span = month_or_last(monat), span_or(spanne, Span.YTD)
     engine = await engine_of(request.app.state)
     async with request.app.state.db.read() as session:
         keys = await plannable_keys(session, engine, request.user)
@@ -81,7 +80,7 @@ def may_follow_reporting(principal: Principal) -> bool:
 @get("/zentrale/meldungen", guards=[requires(may_follow_reporting)], include_in_schema=False)
 async def reporting_page(request: Request[Principal, Any, State], monat: FromQuery[str] = "") -> Template:
     """Reporting compliance: who has not reported the month yet (by default last month)."""
-    month = _month_or_last(monat)
+    month = month_or_last(monat)
     async with request.app.state.db.read() as session:
         rows = await reporting(session, request.user, month)
     missing = sum(1 for r in rows if r.reported_at is None)
@@ -103,7 +102,7 @@ async def domain_page(
     user = request.user
     domains = {d: title for d, title in DOMAIN_TITLES.items() if user.may(Action.VIEW, d)}
     domain = bereich if bereich in domains else next(iter(domains))
-    month, span = _month_or_last(monat), _span_or(spanne, Span.MONTH)
+    month, span = month_or_last(monat), span_or(spanne, Span.MONTH)
     engine = await engine_of(request.app.state)
     async with request.app.state.db.read() as session:
         territory = await session.scalar(select(Territory).where(Territory.code == gebiet)) if gebiet else None
@@ -127,36 +126,4 @@ async def domain_page(
     )
 
 
-@get("/zentrale/partner/{partner_no:int}", guards=[requires(may_follow_reporting)], include_in_schema=False)
-async def partner_page(
-    request: Request[Principal, Any, State],
-    partner_no: FromPath[int],
-    monat: FromQuery[str] = "",
-    spanne: FromQuery[str] = "ytd",
-) -> Template:
-    """One partner's figures for the Zentrale: every KPI the user may see of it, against the prior year and target."""
-    month, span = _month_or_last(monat), _span_or(spanne, Span.YTD)
-    engine = await engine_of(request.app.state)
-    async with request.app.state.db.read() as session:
-        partner = await partner_for(session, request.user, partner_no, Action.VIEW)
-        territory = await session.get(Territory, partner.territory_id)
-        lines = await partner_view(session, engine, request.user, partner, month, span)
-    return Template(
-        "steering/partner.html",
-        context={
-            "partner": partner,
-            "territory": territory,
-            "sections": [
-                (title, [line for line in lines if line.domain == domain])
-                for domain, title in DOMAIN_TITLES.items()
-                if any(line.domain == domain for line in lines)
-            ],
-            "period": format_month(month),
-            "month": month,
-            "span": span,
-            "spans": SPAN_LABELS,
-        },
-    )
-
-
-ROUTES = [targets_page, reporting_page, domain_page, partner_page]
+ROUTES = [targets_page, reporting_page, domain_page]

@@ -52,6 +52,14 @@ def iso_de(text: str | None) -> str:
     return "–" if not text else datetime_de(datetime.fromisoformat(text))
 
 
+def date_de(day: date | str | None) -> str:
+    """A day as Germans write it: 2026-12-31 -> "31.12.2026"; None -> "–"."""
+    if not day:
+        return "–"
+    value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    return f"{value.day:02d}.{value.month:02d}.{value.year}"
+
+
 def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> None:
     # Templates ship with the code (a new version restarts the server); checking each included
     # file's time on every render cost a twentieth of the analysis page.
@@ -59,5 +67,10 @@ def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> N
     env.globals["nav_for"] = nav_for
     env.globals["now"] = utcnow
     env.filters.update(
-        number_de=number_de, month_de=month_de, month_short=month_short, datetime_de=datetime_de, iso_de=iso_de
+        number_de=number_de,
+        date_de=date_de,
+        month_de=month_de,
+        month_short=month_short,
+        datetime_de=datetime_de,
+        iso_de=iso_de,
     )

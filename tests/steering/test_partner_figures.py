@@ -91,7 +91,12 @@ async def test_the_territory_manager_drills_down_from_territory_to_partner(sign_
     assert 0 < len(shown) < 10, "only the partners of SUED-BY"
     assert detail.status_code == 200
     assert {"Vertrieb", "Forderungen", "Garantie"} <= set(re.findall(r"<h2>([^<]+)</h2>", detail.text))
-    assert re.search(r'<tr data-key="revenue_total"><td>Gesamtumsatz</td>\s*<td class="num">[\d.]+</td>', detail.text)
+    row = re.search(r'<tr data-key="revenue_total"><td>Gesamtumsatz</td>(.*?)</tr>', detail.text, re.S)
+    assert row and "<svg" in row.group(1), "a trend line of twelve months"
+    value = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))[0]
+    assert re.fullmatch(r"[\d.]+", value)
+    rank = re.search(r'<td class="num">(\d+) von (\d+)</td>', row.group(1))
+    assert rank and int(rank.group(2)) == 10, "ranked among the ten partners the manager sees"
     assert outside.status_code == 403 and unknown.status_code == 404
 
 
