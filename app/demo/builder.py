@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo.network import build_groups, build_partners, build_rooms, build_territories, build_users
 from app.demo.profiles import DealerProfile, month_figures
-from app.models import AuditEvent, Figure, MarketValue, Metric, MonthReport, Partner, Target
+from app.demo.relationship import describe_partners, supplier_records, target_plans
+from app.models import AuditEvent, Figure, MarketValue, Metric, MonthReport, Partner, Target, Territory
 from app.seed import seed_reference_data
 from kpi.months import add_months, format_month, month_of, months_back
 
@@ -122,6 +123,10 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
         await session.execute(insert(Figure), figure_rows[chunk : chunk + 5000])
     await session.execute(insert(MonthReport), report_rows)
     await session.execute(insert(Target), target_rows)
+    await target_plans(session, target_rows, network, users["admin"], seed, today)
+    territories = {t.id: t for t in await session.scalars(select(Territory))}
+    session.add_all(describe_partners(network, users, territories, seed))
+    await supplier_records(session, network, profiles, seed, today)
     session.add_all(_market_values(network, profiles, metric_ids, today.year, rng))
     session.add(
         AuditEvent(
@@ -155,6 +160,15 @@ def _targets(
         for key in TARGET_METRICS:
             value = round(basis[key] * (1 + ambition), 0 if key == "units_new" else -2)
             rows.append({"partner_id": partner.id, "metric_id": metric_ids[key], "month": month, "value": value})
+        # DSO is a level, the same every month: the receivables staff's target, a tenth below the dealer's habit.
+        rows.append(
+            {
+                "partner_id": partner.id,
+                "metric_id": metric_ids["dso"],
+                "month": month,
+                "value": round(profile.dso * 0.9),
+            }
+        )
     return rows
 
 

@@ -120,6 +120,7 @@ async def build_users(session: AsyncSession, partners: list[Partner], rng: rando
             display_name=person.display_name,
             password_hash=password_hash,
             phone=person.phone,
+            email=f"{person.username}@demo.invalid",
             phone_verified=True,
             partner_id=partner.id if partner else None,
             classes=[classes[key] for key in person.classes],
