@@ -47,6 +47,7 @@ from app.network import api as network_api
 from app.network import routes as network_routes
 from app.network.groups import remember_groups
 from app.rate_limits import rate_limits
+from app.relations import admin_routes as relations_admin_routes
 from app.relations import api as relations_api
 from app.relations import routes as relations_routes
 from app.settings import Settings
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *figures_api.ROUTES,
             *targets_api.ROUTES,
             *relations_api.ROUTES,
+            *relations_admin_routes.ROUTES,
             *relations_routes.ROUTES,
             *supplier_api.ROUTES,
             *supplier_routes.ROUTES,

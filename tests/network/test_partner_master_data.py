@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import httpx
 
+from tests.support.personas import SignIn, csrf_field
 from tests.support.tokens import token_for
 
 
@@ -81,3 +84,42 @@ async def test_refused_master_data_names_the_field_and_stores_nothing(portal: st
             assert field in {e["key"] for e in answer.json()["extra"]}, answer.json()
         assert (await admin.patch("/api/v1/partners/1002", json={"unbekannt": 1})).status_code == 400
         assert (await admin.get("/api/v1/partners/1002")).json() == before
+
+
+async def test_the_admin_keeps_contacts_on_the_page_and_the_partner_file_shows_them(
+    portal: str, demo_sqlite: str, sign_in: SignIn
+) -> None:
+    with sqlite3.connect(demo_sqlite.removeprefix("sqlite+aiosqlite:///")) as db:
+        ((partner_id,),) = db.execute("select id from partners where number = 1003").fetchall()
+    page_url = f"/admin/partner/{partner_id}/stammdaten"
+    async with httpx.AsyncClient(base_url=portal) as admin:
+        await sign_in(admin, "admin")
+        page = await admin.get(page_url)
+        assert 'name="staff_territory_manager"' in page.text and 'name="c0_name"' in page.text
+        form = {
+            "_csrf_token": csrf_field(page.text),
+            "contact_rows": "2",
+            "c0_name": "Greta Grün",
+            "c0_email": "greta@example.org",
+            "c0_role": "Inhaberin",
+            "c0_consent": "1",
+            "main_street": "Feldweg 1",
+            "main_postal_code": "80331",
+            "main_city": "München",
+            "contract_type": "vertragshaendler",
+            "brands": "Fendt, Krone",
+            "credit_limit": "150.000,00",
+            "staff_marketing": "vertrieb",
+        }
+        saved = await admin.post(page_url, data=form)
+        assert saved.status_code == 303, saved.text
+        form["c0_email"] = "kaputt"
+        refused = await admin.post(page_url, data=form)
+        assert refused.status_code == 400 and "contacts[0].email" in refused.text
+        file = await admin.get("/zentrale/partner/1003")
+    assert (
+        "Greta Grün" in file.text
+        and "greta@example.org" in file.text
+        and "Marketing:</strong> Vera Vertrieb" in file.text
+    )
+    assert "Stammdaten geändert" in file.text  # the history

@@ -194,6 +194,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
             ("GET", "/admin/partner/neu"),
             ("POST", "/admin/partner/neu"),
             ("GET", "/admin/partner/{partner_id:int}"),
+            ("GET", "/admin/partner/{partner_id:int}/stammdaten"),
+            ("POST", "/admin/partner/{partner_id:int}/stammdaten"),
             ("POST", "/admin/partner/{partner_id:int}"),
             ("POST", "/admin/partner/{partner_id:int}/deaktivieren"),
             ("POST", "/admin/partner/{partner_id:int}/aktivieren"),
