@@ -1,7 +1,7 @@
 """Keeping the portal's users and partner master data in step with the Zentrale's own systems.
 
-An example for the Zentrale's IT, using only the documented API (README: "Partnerverwaltung über
-die API"). It creates three users with their territories (or corrects them if they exist) and
+An example for the Zentrale's IT, using only the documented API (README: "Partnerverwaltung", the
+administration API). It creates three users with their territories (or corrects them if they exist) and
 replaces a partner's contacts. Run against a portal with an administrator's personal token:
 
     PORTAL_URL=http://127.0.0.1:8000 PORTAL_TOKEN=ppt_... python docs/sync_example.py
