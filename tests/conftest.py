@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.migrate import upgrade
 from app.server import create_app
 from app.settings import Settings
 from tests.support.personas import PASSWORD, Outbox, sign_in_with
+from tests.support.processes import portal_env
 from tests.support.server import serving
 from tests.support.services import fresh_postgres_database, redis_url_or_skip
 
@@ -133,3 +135,16 @@ async def portal(demo_sqlite: str, make_settings: Callable[..., Settings]) -> As
     """The demo portal on SQLite, served on a free port; yields its base URL."""
     async with serving(create_app(make_settings(demo_sqlite))) as base:
         yield base
+
+
+@pytest.fixture
+async def scale_out_env(postgres_url: str, redis_url: str, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
+    """`portal serve`'s environment: the demo network on a fresh PostgreSQL database, and Redis on
+    a channel of this test's own."""
+    await fill_demo(postgres_url)
+    yield portal_env(
+        tmp_path / "var",
+        postgres_url,
+        PORTAL_REDIS_URL=redis_url,
+        PORTAL_REDIS_CHANNEL=f"portal-test-{uuid.uuid4().hex}",
+    )

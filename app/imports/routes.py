@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import Body, FromPath
@@ -26,9 +23,9 @@ from app.figures.access import partner_for
 from app.figures.service import entered_metrics
 from app.imports.figures_file import parse_figures
 from app.imports.market import apply_market, check_market
-from app.imports.parsing import Parser
-from app.imports.reading import Cell, UnreadableFile, check_archive, rows_from_json, rows_to_json
+from app.imports.reading import Cell, UnreadableFile
 from app.imports.service import apply, dry_run, template
+from app.imports.uploads import forget, keep, kept, read_upload
 from app.web.forms import client_of
 
 ImportRequest = Request[Principal, Any, State]
@@ -37,20 +34,9 @@ FIGURES, MARKET = "zahlen", "markt"
 GUARD = [requires(may_enter)]
 
 
-def uploads(request: Request[Any, Any, State]) -> Path:
-    folder: Path = request.app.state.settings.var_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @get("/import", guards=GUARD, include_in_schema=False)
 async def import_page(request: ImportRequest) -> Template:
     return Template("imports/upload.html", context={"error": None, "year": date.today().year})
-
-
-def _parser(request: ImportRequest) -> Parser:
-    parser: Parser = request.app.state.setdefault("upload_parser", Parser())
-    return parser
 
 
 async def _report(request: ImportRequest, kind: str, table: list[list[Cell]]) -> Any:
@@ -68,40 +54,20 @@ async def _report(request: ImportRequest, kind: str, table: list[list[Cell]]) ->
 async def import_check(
     request: ImportRequest, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 ) -> Template:
-    upload = data.get("datei")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return Template(
-            "imports/upload.html",
-            status_code=400,
-            context={"error": "Bitte eine Datei auswählen.", "year": date.today().year},
-        )
-    content = await upload.read()
-    if len(content) > MAX_UPLOAD_BYTES:
-        return Template(
-            "imports/upload.html",
-            status_code=400,
-            context={"error": "Die Datei ist größer als 5 MB.", "year": date.today().year},
-        )
     kind = MARKET if data.get("art") == MARKET else FIGURES
     try:
-        if upload.filename.lower().endswith(".xlsx"):
-            check_archive(content)  # a zip bomb is refused in milliseconds, before any worker is asked
-        table = await _parser(request).table(upload.filename, content)
+        filename, _, table = await read_upload(request, data.get("datei"), MAX_UPLOAD_BYTES)
         report = await _report(request, kind, table)
     except UnreadableFile as exc:
         return Template("imports/upload.html", status_code=400, context={"error": str(exc), "year": date.today().year})
-    token = secrets.token_urlsafe(16)
-    # The checked rows, not the file: the confirm step does not parse the upload a second time.
-    (uploads(request) / token).write_text(json.dumps(rows_to_json(table)))
-    request.session["import"] = {"token": token, "filename": upload.filename, "kind": kind}
-    return Template("imports/report.html", context={"report": report, "filename": upload.filename, "done": None})
+    keep(request, "import", table, filename=filename, kind=kind)
+    return Template("imports/report.html", context={"report": report, "filename": filename, "done": None})
 
 
 @post("/import/uebernehmen", guards=GUARD, include_in_schema=False, status_code=200)
 async def import_apply(request: ImportRequest) -> Template:
-    pending = request.session.get("import") or {}
-    path = uploads(request) / str(pending.get("token", "-"))
-    if not pending or not path.exists():
+    found = kept(request, "import")
+    if found is None:
         return Template(
             "imports/upload.html",
             status_code=400,
@@ -110,7 +76,8 @@ async def import_apply(request: ImportRequest) -> Template:
                 "year": date.today().year,
             },
         )
-    table, filename = rows_from_json(json.loads(path.read_text())), str(pending["filename"])
+    table, pending = found
+    filename = str(pending["filename"])
     kind = str(pending.get("kind", FIGURES))
     report = await _report(request, kind, table)
     if not report.importable:
@@ -131,8 +98,7 @@ async def import_apply(request: ImportRequest) -> Template:
                 rows=len(report.rows),
                 values_changed=changed_values,
             )
-        path.unlink(missing_ok=True)
-        request.session.pop("import", None)
+        forget(request, "import")
         return Template("imports/report.html", context={"report": report, "filename": filename, "done": changed_values})
     async with state.db.transaction() as session:
         changed = await apply(session, request.user, report.parsed, date.today(), state.settings.correction_months)
@@ -147,8 +113,7 @@ async def import_apply(request: ImportRequest) -> Template:
             rows=len(report.parsed.rows),
             months_changed=len(changed),
         )
-    path.unlink(missing_ok=True)
-    request.session.pop("import", None)
+    forget(request, "import")
     for partner_id, month in changed:
         await publish_submission(state, partner_id, month, metrics)
     return Template("imports/report.html", context={"report": report, "filename": filename, "done": len(changed)})

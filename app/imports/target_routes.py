@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
@@ -17,10 +15,10 @@ from app.audit import record
 from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.live import engine_of
-from app.imports.parsing import Parser
-from app.imports.reading import Cell, UnreadableFile, check_archive, rows_from_json, rows_to_json
-from app.imports.routes import MAX_UPLOAD_BYTES, uploads
+from app.imports.reading import Cell, UnreadableFile
+from app.imports.routes import MAX_UPLOAD_BYTES
 from app.imports.targets_file import TargetReport, apply_targets, check_targets, targets_workbook
+from app.imports.uploads import forget, keep, kept, read_upload
 from app.network.visibility import visible_partners
 from app.targets.routes import may_plan
 from app.web.forms import client_of
@@ -80,33 +78,22 @@ async def targets_template(request: TargetsRequest, year: FromPath[int]) -> Resp
 async def targets_import_check(
     request: TargetsRequest, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 ) -> Template:
-    upload = data.get("datei")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page("Bitte eine Datei auswählen.", 400)
-    content = await upload.read()
-    if len(content) > MAX_UPLOAD_BYTES:
-        return _page("Die Datei ist größer als 5 MB.", 400)
     try:
-        if upload.filename.lower().endswith(".xlsx"):
-            check_archive(content)
-        parser: Parser = request.app.state.setdefault("upload_parser", Parser())
-        table = await parser.table(upload.filename, content)
+        filename, _, table = await read_upload(request, data.get("datei"), MAX_UPLOAD_BYTES)
     except UnreadableFile as exc:
         return _page(str(exc), 400)
     report = await _check(request, table)
-    token = secrets.token_urlsafe(16)
-    (uploads(request) / token).write_text(json.dumps(rows_to_json(table)))
-    request.session["targets_import"] = {"token": token, "filename": upload.filename}
-    return _report(report, upload.filename, None)
+    keep(request, "targets_import", table, filename=filename)
+    return _report(report, filename, None)
 
 
 @post(f"{PAGE}/uebernehmen", guards=GUARD, include_in_schema=False, status_code=200)
 async def targets_import_apply(request: TargetsRequest) -> Template:
-    pending = request.session.get("targets_import") or {}
-    path = uploads(request) / str(pending.get("token", "-"))
-    if not pending or not path.exists():
+    found = kept(request, "targets_import")
+    if found is None:
         return _page("Die geprüfte Datei liegt nicht mehr vor; bitte erneut hochladen.", 400)
-    table, filename = rows_from_json(json.loads(path.read_text())), str(pending["filename"])
+    table, pending = found
+    filename = str(pending["filename"])
     report = await _check(request, table)  # checked again: rights or partners may have changed meanwhile
     if not report.importable:
         return _report(report, filename, None, 400)
@@ -123,8 +110,7 @@ async def targets_import_apply(request: TargetsRequest) -> Template:
             rows=len(report.rows),
             plans_changed=changed,
         )
-    path.unlink(missing_ok=True)
-    request.session.pop("targets_import", None)
+    forget(request, "targets_import")
     return _report(report, filename, changed)
 
 

@@ -6,15 +6,15 @@ import hashlib
 from typing import Annotated, Any
 
 from litestar import Request, Response, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 
 from app.admin.common import ADMIN_ONLY
 from app.auth.permissions import Principal
-from app.imports.parsing import Parser
-from app.imports.reading import UnreadableFile, check_archive
+from app.imports.reading import UnreadableFile
+from app.imports.uploads import read_upload
 from app.supplier.records import KINDS
 from app.supplier.service import Origin, run_import
 from app.web.api_input import InvalidInput
@@ -22,16 +22,6 @@ from app.web.forms import client_of
 
 MAX_BYTES = 20 * 1024 * 1024
 ImportRequest = Request[Principal, Any, State]
-
-
-async def read_upload(request: ImportRequest, name: str, content: bytes) -> Any:
-    """The file's rows, parsed in the upload worker (app.imports.parsing); UnreadableFile names why not."""
-    if len(content) > MAX_BYTES:
-        raise UnreadableFile("Die Datei ist größer als 20 MB.")
-    if name.lower().endswith(".xlsx"):
-        check_archive(content)
-    parser: Parser = request.app.state.setdefault("upload_parser", Parser())
-    return await parser.table(name, content)
 
 
 @post("/api/v1/imports/{kind:str}", guards=ADMIN_ONLY, tags=["Lieferantendaten"], status_code=200)
@@ -48,17 +38,12 @@ async def push_import(
     is fine (stored unless `dry_run=1`), 422 when it is refused, and then nothing is stored."""
     if kind not in KINDS:
         raise NotFoundException(f"Importart „{kind}“ gibt es nicht ({', '.join(KINDS)}).")
-    upload = data.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InvalidInput("Bitte die Datei im Feld „file“ senden.", extra=[{"key": "file", "message": "fehlt"}])
-    content = await upload.read()
     try:
-        table = await read_upload(request, upload.filename, content)
+        filename, content, table = await read_upload(request, data.get("file"), MAX_BYTES)
     except UnreadableFile as exc:
         raise InvalidInput(str(exc), extra=[{"key": "file", "message": str(exc)}]) from exc
-    origin = Origin(
-        "api", upload.filename, hashlib.sha256(content).hexdigest(), request.user.user_id, client_of(request)
-    )
+    digest = hashlib.sha256(content).hexdigest()
+    origin = Origin("api", filename, digest, request.user.user_id, client_of(request))
     async with request.app.state.db.transaction() as session:
         result = await run_import(session, kind, table, origin, dry_run=bool(dry_run), source=source)
     body = result.as_json()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.imports.figures_file import column_letter
 from app.imports.reading import Cell, number
 
 MONTH_TEXT = re.compile(r"^(?:(\d{4})-(\d{1,2})|(\d{1,2})[./](\d{4}))$")
@@ -232,11 +233,4 @@ def parse_records(table: list[list[Cell]], kind: str, mapping: Mapping[str, str]
 
 
 def _letter(column: int | None) -> str:
-    if column is None:
-        return "–"
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return "–" if column is None else column_letter(column)

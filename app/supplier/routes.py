@@ -4,12 +4,10 @@ reports, and the column mappings saved per source system."""
 from __future__ import annotations
 
 import hashlib
-import json
-import secrets
 from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
@@ -20,10 +18,10 @@ from sqlalchemy import select
 from app.admin.common import ADMIN_ONLY
 from app.audit import record
 from app.auth.permissions import Principal
-from app.imports.reading import UnreadableFile, rows_from_json, rows_to_json
-from app.imports.routes import uploads
+from app.imports.reading import UnreadableFile
+from app.imports.uploads import forget, keep, kept, read_upload
 from app.models import ImportSource, SupplierImportRun, utcnow
-from app.supplier.api import read_upload
+from app.supplier.api import MAX_BYTES
 from app.supplier.records import KINDS, Problem
 from app.supplier.service import Origin, RunResult, run_import
 from app.web.forms import FormBody, InvalidForm, client_of, raw, text
@@ -61,39 +59,27 @@ async def supplier_check(
     request: SupplierRequest, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 ) -> Template:
     kind, source = str(data.get("art", "")), str(data.get("quelle", "") or "") or None
-    upload = data.get("datei")
     if kind not in KINDS:
         return await _page(request, "Bitte die Art der Daten wählen.", 400)
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return await _page(request, "Bitte eine Datei auswählen.", 400)
-    content = await upload.read()
     try:
-        table = await read_upload(request, upload.filename, content)
+        filename, content, table = await read_upload(request, data.get("datei"), MAX_BYTES)
     except UnreadableFile as exc:
         return await _page(request, str(exc), 400)
     digest = hashlib.sha256(content).hexdigest()
-    origin = Origin("upload", upload.filename, digest, request.user.user_id, client_of(request))
+    origin = Origin("upload", filename, digest, request.user.user_id, client_of(request))
     async with request.app.state.db.transaction() as session:
         result = await run_import(session, kind, table, origin, dry_run=True, source=source)
-    token = secrets.token_urlsafe(16)
-    (uploads(request) / token).write_text(json.dumps(rows_to_json(table)))
-    request.session["supplier_import"] = {
-        "token": token,
-        "filename": upload.filename,
-        "kind": kind,
-        "source": source,
-        "sha256": digest,
-    }
-    return _report(result, upload.filename, done=False)
+    keep(request, "supplier_import", table, filename=filename, kind=kind, source=source, sha256=digest)
+    return _report(result, filename, done=False)
 
 
 @post(f"{PAGE}/uebernehmen", guards=ADMIN_ONLY, include_in_schema=False, status_code=200)
 async def supplier_apply(request: SupplierRequest) -> Template:
-    pending = request.session.get("supplier_import") or {}
-    path = uploads(request) / str(pending.get("token", "-"))
-    if not pending or not path.exists():
+    found = kept(request, "supplier_import")
+    if found is None:
         return await _page(request, "Die geprüfte Datei liegt nicht mehr vor; bitte erneut hochladen.", 400)
-    table, filename = rows_from_json(json.loads(path.read_text())), str(pending["filename"])
+    table, pending = found
+    filename = str(pending["filename"])
     origin = Origin("upload", filename, str(pending["sha256"]), request.user.user_id, client_of(request))
     async with request.app.state.db.transaction() as session:
         result = await run_import(
@@ -101,8 +87,7 @@ async def supplier_apply(request: SupplierRequest) -> Template:
         )
     if result.errors:
         return _report(result, filename, done=False, status_code=400)
-    path.unlink(missing_ok=True)
-    request.session.pop("supplier_import", None)
+    forget(request, "supplier_import")
     return _report(result, filename, done=True)
 
 

@@ -173,17 +173,7 @@ async def save_targets(
         plan.changed_by_id, plan.changed_at = principal.user_id, utcnow()
         plan.agreed_by_id, plan.agreed_at = None, None
         await session.flush()
-        session.add(
-            TargetPlanRevision(
-                plan_id=plan.id,
-                version=plan.version,
-                state=plan.state,
-                yearly=item.yearly,
-                months=item.months,
-                by_id=principal.user_id,
-                note=note[:400],
-            )
-        )
+        _revise(session, plan, item.months, principal.user_id, note)
         await _store_months(session, partner.id, metric.id, year, item.months, principal.user_id)
         record(
             session,
@@ -199,6 +189,21 @@ async def save_targets(
             yearly=item.yearly,
         )
     return changed
+
+
+def _revise(session: AsyncSession, plan: TargetPlan, months: list[float], by: int, note: str) -> None:
+    """The plan as it now stands, appended to its history."""
+    session.add(
+        TargetPlanRevision(
+            plan_id=plan.id,
+            version=plan.version,
+            state=plan.state,
+            yearly=plan.yearly,
+            months=months,
+            by_id=by,
+            note=note[:400],
+        )
+    )
 
 
 async def _store_months(
@@ -245,17 +250,7 @@ async def agree_targets(
             continue
         months = await _months_of(session, plan)
         plan.state, plan.agreed_by_id, plan.agreed_at = "agreed", principal.user_id, utcnow()
-        session.add(
-            TargetPlanRevision(
-                plan_id=plan.id,
-                version=plan.version,
-                state="agreed",
-                yearly=plan.yearly,
-                months=months,
-                by_id=principal.user_id,
-                note="bestätigt",
-            )
-        )
+        _revise(session, plan, months, principal.user_id, "bestätigt")
         record(
             session,
             principal.user_id,

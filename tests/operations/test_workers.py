@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -18,26 +15,13 @@ import socketio
 from sqlalchemy.engine import make_url
 
 from kpi.months import format_month, month_of
-from tests.conftest import fill_demo
 from tests.support.personas import SignIn, csrf_field
-from tests.support.processes import portal_env, serving_process
+from tests.support.processes import serving_process
 from tests.support.tokens import token_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 MONTH = format_month(month_of(date.today()))
-
-
-@pytest.fixture
-async def scale_out_env(postgres_url: str, redis_url: str, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
-    """The demo network on a fresh PostgreSQL database, and Redis on a channel of this test's own."""
-    await fill_demo(postgres_url)
-    yield portal_env(
-        tmp_path / "var",
-        postgres_url,
-        PORTAL_REDIS_URL=redis_url,
-        PORTAL_REDIS_CHANNEL=f"portal-test-{uuid.uuid4().hex}",
-    )
 
 
 async def _socket(

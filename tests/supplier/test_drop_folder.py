@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -12,25 +10,16 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import fill_demo
 from tests.supplier.files import purchases_csv
-from tests.support.processes import portal_env, serving_process
+from tests.support.processes import serving_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 MONTH = f"{date.today().year}-{date.today().month:02d}"
 
 
 @pytest.fixture
-async def drop_env(postgres_url: str, redis_url: str, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
-    await fill_demo(postgres_url)
-    yield portal_env(
-        tmp_path / "var",
-        postgres_url,
-        PORTAL_REDIS_URL=redis_url,
-        PORTAL_REDIS_CHANNEL=f"portal-test-{uuid.uuid4().hex}",
-        PORTAL_DROP_DIR=str(tmp_path / "drop"),
-        PORTAL_DROP_INTERVAL="1",
-    )
+def drop_env(scale_out_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    return {**scale_out_env, "PORTAL_DROP_DIR": str(tmp_path / "drop"), "PORTAL_DROP_INTERVAL": "1"}
 
 
 async def _query(postgres_url: str, sql: str) -> list[asyncpg.Record]:
