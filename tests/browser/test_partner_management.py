@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import date
 
+import httpx
 from playwright.async_api import Browser, expect
 
 from tests.browser.test_layout import DESKTOP, signed_in
 from tests.support.personas import Outbox
+from tests.support.tokens import token_for
 
 NEW_PASSWORD = "Nordlicht-über-Husum-2026"
 
@@ -102,3 +105,20 @@ async def test_receivables_staff_see_open_items_and_dso_but_no_sales(
     for absent in ("#einkauf", "#marketing", "#garantie", "tr[data-key=revenue_total]"):
         assert await page.locator(absent).count() == 0, absent
     assert await page.locator("h2", has_text="Vertrieb").count() == 0
+
+
+async def test_the_rollup_follows_a_report_live(
+    browser: Browser, portal: str, outbox: Outbox, demo_sqlite: str
+) -> None:
+    month = date.today().strftime("%Y-%m")
+    page = await signed_in(browser, portal, outbox, "vertrieb", DESKTOP)
+    await page.goto(f"/zentrale/ziele?kennzahl=revenue_new&spanne=month&monat={month}")
+    await expect(page.locator("#live-status")).to_have_text("live", timeout=10_000)
+    actual = page.locator("tr[data-partner='1001'] td.num").first
+    await expect(actual).to_have_text("–")
+    token = await token_for(demo_sqlite, "gf1001")
+    async with httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"}) as api:
+        stored = await api.put(f"/api/v1/partners/1001/figures/{month}", json={"revenue_new": 123_456})
+        assert stored.status_code == 200, stored.text
+    await expect(actual).to_have_text("123.456", timeout=5_000)
+    await expect(page.locator("tr[data-code=NETZ] td.num").first).not_to_have_text("–")
