@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import record
 from app.models import Partner, PartnerAddress, PartnerContact, PartnerStaff, User, utcnow
-from app.web.forms import InvalidForm
+from app.web.forms import InvalidForm, has_hidden_characters
 
 ADDRESS_KINDS = {"main": "Hauptsitz", "billing": "Rechnungsadresse", "delivery": "Lieferadresse"}
 STAFF_ROLES = {
@@ -127,6 +127,8 @@ def _text(errors: dict[str, str], name: str, value: str, limit: int, required: b
         errors[name] = "Bitte ausfüllen."
     elif len(value) > limit:
         errors[name] = f"Höchstens {limit} Zeichen."
+    elif has_hidden_characters(value):
+        errors[name] = "Enthält unsichtbare oder Steuerzeichen; bitte nur sichtbaren Text."
     return value
 
 
@@ -178,7 +180,9 @@ def _check_contract(change: dict[str, Any], current: Contract, errors: dict[str,
                 errors["contract.since"] = "Der Vertragsbeginn liegt in der Zukunft."
         except ValueError:
             errors["contract.since"] = f"„{merged.since}“ ist kein Datum (JJJJ-MM-TT)."
-    if not isinstance(merged.brands, list) or not all(isinstance(b, str) and 0 < len(b) <= 60 for b in merged.brands):
+    if not isinstance(merged.brands, list) or not all(
+        isinstance(b, str) and 0 < len(b) <= 60 and not has_hidden_characters(b) for b in merged.brands
+    ):
         errors["contract.brands"] = "Marken: eine Liste von Namen (je höchstens 60 Zeichen)."
     for name in ("credit_limit", "coop_budget"):
         value = getattr(merged, name)

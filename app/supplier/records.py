@@ -15,6 +15,7 @@ from datetime import date
 
 from app.imports.figures_file import column_letter
 from app.imports.reading import Cell, number
+from app.web.forms import has_hidden_characters
 
 MONTH_TEXT = re.compile(r"^(?:(\d{4})-(\d{1,2})|(\d{1,2})[./](\d{4}))$")
 DATE_TEXT = re.compile(r"^(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4}))$")
@@ -196,6 +197,8 @@ def _value(name: str, cell: Cell) -> object:
     text = str(cell).strip() if not isinstance(cell, float) else f"{cell:g}"
     if not text or len(text) > 60:
         raise ValueError("leer oder länger als 60 Zeichen")
+    if has_hidden_characters(text):
+        raise ValueError("enthält unsichtbare oder Steuerzeichen")
     return text
 
 

@@ -22,6 +22,11 @@ _HIDDEN = re.compile(
 )
 
 
+def has_hidden_characters(value: str) -> bool:
+    """Whether the text holds control, bidirectional or zero-width characters (refused everywhere)."""
+    return bool(_HIDDEN.search(value))
+
+
 def raw(form: dict[str, Any], name: str) -> str:
     """A field exactly as sent (passwords, codes): the last value if it came more than once."""
     value = form.get(name, "")

@@ -75,6 +75,7 @@ async def test_refused_master_data_names_the_field_and_stores_nothing(portal: st
                 "addresses[0].postal_code",
             ),
             ({"contract": {"type": "freund"}}, "contract.type"),
+            ({"contacts": [{"name": "Admin\u202e"}]}, "contacts[0].name"),
             ({"contract": {"since": "2099-01-01"}}, "contract.since"),
             ({"staff": [{"role": "receivables", "username": "gf1001"}]}, "staff[0].username"),
             ({"staff": [{"role": "chef", "username": "admin"}]}, "staff[0].role"),
