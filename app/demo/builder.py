@@ -125,7 +125,7 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
     await session.execute(insert(Target), target_rows)
     await target_plans(session, target_rows, network, users["admin"], seed, today)
     territories = {t.id: t for t in await session.scalars(select(Territory))}
-    session.add_all(describe_partners(network, users, territories, seed))
+    session.add_all(describe_partners(network, users, territories, profiles, seed))
     await supplier_records(session, network, profiles, seed, today)
     session.add_all(_market_values(network, profiles, metric_ids, today.year, rng))
     session.add(

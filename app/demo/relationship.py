@@ -37,7 +37,11 @@ CAMPAIGNS = ("FrÃ¼hjahrsaktion Bodenbearbeitung", "Feldtag", "Erntetechnik-VorfÃ
 
 
 def describe_partners(
-    network: list[Partner], users: dict[str, User], territories: dict[int, Territory], seed: int
+    network: list[Partner],
+    users: dict[str, User],
+    territories: dict[int, Territory],
+    profiles: dict[int, DealerProfile],
+    seed: int,
 ) -> list[object]:
     """Addresses, contacts, staff; the contract fields are set on the partners themselves."""
     rows: list[object] = []
@@ -47,7 +51,8 @@ def describe_partners(
         partner.contract_since = date(rng.randint(1995, 2022), rng.randint(1, 12), 1)
         partner.brands = sorted(rng.sample(BRANDS, rng.randint(1, 3)))
         partner.service_authorised = partner.contract_type != "agentur"
-        partner.credit_limit = float(rng.choice((100_000, 150_000, 250_000, 400_000, 600_000)))
+        # About two months of business: a few partners run close to it (open items are up to ~5 weeks').
+        partner.credit_limit = float(round(profiles[partner.id].annual_revenue / 12 * rng.uniform(1.2, 2.4), -4))
         partner.coop_budget = float(rng.choice((5_000, 10_000, 15_000, 25_000)))
         street = f"{STREETS[rng.randrange(len(STREETS))]} {rng.randint(1, 120)}"
         rows.append(

@@ -22,6 +22,7 @@ from app.models import (
     OpenItem,
     Partner,
     Purchase,
+    Target,
     TargetPlan,
     User,
     WarrantyClaim,
@@ -29,7 +30,8 @@ from app.models import (
 from app.web.sparkline import sparkline
 from kpi.benchmark import Engine
 from kpi.months import add_months
-from kpi.periods import Span
+from kpi.periods import Span, span_months
+from kpi.targets import is_summed, yearly_of
 
 STATE_LABELS = {"proposed": "vorgeschlagen", "agreed": "vereinbart", "revised": "geändert, offen"}
 
@@ -94,7 +96,7 @@ class SupplierSide:
     purchases: Purchases | None = None
     marketing: Marketing | None = None
     history: list[tuple[AuditEvent, str]] = field(default_factory=list)
-    targets: list[tuple[str, str, str, float | None]] = field(default_factory=list)  # label, unit, state, yearly
+    targets: list[tuple[str, str, str, float]] = field(default_factory=list)  # label, unit, state, yearly
 
 
 async def trends(
@@ -114,9 +116,7 @@ async def trends(
     partners = list(await session.scalars(select(Partner).where(Partner.active)))
     refs = await partner_refs(session, partners)
     domains = dict((await session.execute(select(Metric.key, Metric.domain))).all())
-    cube = await load_cube(
-        session, partners, [add_months(month, -i) for i in range(12)], sorted(engine.catalogue.base_keys)
-    )
+    cube = await load_cube(session, partners, span_months(span, month), sorted(engine.catalogue.base_keys))
     values = engine.values(cube, span, month)
     out = {}
     for key in keys:
@@ -136,7 +136,7 @@ async def trends(
 
 
 async def supplier_side(
-    session: AsyncSession, principal: Principal, partner: Partner, month: date, today: date
+    session: AsyncSession, engine: Engine, principal: Principal, partner: Partner, month: date, today: date
 ) -> SupplierSide:
     ref = (await partner_refs(session, [partner]))[partner.id]
 
@@ -153,13 +153,23 @@ async def supplier_side(
     if sees("marketing"):
         side.marketing = await _marketing(session, partner, today)
     plans = await session.execute(
-        select(Metric.label_de, Metric.unit, Metric.domain, TargetPlan.state, TargetPlan.yearly)
+        select(Metric.key, Metric.label_de, Metric.unit, Metric.domain, TargetPlan.state)
         .join(Metric, Metric.id == TargetPlan.metric_id)
         .where(TargetPlan.partner_id == partner.id, TargetPlan.year == month.year)
         .order_by(Metric.position)
     )
+    monthly: dict[str, list[float]] = defaultdict(list)
+    for key, value in await session.execute(
+        select(Metric.key, Target.value)
+        .join(Metric, Metric.id == Target.metric_id)
+        .where(Target.partner_id == partner.id, Target.month.between(date(month.year, 1, 1), date(month.year, 12, 1)))
+    ):
+        monthly[key].append(value)
+    kinds = {k: m.time_kind or "" for k, m in engine.metrics.items()}
     side.targets = [
-        (label, unit, STATE_LABELS[state], yearly) for label, unit, domain, state, yearly in plans if sees(domain)
+        (label, unit, STATE_LABELS[state], yearly_of(monthly[key], is_summed(key, kinds, engine.base_terms)))
+        for key, label, unit, domain, state in plans
+        if sees(domain) and monthly[key]
     ]
     events = await session.execute(
         select(AuditEvent, User.display_name)

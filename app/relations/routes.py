@@ -43,7 +43,7 @@ async def partner_file(
         lines = await partner_view(session, engine, user, partner, month, span)
         trend = await trends(session, engine, user, partner, [line.column.key for line in lines], month, span)
         master = await read_master(session, partner)
-        side = await supplier_side(session, user, partner, month, date.today())
+        side = await supplier_side(session, engine, user, partner, month, date.today())
         ref = (await partner_refs(session, [partner]))[partner.id]
     return Template(
         "relations/partner_file.html",
