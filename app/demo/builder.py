@@ -15,6 +15,7 @@ from app.demo.relationship import describe_partners, supplier_records, target_pl
 from app.models import AuditEvent, Figure, MarketValue, Metric, MonthReport, Partner, Target, Territory
 from app.seed import seed_reference_data
 from kpi.months import add_months, format_month, month_of, months_back
+from kpi.targets import is_summed
 
 TARGET_METRICS = ("revenue_new", "revenue_used", "revenue_parts", "revenue_workshop", "units_new")
 LATE_PARTNERS = 3  # have not yet reported last month
@@ -123,7 +124,10 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
         await session.execute(insert(Figure), figure_rows[chunk : chunk + 5000])
     await session.execute(insert(MonthReport), report_rows)
     await session.execute(insert(Target), target_rows)
-    await target_plans(session, target_rows, network, users["admin"], seed, today)
+    kinds = {m.key: m.time_kind or "" for m in await session.scalars(select(Metric))}
+    # The demo's target metrics are entered flows (summed) and DSO (a derived level): no formula terms needed.
+    summed = {metric_ids[k]: is_summed(k, kinds, {}) for k in (*TARGET_METRICS, "dso")}
+    await target_plans(session, target_rows, network, users["admin"], seed, today, summed)
     territories = {t.id: t for t in await session.scalars(select(Territory))}
     session.add_all(describe_partners(network, users, territories, profiles, seed))
     await supplier_records(session, network, profiles, seed, today)

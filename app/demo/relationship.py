@@ -25,6 +25,7 @@ from app.models import (
     WarrantyClaim,
 )
 from kpi.months import add_months
+from kpi.targets import yearly_of
 
 STREETS = ("Industriestraße", "Am Landhandel", "Raiffeisenstraße", "Gewerbering", "Hauptstraße", "Dorfstraße")
 ROLES = ("Geschäftsführung", "Verkaufsleitung", "Werkstattleitung", "Teiledienst", "Buchhaltung")
@@ -172,7 +173,13 @@ async def supplier_records(
 
 
 async def target_plans(
-    session: AsyncSession, targets: list[dict[str, object]], network: list[Partner], admin: User, seed: int, today: date
+    session: AsyncSession,
+    targets: list[dict[str, object]],
+    network: list[Partner],
+    admin: User,
+    seed: int,
+    today: date,
+    summed: dict[int, bool],
 ) -> None:
     """Plans for the demo's monthly targets: 1001's proposed (its managing director confirms them in the
     portal), 1002's agreed, the others proposed, agreed or revised; every version a revision row."""
@@ -200,6 +207,8 @@ async def target_plans(
                     metric_id=metric_id,
                     year=today.year,
                     state=state,
+                    # Set as a yearly value, phased by the prior year (as the demo's months are).
+                    yearly=round(yearly_of(values, summed[metric_id]), 2),
                     version=2 if state == "revised" else 1,
                     changed_by_id=admin.id,
                     changed_at=at,
@@ -212,43 +221,28 @@ async def target_plans(
     await session.flush()
     revisions = []
     for plan, values in plans:
-        revisions.append(
+        # A revised plan was agreed at 3 % less, then raised: the stored months are its latest version.
+        first = [round(v / 1.03, 2) for v in values] if plan.state == "revised" else values
+        first_yearly = round(yearly_of(first, summed[plan.metric_id]), 2)
+        history: list[tuple[int, str, list[float], float | None, int | None, datetime, str]] = [
+            (1, "proposed", first, first_yearly, admin.id, at, "Jahresplanung")
+        ]
+        if plan.state in ("agreed", "revised"):
+            history.append((1, "agreed", first, first_yearly, None, at + timedelta(days=7), "bestätigt"))
+        if plan.state == "revised":
+            history.append((2, "revised", values, plan.yearly, admin.id, at + timedelta(days=60), "angepasst"))
+        revisions += [
             {
                 "plan_id": plan.id,
-                "version": 1,
-                "state": "proposed",
-                "yearly": None,
-                "months": values,
-                "by_id": admin.id,
-                "at": at,
-                "note": "Jahresplanung",
+                "version": v,
+                "state": st,
+                "months": m,
+                "yearly": y,
+                "by_id": by,
+                "at": when,
+                "note": n,
             }
-        )
-        if plan.state in ("agreed", "revised"):
-            revisions.append(
-                {
-                    "plan_id": plan.id,
-                    "version": 1,
-                    "state": "agreed",
-                    "yearly": None,
-                    "months": values,
-                    "by_id": None,
-                    "at": at + timedelta(days=7),
-                    "note": "bestätigt",
-                }
-            )
-        if plan.state == "revised":
-            revisions.append(
-                {
-                    "plan_id": plan.id,
-                    "version": 2,
-                    "state": "revised",
-                    "yearly": None,
-                    "months": values,
-                    "by_id": admin.id,
-                    "at": at + timedelta(days=60),
-                    "note": "angepasst nach Halbjahr",
-                }
-            )
+            for v, st, m, y, by, when, n in history
+        ]
     for chunk in range(0, len(revisions), 5000):
         await session.execute(insert(TargetPlanRevision), revisions[chunk : chunk + 5000])
