@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from app.chat import api as chat_api
 from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
 from app.chat.notes import reporting_note
-from app.chat.retention import purge_periodically
+from app.chat.retention import retention_job
 from app.chat.sockets import register_chat_events
 from app.db import Database
 from app.entry import routes as entry_routes
@@ -50,13 +49,14 @@ from app.rate_limits import rate_limits
 from app.relations import admin_routes as relations_admin_routes
 from app.relations import api as relations_api
 from app.relations import routes as relations_routes
+from app.scheduling import Schedule
 from app.settings import Settings
 from app.sockets import socket_authenticator
 from app.steering import routes as steering_routes
 from app.stores import stores_for
 from app.supplier import api as supplier_api
 from app.supplier import routes as supplier_routes
-from app.supplier.drop_folder import start_scheduler
+from app.supplier.drop_folder import drop_folder_job
 from app.targets import api as targets_api
 from app.targets import routes as targets_routes
 from app.web import health
@@ -103,19 +103,18 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             state.sio.manager_initialized = True
             state.sio.manager.initialize()
         state.sms = gateway_for(settings)
-        state.sweeper = asyncio.create_task(sweep_expired_sessions(litestar.stores.get("sessions"), 600))
-        state.retention = asyncio.create_task(purge_periodically(state.db, 3600))
+        state.schedule = Schedule()
+        sessions_store = litestar.stores.get("sessions")
+        state.schedule.every("session-sweep", 600, lambda: sweep_expired_sessions(sessions_store), first_after=600)
+        state.schedule.every("chat-retention", 3600, retention_job(state.db), first_after=60)
         if settings.drop_dir is not None:
             parser = state.setdefault("upload_parser", Parser())
-            state.drop_scheduler = start_scheduler(
-                state.db, settings.drop_dir, parser.table, settings.drop_interval_seconds
-            )
+            job = drop_folder_job(state.db, settings.drop_dir, parser.table)
+            state.schedule.every("drop-folder", settings.drop_interval_seconds, job)
+        state.schedule.start()
 
     async def stop() -> None:
-        state.sweeper.cancel()
-        state.retention.cancel()
-        if "drop_scheduler" in state:
-            state.drop_scheduler.shutdown(wait=False)
+        state.schedule.shutdown()
         if "release_runs" in state:
             await state.release_runs.settled()
         if "upload_parser" in state:

@@ -8,7 +8,6 @@ when a handler asks for rotation (sign-in), deleting the old entry.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -61,11 +60,8 @@ class RotatingSessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend
 
 
-async def sweep_expired_sessions(store: Store, every_seconds: float) -> None:
-    """Delete expired sessions from a file store now and then (Redis expires keys by itself)."""
+async def sweep_expired_sessions(store: Store) -> None:
+    """Delete expired sessions from a file store (a scheduled job; Redis expires keys by itself)."""
     delete_expired = getattr(store, "delete_expired", None)
-    if delete_expired is None:
-        return
-    while True:
+    if delete_expired is not None:
         await delete_expired()
-        await asyncio.sleep(every_seconds)

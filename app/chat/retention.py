@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -37,13 +37,13 @@ async def purge_expired(db: Database, now: datetime | None = None) -> int:
     return removed
 
 
-async def purge_periodically(db: Database, every_seconds: float, first_after: float = 60) -> None:
-    await asyncio.sleep(first_after)  # not while the portal is still starting
-    while True:
-        try:
-            removed = await purge_expired(db)
-            if removed:
-                logger.info("chat retention removed %s messages", removed)
-        except Exception:
-            logger.exception("chat retention failed; next try in %s s", every_seconds)
-        await asyncio.sleep(every_seconds)
+def retention_job(db: Database) -> Callable[[], Awaitable[int]]:
+    """The scheduled job (app.scheduling): remove the messages whose room's retention has run out."""
+
+    async def job() -> int:
+        removed = await purge_expired(db)
+        if removed:
+            logger.info("chat retention removed %s messages", removed)
+        return removed
+
+    return job

@@ -16,11 +16,9 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -127,23 +125,10 @@ def _file_away(path: Path, result: RunResult, problem: str | None) -> None:
         _move(path, DONE, None)
 
 
-def start_scheduler(db: Database, folder: Path, read_table: ReadTable, interval_seconds: float) -> AsyncIOScheduler:
-    """Look at the drop folder every `interval_seconds` in this worker (one run at a time)."""
-    scheduler = AsyncIOScheduler()
+def drop_folder_job(db: Database, folder: Path, read_table: ReadTable) -> Callable[[], Awaitable[object]]:
+    """The scheduled job (app.scheduling): one look at the drop folder."""
 
-    async def job() -> None:
-        try:
-            await scan_once(db, folder, read_table)
-        except Exception:  # a bad file or a lost database must not stop the schedule
-            log.exception("drop folder scan failed")
+    async def job() -> list[RunResult]:
+        return await scan_once(db, folder, read_table)
 
-    scheduler.add_job(
-        job,
-        IntervalTrigger(seconds=interval_seconds),
-        id="drop-folder",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC) + timedelta(seconds=1),
-    )
-    scheduler.start()
-    return scheduler
+    return job
