@@ -28,6 +28,18 @@ class FiguresReleased:
     members: int
 
 
+@dataclass(frozen=True)
+class TaskAssigned:
+    """A task went to a user (new, reassigned, or made by a recurring rule)."""
+
+    task_id: int
+    assignee_id: int
+    title: str
+    due: date | None
+    by: str  # who assigned it, as the notification names them
+    by_id: int | None = None  # None: a recurring rule
+
+
 Handler = Callable[[Any], Awaitable[None]]
 
 

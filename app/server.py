@@ -37,14 +37,19 @@ from app.chat.retention import retention_job
 from app.chat.sockets import register_chat_events
 from app.db import Database
 from app.entry import routes as entry_routes
-from app.events import Events, FiguresReleased
+from app.events import Events, FiguresReleased, TaskAssigned
 from app.figures import api as figures_api
 from app.imports import routes as import_routes
 from app.imports import target_routes as target_import_routes
 from app.imports.parsing import Parser
+from app.mail.queue import deliver
+from app.mail.transport import transport_for
 from app.network import api as network_api
 from app.network import routes as network_routes
 from app.network.groups import remember_groups
+from app.notifications import api as notifications_api
+from app.notifications import routes as notifications_routes
+from app.notifications.delivery import Notifier
 from app.rate_limits import rate_limits
 from app.relations import admin_routes as relations_admin_routes
 from app.relations import api as relations_api
@@ -59,6 +64,8 @@ from app.supplier import routes as supplier_routes
 from app.supplier.drop_folder import drop_folder_job
 from app.targets import api as targets_api
 from app.targets import routes as targets_routes
+from app.tasks import api as tasks_api
+from app.tasks import routes as tasks_routes
 from app.web import health
 from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
@@ -111,10 +118,17 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             parser = state.setdefault("upload_parser", Parser())
             job = drop_folder_job(state.db, settings.drop_dir, parser.table)
             state.schedule.every("drop-folder", settings.drop_interval_seconds, job)
+        state.mail_transport = transport_for(settings)
+        state.notifier = Notifier(state)
+        state.schedule.every(
+            "mail", 15, lambda: deliver(state.db, state.mail_transport, settings.mail_from), first_after=5
+        )
         state.schedule.start()
 
     async def stop() -> None:
         state.schedule.shutdown()
+        if "notifier" in state:
+            await state.notifier.settled()
         if "release_runs" in state:
             await state.release_runs.settled()
         if "upload_parser" in state:
@@ -150,6 +164,10 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *network_routes.ROUTES,
             *figures_api.ROUTES,
             *targets_api.ROUTES,
+            *tasks_api.ROUTES,
+            *tasks_routes.ROUTES,
+            *notifications_api.ROUTES,
+            *notifications_routes.ROUTES,
             *relations_api.ROUTES,
             *relations_admin_routes.ROUTES,
             *relations_routes.ROUTES,
@@ -220,8 +238,21 @@ def events_for(state: State) -> Events:
     async def note_release(event: FiguresReleased) -> None:
         await reporting_note(state, event.group_id, event.month, event.reported, event.members)
 
+    async def notify_assignee(event: TaskAssigned) -> None:
+        if event.by_id == event.assignee_id:
+            return  # a task one gives oneself needs no notice
+        due = f", fällig am {event.due:%d.%m.%Y}" if event.due else ""
+        await state.notifier.send(
+            [event.assignee_id],
+            "task_assigned",
+            f"Neue Aufgabe: {event.title}",
+            f"/aufgaben/{event.task_id}",
+            lines=[f"{event.by} hat Ihnen die Aufgabe „{event.title}“ gegeben{due}."],
+        )
+
     events.subscribe(FiguresReleased, push_release)
     events.subscribe(FiguresReleased, note_release)
+    events.subscribe(TaskAssigned, notify_assignee)
     return events
 
 

@@ -61,6 +61,13 @@ class Settings:
     # None turns it off. Looked at every drop_interval_seconds by every worker, imported once.
     drop_dir: Path | None = None
     drop_interval_seconds: float = 60
+    # E-mail (app.mail): SMTP with STARTTLS where offered; without a URL every mail is a file in
+    # var/mail-outbox/. base_url is the portal's address in the links of mails.
+    smtp_url: str | None = None
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Partnerportal <portal@localhost>"
+    base_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -96,6 +103,11 @@ class Settings:
             debug=env.get("PORTAL_DEBUG", "") == "1",
             drop_dir=None if env.get("PORTAL_DROP_DIR") == "" else Path(env.get("PORTAL_DROP_DIR") or var_dir / "drop"),
             drop_interval_seconds=max(1.0, float(env.get("PORTAL_DROP_INTERVAL", "60"))),
+            smtp_url=env.get("PORTAL_SMTP_URL") or None,
+            smtp_user=env.get("PORTAL_SMTP_USER") or None,
+            smtp_password=env.get("PORTAL_SMTP_PASSWORD") or None,
+            mail_from=env.get("PORTAL_MAIL_FROM") or "Partnerportal <portal@localhost>",
+            base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),
         )
 
     def resolved_secret_key(self) -> str:
@@ -108,6 +120,11 @@ class Settings:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    @property
+    def portal_url(self) -> str:
+        """The portal's public address for links in mails (PORTAL_BASE_URL, else host and port)."""
+        return self.base_url or f"http://{self.host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:

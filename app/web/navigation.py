@@ -27,6 +27,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Betriebsvergleich", "/analyse", may_analyse),
     NavItem("Zahlen erfassen", "/erfassung", may_enter),
     NavItem("Unsere Ziele", "/ziele", may_agree),
+    NavItem("Aufgaben", "/aufgaben", lambda p: True),
     NavItem("Chat", "/chat", may_chat),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Ziele", "/zentrale/ziele", may_steer),

@@ -133,7 +133,39 @@
   socket.on("chat:unread", soon);
   refreshUnread();
   socket.on("kpi:update", function (event) { if (concerns(event)) refreshAnalysis(); });
+  // The notification centre: the count in the navigation, and new entries on its page, live.
+  var bellBadge = document.getElementById("notification-unread");
+  function refreshBell() {
+    if (!bellBadge) return;
+    fetch("/benachrichtigungen/anzahl", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (counts) {
+      if (!counts) return;
+      bellBadge.textContent = counts.unread;
+      bellBadge.hidden = !counts.unread;
+    });
+  }
+  socket.on("notification:new", function (note) {
+    refreshBell();
+    var list = document.getElementById("notification-list");
+    var empty = document.getElementById("notification-list-empty");
+    if (!list && empty) {
+      list = document.createElement("ul");
+      list.id = "notification-list";
+      list.className = "notifications";
+      empty.replaceWith(list);
+    }
+    if (list) {
+      var item = document.createElement("li");
+      item.className = "unread";
+      item.dataset.notification = note.id;
+      var link = document.createElement("a");
+      link.href = "/benachrichtigungen/" + encodeURIComponent(note.id);
+      link.textContent = note.title;  // text, never markup
+      item.appendChild(link);
+      list.insertBefore(item, list.firstChild);
+    }
+  });
+  refreshBell();
   // Events between the server's workers were lost for a while (Redis was away): fetch anew.
-  socket.on("portal:resync", function () { refreshAnalysis(); refreshUnread(); });
+  socket.on("portal:resync", function () { refreshAnalysis(); refreshUnread(); refreshBell(); });
   window.portalSocket = socket;
 })();

@@ -28,6 +28,9 @@ NOBODY: set[str] = set()
 CHAT = {"gf1001", "gf1002", "moderator"}  # the managing directors of the sample partners and the moderator
 PUBLIC = "public"
 PERIOD = format_month(add_months(month_of(date.today()), -1))
+# A task about partner 1001 given by the admin to gf1001: its assignee, its creator, and the Zentrale
+# staff who see 1001 may open it; 1001's accountant, gf1002 and Süd's manager may not (404).
+TASK_READERS = {"admin", "vertrieb", "debitoren", "gf1001"}
 
 # (method, route) -> who may; for partner-scoped routes a dict per partner number.
 EXPECTED: dict[tuple[str, str], Any] = {
@@ -140,6 +143,22 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
     },
     ("PATCH", "/api/v1/partners/{partner_no:int}"): {"1001": {"admin"}, "1002": {"admin"}},
+    ("GET", "/api/v1/tasks"): ALL,
+    ("POST", "/api/v1/tasks"): ALL,
+    ("GET", "/api/v1/tasks/{task_id:int}"): TASK_READERS,
+    ("PATCH", "/api/v1/tasks/{task_id:int}"): TASK_READERS,
+    ("GET", "/aufgaben"): ALL,
+    ("GET", "/aufgaben/neu"): ALL,
+    ("POST", "/aufgaben/neu"): ALL,
+    ("GET", "/aufgaben/{task_id:int}"): TASK_READERS,
+    ("POST", "/aufgaben/{task_id:int}"): TASK_READERS,
+    ("GET", "/api/v1/notifications"): ALL,
+    ("POST", "/api/v1/notifications/read"): ALL,
+    ("GET", "/benachrichtigungen"): ALL,
+    ("GET", "/benachrichtigungen/anzahl"): ALL,
+    ("POST", "/benachrichtigungen/gelesen"): ALL,
+    ("GET", "/benachrichtigungen/{notification_id:int}"): ALL,  # someone else's id leads to one's own list
+    ("POST", "/benachrichtigungen/email"): ALL,
     ("POST", "/logout"): ALL,  # checked by its effect: afterwards the session is gone
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
@@ -244,6 +263,13 @@ def samples(database_url: str) -> dict[str, str]:
             (room_all, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")),
         )
         message_id = cursor.lastrowid
+        task = db.execute(
+            "insert into tasks (title, description, partner_id, assignee_id, created_by_id, priority, status,"
+            " created_at, updated_at) values ('Probe', '', (select id from partners where number = 1001),"
+            " (select id from users where username = 'gf1001'), (select id from users where username = 'admin'),"
+            " 'normal', 'open', ?, ?)",
+            (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),) * 2,
+        )
         run = db.execute(
             "insert into supplier_import_runs (kind, origin, file_name, sha256, at, dry_run, rows_ok, changes, errors)"
             " values ('purchases', 'api', 'probe.csv', '0', ?, 1, 0, 0, '[]')",
@@ -265,6 +291,8 @@ def samples(database_url: str) -> dict[str, str]:
         "username": "gf1002",
         "kind": "purchases",
         "run_id": str(run.lastrowid),
+        "task_id": str(task.lastrowid),
+        "notification_id": "999999",
         "chart_id": "profile",
         "room_id": str(room_all),
         "message_id": str(message_id),
@@ -310,7 +338,8 @@ async def walk(client: httpx.AsyncClient, api: httpx.AsyncClient, values: dict[s
         for partner, users in variants:
             url = concrete(path, {**values, "partner_no": partner})
             if path.startswith("/api/"):
-                answer = await api.request(method, url, json={"units_new": 1} if method == "PUT" else None)
+                body = {"units_new": 1} if method == "PUT" else {} if method == "PATCH" else None
+                answer = await api.request(method, url, json=body)
             elif method == "GET":
                 answer = await client.get(url)
             else:
