@@ -50,6 +50,7 @@ from app.network.groups import remember_groups
 from app.notifications import api as notifications_api
 from app.notifications import routes as notifications_routes
 from app.notifications.delivery import Notifier
+from app.notifications.reminders import reminders_job
 from app.rate_limits import rate_limits
 from app.relations import admin_routes as relations_admin_routes
 from app.relations import api as relations_api
@@ -66,6 +67,7 @@ from app.targets import api as targets_api
 from app.targets import routes as targets_routes
 from app.tasks import api as tasks_api
 from app.tasks import routes as tasks_routes
+from app.tasks.jobs import recurring_job
 from app.web import health
 from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
@@ -123,6 +125,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         state.schedule.every(
             "mail", 15, lambda: deliver(state.db, state.mail_transport, settings.mail_from), first_after=5
         )
+        every = settings.reminder_interval_seconds
+        state.schedule.every("recurring-tasks", every, recurring_job(state), first_after=every)
+        state.schedule.every("reminders", every, reminders_job(state), first_after=every)
         state.schedule.start()
 
     async def stop() -> None:

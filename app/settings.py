@@ -68,6 +68,8 @@ class Settings:
     smtp_password: str | None = None
     mail_from: str = "Partnerportal <portal@localhost>"
     base_url: str = ""
+    # How often every worker looks for reminders and recurring tasks to make (each made once).
+    reminder_interval_seconds: float = 900
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,6 +110,7 @@ class Settings:
             smtp_password=env.get("PORTAL_SMTP_PASSWORD") or None,
             mail_from=env.get("PORTAL_MAIL_FROM") or "Partnerportal <portal@localhost>",
             base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),
+            reminder_interval_seconds=max(1.0, float(env.get("PORTAL_REMINDER_INTERVAL", "900"))),
         )
 
     def resolved_secret_key(self) -> str:
