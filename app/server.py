@@ -22,6 +22,7 @@ from app.account import routes as account_routes
 from app.account import security_routes
 from app.admin import audit_routes, classes_routes, groups_routes, partners_routes, users_api, users_routes
 from app.admin import network_routes as admin_network_routes
+from app.admin import settings_routes as admin_settings_routes
 from app.analysis import routes as analysis_routes
 from app.auth import routes as auth_routes
 from app.auth.csrf import cookie_names, session_bound_csrf
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *partners_routes.ROUTES,
             *admin_network_routes.ROUTES,
             *groups_routes.ROUTES,
+            *admin_settings_routes.ROUTES,
             *web_routes.ROUTES,
             *health.ROUTES,
             *entry_routes.ROUTES,

@@ -188,6 +188,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
             ("GET", "/api/v1/users/{username:str}"),
             ("PATCH", "/api/v1/users/{username:str}"),
             ("GET", "/admin/protokoll"),
+            ("GET", "/admin/einstellungen"),
+            ("POST", "/admin/einstellungen"),
             ("GET", "/admin/lieferantendaten"),
             ("POST", "/admin/lieferantendaten/pruefen"),
             ("POST", "/admin/lieferantendaten/uebernehmen"),

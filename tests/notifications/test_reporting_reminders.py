@@ -1,0 +1,78 @@
+"""Reminders of the reporting deadline by real SMTP: exactly the partners missing the month, once each,
+with two workers on PostgreSQL + Redis and across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from kpi.months import add_months, format_month, month_of
+from tests.support.processes import serving_process
+from tests.support.smtp import smtp_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+async def _sql(postgres_url: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    dsn = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.fetch(sql, *args)
+    finally:
+        await connection.close()
+
+
+async def _until(condition: object, seconds: float = 30) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():  # type: ignore[operator]
+        assert loop.time() < deadline, "no reminder mails in time"
+        await asyncio.sleep(0.2)
+
+
+async def test_the_deadline_reminds_exactly_the_missing_partners_once(
+    scale_out_env: dict[str, str], postgres_url: str, tmp_path: Path
+) -> None:
+    today = date.today()
+    period = format_month(add_months(month_of(today), -1))
+    # The Zentrale sets today as the deadline: the reminders of the deadline itself are due now.
+    await _sql(
+        postgres_url,
+        "insert into portal_settings (key, value, changed_at) values ($1, $2, now())",
+        "reporting_deadline_day",
+        json.dumps(today.day),
+    )
+    late = {
+        r["number"]
+        for r in await _sql(
+            postgres_url,
+            "select p.number from partners p where p.active and p.id not in "
+            "(select partner_id from month_reports where month = $1)",
+            add_months(month_of(today), -1),
+        )
+    }
+    assert len(late) == 3, "the demo network's three partners late with last month"
+    expected = {f"gf{n}@demo.invalid" for n in late}
+    with smtp_server() as (url, inbox):
+        env = {**scale_out_env, "PORTAL_SMTP_URL": url, "PORTAL_REMINDER_INTERVAL": "1", "PORTAL_DROP_DIR": ""}
+        async with serving_process(env, workers=2):
+            await _until(lambda: expected <= set(inbox.to()))
+            await asyncio.sleep(4)  # both workers have run the job several times more
+        first = Counter(inbox.to())
+        async with serving_process(env, workers=2):
+            await asyncio.sleep(5)
+        after_restart = Counter(inbox.to())
+    partners = {to: count for to, count in after_restart.items() if to.startswith("gf")}
+    assert partners == dict.fromkeys(expected, 1), partners
+    assert after_restart == first, "nothing again after the restart"
+    subjects = {str(m["Subject"]) for m in inbox.messages if str(m["To"]).startswith("gf")}
+    assert all(period in s for s in subjects)
+    managers = [to for to in after_restart if not to.startswith("gf")]
+    assert all(after_restart[m] == 1 for m in managers)
