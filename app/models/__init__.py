@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
+from app.models.calendar import Appointment, CalendarFeed, Invitee, VisitReport
 from app.models.chat import ChatMention, ChatMessage, ChatMessageEdit, ChatMute, ChatReadMarker, ChatRoom, room_partners
 from app.models.figures import (
     Figure,
@@ -53,8 +54,10 @@ from app.models.work import (
 
 __all__ = [
     "AccessToken",
+    "Appointment",
     "AuditEvent",
     "Base",
+    "CalendarFeed",
     "ChatMention",
     "ChatMessage",
     "ChatMessageEdit",
@@ -67,6 +70,7 @@ __all__ = [
     "FigureRevision",
     "Grant",
     "ImportSource",
+    "Invitee",
     "LoginChallenge",
     "MailPreference",
     "MarketValue",
@@ -96,6 +100,7 @@ __all__ = [
     "Territory",
     "User",
     "UserSession",
+    "VisitReport",
     "WarrantyClaim",
     "group_members",
     "room_partners",

@@ -33,6 +33,8 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recurring_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_tasks.id"))
+    # A follow-up agreed in a visit (its report): the task points back to the visit.
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
 
 
 class TaskComment(Base):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.auth.permissions import Principal
 from app.models import ComparisonGroup, Partner, RecurringTask, Task, TaskComment, TaskEvent, Territory, User
 from app.network.visibility import visible_partners
+from app.tasks.access import may_set_partner
 from app.tasks.bulk import EACH_MANAGING_DIRECTOR, create_for_partners, partners_of
 from app.tasks.service import (
     PRIORITY_LABELS,
@@ -250,4 +251,25 @@ async def task_change(request: TasksRequest, task_id: FromPath[int], data: FormB
     return Redirect(f"/aufgaben/{task_id}", status_code=303)
 
 
-ROUTES = [task_list, new_task_page, new_task_submit, task_page, task_change]
+@get("/aufgaben/partner/{partner_no:int}", include_in_schema=False)
+async def partner_tasks(request: TasksRequest, partner_no: FromPath[int]) -> Template:
+    """The open tasks about one partner that the reader may see (a block of the partner file)."""
+    async with request.app.state.db.read() as session:
+        partner = await session.scalar(select(Partner).where(Partner.number == partner_no))
+        if partner is None or not await may_set_partner(session, request.user, partner.id):
+            raise NotFoundException(f"Partner {partner_no} nicht gefunden.")
+        rows, after = await list_tasks(session, request.user, Filter(partner=partner_no, status="active"), None, 20)
+    return Template(
+        "tasks/_partner.html",
+        context={
+            "rows": rows,
+            "more": after is not None,
+            "partner": partner,
+            "names": await _names(request, rows),
+            "states": STATE_LABELS,
+            "today": date.today(),
+        },
+    )
+
+
+ROUTES = [task_list, new_task_page, new_task_submit, task_page, task_change, partner_tasks]

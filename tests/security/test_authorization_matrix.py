@@ -151,6 +151,10 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/aufgaben/neu"): ALL,
     ("POST", "/aufgaben/neu"): ALL,
     ("GET", "/aufgaben/{task_id:int}"): TASK_READERS,
+    ("GET", "/aufgaben/partner/{partner_no:int}"): {
+        "1001": {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"},
+        "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
+    },
     ("POST", "/aufgaben/{task_id:int}"): TASK_READERS,
     ("GET", "/api/v1/notifications"): ALL,
     ("POST", "/api/v1/notifications/read"): ALL,
