@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,37 @@ class TaskAssigned:
     due: date | None
     by: str  # who assigned it, as the notification names them
     by_id: int | None = None  # None: a recurring rule
+
+
+@dataclass(frozen=True)
+class AppointmentChanged:
+    """An appointment was planned, changed or cancelled: its invitees hear of it."""
+
+    appointment_id: int
+    title: str
+    start: datetime
+    change: str  # planned | changed | cancelled
+    user_ids: tuple[int, ...]  # who is told (the invitees, not who made the change)
+    by: str
+
+
+@dataclass(frozen=True)
+class FollowUpsAgreed:
+    """A visit report names follow-ups; each becomes a task of its assignee (app.tasks)."""
+
+    appointment_id: int
+    partner_id: int | None
+    author_id: int
+    items: tuple[tuple[str, int, date | None], ...]  # title, assignee's user id, due
+
+
+@dataclass(frozen=True)
+class ReportReleased:
+    """A visit report is released to the partner's invited users."""
+
+    appointment_id: int
+    title: str
+    user_ids: tuple[int, ...]
 
 
 Handler = Callable[[Any], Awaitable[None]]

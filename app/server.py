@@ -30,6 +30,8 @@ from app.auth.middleware import PortalAuthenticationMiddleware, password_change_
 from app.auth.sessions import RotatingSessionConfig, sweep_expired_sessions
 from app.auth.sms import gateway_for
 from app.benchmark import api as benchmark_api
+from app.calendar import api as calendar_api
+from app.calendar import routes as calendar_routes
 from app.chat import api as chat_api
 from app.chat import routes as chat_routes
 from app.chat.flood import FloodGate
@@ -38,7 +40,7 @@ from app.chat.retention import retention_job
 from app.chat.sockets import register_chat_events
 from app.db import Database
 from app.entry import routes as entry_routes
-from app.events import Events, FiguresReleased, TaskAssigned
+from app.events import Events, FiguresReleased
 from app.figures import api as figures_api
 from app.imports import routes as import_routes
 from app.imports import target_routes as target_import_routes
@@ -52,6 +54,7 @@ from app.notifications import api as notifications_api
 from app.notifications import routes as notifications_routes
 from app.notifications.delivery import Notifier
 from app.notifications.reminders import reminders_job
+from app.notifications.subscribers import subscribe_notifications
 from app.rate_limits import rate_limits
 from app.relations import admin_routes as relations_admin_routes
 from app.relations import api as relations_api
@@ -69,6 +72,7 @@ from app.targets import routes as targets_routes
 from app.tasks import api as tasks_api
 from app.tasks import routes as tasks_routes
 from app.tasks.jobs import recurring_job
+from app.tasks.subscribers import subscribe_tasks
 from app.web import health
 from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
@@ -81,7 +85,8 @@ from realtime.publish import Publisher
 from realtime.server import create_socket_server
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$"]
+# The calendar feed: calendars subscribe without a session; its secret token is the key.
+PUBLIC = ["^/login", "^/static/", "^/schema", "^/healthz$", "^/favicon.ico$", "^/kalender/feed/"]
 
 
 def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
@@ -173,6 +178,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *targets_api.ROUTES,
             *tasks_api.ROUTES,
             *tasks_routes.ROUTES,
+            *calendar_routes.ROUTES,
+            *calendar_api.ROUTES,
             *notifications_api.ROUTES,
             *notifications_routes.ROUTES,
             *relations_api.ROUTES,
@@ -236,7 +243,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
 
 
 def events_for(state: State) -> Events:
-    """Who hears of what happened: the live layer and the chat hear of every release."""
+    """Who hears of what happened: the live layer and the chat hear of every release; the
+    notification centre of assignments, appointments and reports; tasks of agreed follow-ups."""
     events = Events()
 
     async def push_release(event: FiguresReleased) -> None:
@@ -245,21 +253,10 @@ def events_for(state: State) -> Events:
     async def note_release(event: FiguresReleased) -> None:
         await reporting_note(state, event.group_id, event.month, event.reported, event.members)
 
-    async def notify_assignee(event: TaskAssigned) -> None:
-        if event.by_id == event.assignee_id:
-            return  # a task one gives oneself needs no notice
-        due = f", fällig am {event.due:%d.%m.%Y}" if event.due else ""
-        await state.notifier.send(
-            [event.assignee_id],
-            "task_assigned",
-            f"Neue Aufgabe: {event.title}",
-            f"/aufgaben/{event.task_id}",
-            lines=[f"{event.by} hat Ihnen die Aufgabe „{event.title}“ gegeben{due}."],
-        )
-
     events.subscribe(FiguresReleased, push_release)
     events.subscribe(FiguresReleased, note_release)
-    events.subscribe(TaskAssigned, notify_assignee)
+    subscribe_notifications(events, state)
+    subscribe_tasks(events, state)
     return events
 
 

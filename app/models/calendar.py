@@ -61,13 +61,15 @@ class VisitReport(Base):
 
 
 class CalendarFeed(Base):
-    """A user's secret iCalendar address; only the token's SHA-256 is kept, revoking ends it (404)."""
+    """A user's secret iCalendar address. The token is kept as it is (calendars hold it in their
+    subscription URL, and the user may look it up again, as Google's "secret address" works);
+    revoking ends it (404) and gives a new one."""
 
     __tablename__ = "calendar_feeds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app.auth.permissions import Principal
 from app.models import ComparisonGroup, Partner, RecurringTask, Task, TaskComment, TaskEvent, Territory, User
+from app.network.colleagues import may_concern
 from app.network.visibility import visible_partners
-from app.tasks.access import may_set_partner
 from app.tasks.bulk import EACH_MANAGING_DIRECTOR, create_for_partners, partners_of
 from app.tasks.service import (
     PRIORITY_LABELS,
@@ -256,7 +256,7 @@ async def partner_tasks(request: TasksRequest, partner_no: FromPath[int]) -> Tem
     """The open tasks about one partner that the reader may see (a block of the partner file)."""
     async with request.app.state.db.read() as session:
         partner = await session.scalar(select(Partner).where(Partner.number == partner_no))
-        if partner is None or not await may_set_partner(session, request.user, partner.id):
+        if partner is None or not await may_concern(session, request.user, partner.id):
             raise NotFoundException(f"Partner {partner_no} nicht gefunden.")
         rows, after = await list_tasks(session, request.user, Filter(partner=partner_no, status="active"), None, 20)
     return Template(

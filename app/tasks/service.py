@@ -14,7 +14,8 @@ from app.auth.permissions import Principal
 from app.events import TaskAssigned as Assigned
 from app.models import Partner, RecurringTask, Task, TaskComment, TaskEvent, User, utcnow
 from app.models.work import PRIORITIES, TASK_STATES
-from app.tasks.access import may_assign_to, may_set_partner, visibility
+from app.network.colleagues import may_concern, may_work_with
+from app.tasks.access import visibility
 from app.web.cursor import decode, encode
 from app.web.forms import InvalidForm, has_hidden_characters
 
@@ -71,7 +72,7 @@ async def _checked(
     if data.assignee is not None or creating:
         username = (data.assignee or "").strip().lower()
         assignee = await session.scalar(select(User).where(User.username == username)) if username else None
-        if assignee is None or not await may_assign_to(session, principal, assignee):
+        if assignee is None or not await may_work_with(session, principal, assignee):
             errors["assignee"] = f"An „{username}“ können Sie keine Aufgabe vergeben."
         else:
             values["assignee_id"] = assignee.id
@@ -80,7 +81,7 @@ async def _checked(
             values["partner_id"] = None
         else:
             partner = await session.scalar(select(Partner).where(Partner.number == data.partner))
-            if partner is None or not await may_set_partner(session, principal, partner.id):
+            if partner is None or not await may_concern(session, principal, partner.id):
                 errors["partner"] = f"Partner {data.partner} gibt es nicht oder Sie sehen ihn nicht."
             else:
                 values["partner_id"] = partner.id
@@ -232,4 +233,33 @@ async def make_recurring(session: AsyncSession, today: date) -> list[Assigned]:
         await session.flush()
         session.add(TaskEvent(task_id=task.id, actor_id=None, change={"angelegt": {"wiederkehrend": rule.every}}))
         made.append(Assigned(task.id, rule.assignee_id, task.title, due, "Wiederkehrende Aufgabe"))
+    return made
+
+
+async def create_follow_ups(
+    session: AsyncSession,
+    author_id: int,
+    author_name: str,
+    appointment_id: int,
+    partner_id: int | None,
+    items: tuple[tuple[str, int, date | None], ...],
+) -> list[Assigned]:
+    """The follow-ups a visit report names, as tasks pointing back to the visit (checked by its author's rights)."""
+    made = []
+    for title, assignee_id, due in items:
+        task = Task(
+            title=title,
+            description="",
+            partner_id=partner_id,
+            assignee_id=assignee_id,
+            created_by_id=author_id,
+            due=due,
+            priority="normal",
+            status="open",
+            appointment_id=appointment_id,
+        )
+        session.add(task)
+        await session.flush()
+        session.add(TaskEvent(task_id=task.id, actor_id=author_id, change={"angelegt": {"besuch": appointment_id}}))
+        made.append(Assigned(task.id, assignee_id, title, due, author_name, author_id))
     return made

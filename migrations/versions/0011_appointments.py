@@ -48,7 +48,7 @@ def upgrade() -> None:
         "calendar_feeds",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -56,7 +56,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_calendar_feeds_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feeds")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feeds_token_hash")),
+        sa.UniqueConstraint("token", name=op.f("uq_calendar_feeds_token")),
     )
     with op.batch_alter_table("calendar_feeds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calendar_feeds_user_id"), ["user_id"], unique=False)

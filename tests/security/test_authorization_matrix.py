@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -31,6 +31,11 @@ PERIOD = format_month(add_months(month_of(date.today()), -1))
 # A task about partner 1001 given by the admin to gf1001: its assignee, its creator, and the Zentrale
 # staff who see 1001 may open it; 1001's accountant, gf1002 and Süd's manager may not (404).
 TASK_READERS = {"admin", "vertrieb", "debitoren", "gf1001"}
+# A visit at partner 1001 planned by vertrieb with gf1001 invited: its organizer and invitee, and the
+# Zentrale staff who see 1001, may open it; of these, the Zentrale's planners may change it.
+APPOINTMENT_READERS = {"admin", "vertrieb", "debitoren", "gf1001"}
+PLANNERS = {"admin", "vertrieb", "gebiet-sued", "debitoren"}
+APPOINTMENT_EDITORS = APPOINTMENT_READERS & PLANNERS
 
 # (method, route) -> who may; for partner-scoped routes a dict per partner number.
 EXPECTED: dict[tuple[str, str], Any] = {
@@ -156,6 +161,22 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
     },
     ("POST", "/aufgaben/{task_id:int}"): TASK_READERS,
+    ("GET", "/kalender"): ALL,
+    ("GET", "/kalender/abo"): ALL,
+    ("POST", "/kalender/abo"): ALL,
+    ("GET", "/kalender/neu"): PLANNERS,
+    ("POST", "/kalender/neu"): PLANNERS,
+    ("GET", "/kalender/termine/{appointment_id:int}"): APPOINTMENT_READERS,
+    ("GET", "/kalender/termine/{appointment_id:int}/ics"): APPOINTMENT_READERS,
+    ("POST", "/kalender/termine/{appointment_id:int}"): APPOINTMENT_EDITORS,
+    ("POST", "/kalender/termine/{appointment_id:int}/absagen"): APPOINTMENT_EDITORS,
+    ("POST", "/kalender/termine/{appointment_id:int}/bericht"): APPOINTMENT_EDITORS,
+    ("GET", "/kalender/feed/{token:str}"): PUBLIC,  # the secret token is the key (tests/calendar)
+    ("GET", "/api/v1/appointments"): ALL,
+    ("POST", "/api/v1/appointments"): PLANNERS,
+    ("PATCH", "/api/v1/appointments/{appointment_id:int}"): APPOINTMENT_EDITORS,
+    ("DELETE", "/api/v1/appointments/{appointment_id:int}"): APPOINTMENT_EDITORS,
+    ("GET", "/api/v1/me/calendar"): ALL,
     ("GET", "/api/v1/notifications"): ALL,
     ("POST", "/api/v1/notifications/read"): ALL,
     ("GET", "/benachrichtigungen"): ALL,
@@ -276,6 +297,19 @@ def samples(database_url: str) -> dict[str, str]:
             " 'normal', 'open', ?, ?)",
             (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),) * 2,
         )
+        now = datetime.now(UTC)
+        appointment = db.execute(
+            'insert into appointments (uid, title, kind, partner_id, start, "end", place, agenda, organizer_id,'
+            " status, sequence, created_at, updated_at) values ('probe-uid', 'Besuch', 'visit',"
+            " (select id from partners where number = 1001), ?, ?, '', '', (select id from users where username ="
+            " 'vertrieb'), 'planned', 0, ?, ?)",
+            tuple((now + timedelta(days=d)).strftime("%Y-%m-%d %H:%M:%S.%f") for d in (2, 2.05, 0, 0)),
+        )
+        db.execute(
+            "insert into appointment_invitees (appointment_id, user_id) values (?, (select id from users where"
+            " username = 'gf1001'))",
+            (appointment.lastrowid,),
+        )
         run = db.execute(
             "insert into supplier_import_runs (kind, origin, file_name, sha256, at, dry_run, rows_ok, changes, errors)"
             " values ('purchases', 'api', 'probe.csv', '0', ?, 1, 0, 0, '[]')",
@@ -298,6 +332,8 @@ def samples(database_url: str) -> dict[str, str]:
         "kind": "purchases",
         "run_id": str(run.lastrowid),
         "task_id": str(task.lastrowid),
+        "appointment_id": str(appointment.lastrowid),
+        "token": "cal_unknown.ics",
         "notification_id": "999999",
         "chart_id": "profile",
         "room_id": str(room_all),
@@ -376,7 +412,7 @@ async def test_each_user_reaches_exactly_the_routes_of_their_job(
         if username != "anonymous":
             assert (await sign_in(client, username)).status_code == 303
         wrong = await walk(client, api, values, username)
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
 
 
 async def test_public_routes_answer_without_sign_in(portal: str) -> None:

@@ -1,0 +1,44 @@
+"""What the notification centre hears of (domain events, app.events) and tells whom."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from litestar.datastructures import State
+
+from app.events import AppointmentChanged, Events, ReportReleased, TaskAssigned
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def subscribe_notifications(events: Events, state: State) -> None:
+    async def task_assigned(event: TaskAssigned) -> None:
+        if event.by_id == event.assignee_id:
+            return  # a task one gives oneself needs no notice
+        due = f", fällig am {event.due:%d.%m.%Y}" if event.due else ""
+        await state.notifier.send(
+            [event.assignee_id],
+            "task_assigned",
+            f"Neue Aufgabe: {event.title}",
+            f"/aufgaben/{event.task_id}",
+            lines=[f"{event.by} hat Ihnen die Aufgabe „{event.title}“ gegeben{due}."],
+        )
+
+    async def appointment_changed(event: AppointmentChanged) -> None:
+        when = event.start.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+        title = {
+            "planned": f"Neuer Termin: {event.title}, {when}",
+            "changed": f"Termin geändert: {event.title}, {when}",
+            "cancelled": f"Termin abgesagt: {event.title}, {when}",
+        }[event.change]
+        url = f"/kalender/termine/{event.appointment_id}"
+        await state.notifier.send(event.user_ids, "appointment", title, url, lines=[f"{event.by}: {title}."])
+
+    async def report_released(event: ReportReleased) -> None:
+        url = f"/kalender/termine/{event.appointment_id}"
+        lines = [f"Der Bericht zum Besuch „{event.title}“ ist für Sie freigegeben."]
+        await state.notifier.send(event.user_ids, "appointment", f"Besuchsbericht: {event.title}", url, lines=lines)
+
+    events.subscribe(TaskAssigned, task_assigned)
+    events.subscribe(AppointmentChanged, appointment_changed)
+    events.subscribe(ReportReleased, report_released)
