@@ -99,18 +99,22 @@
   socket.on("connect_error", function () { show("offline", "offline"); });
   socket.on("kpi:own", function (event) { if (concerns(event)) refreshAnalysis(); });
 
-  // Pages over many partners (targets and actuals) reload their live region when any of
-  // their partners reports; a burst of reports makes one reload.
+  // A page's live region reloads when one of the events it names arrives (data-live-refresh,
+  // default kpi:own: targets and actuals over many partners); a burst makes one reload.
   var liveTimer;
-  socket.on("kpi:own", function () {
+  function refreshRegion(name) {
     var region = document.querySelector("[data-live-refresh]");
     if (!region || !region.id || typeof htmx === "undefined") return;
+    var wanted = (region.dataset.liveRefresh || "kpi:own").split(" ");
+    if (wanted.indexOf(name) < 0) return;
     clearTimeout(liveTimer);
     liveTimer = setTimeout(function () {
       htmx.ajax("GET", window.location.pathname + window.location.search,
         {target: "#" + region.id, select: "#" + region.id, swap: "outerHTML"});
     }, 400);
-  });
+  }
+  socket.on("kpi:own", function () { refreshRegion("kpi:own"); });
+  socket.on("notification:new", function () { refreshRegion("notification:new"); });
 
   // Unread chat messages and mentions: the badge in the navigation and in room lists.
   var unreadBadge = document.getElementById("chat-unread");
