@@ -71,6 +71,15 @@ class ReportReleased:
     user_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class TargetsProposed:
+    """The Zentrale proposed or changed targets of a partner's year: its managing director confirms them."""
+
+    partner_id: int
+    year: int
+    changed: int
+
+
 Handler = Callable[[Any], Awaitable[None]]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.demo.network import build_groups, build_partners, build_rooms, build_territories, build_users
 from app.demo.profiles import DealerProfile, month_figures
 from app.demo.relationship import describe_partners, supplier_records, target_plans
+from app.demo.work import build_work
 from app.models import AuditEvent, Figure, MarketValue, Metric, MonthReport, Partner, Target, Territory
 from app.seed import seed_reference_data
 from kpi.months import add_months, format_month, month_of, months_back
@@ -131,6 +132,7 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
     territories = {t.id: t for t in await session.scalars(select(Territory))}
     session.add_all(describe_partners(network, users, territories, profiles, seed))
     await supplier_records(session, network, profiles, seed, today)
+    await build_work(session, network, users, seed, today)
     session.add_all(_market_values(network, profiles, metric_ids, today.year, rng))
     session.add(
         AuditEvent(

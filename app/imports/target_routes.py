@@ -99,7 +99,8 @@ async def targets_import_apply(request: TargetsRequest) -> Template:
         return _report(report, filename, None, 400)
     engine = await engine_of(request.app.state)
     async with request.app.state.db.transaction() as session:
-        changed = await apply_targets(session, engine, request.user, report, f"Import {filename}"[:400])
+        proposed = await apply_targets(session, engine, request.user, report, f"Import {filename}"[:400])
+        changed = sum(p.changed for p in proposed)
         record(
             session,
             request.user.user_id,
@@ -111,6 +112,8 @@ async def targets_import_apply(request: TargetsRequest) -> Template:
             plans_changed=changed,
         )
     forget(request, "targets_import")
+    for event in proposed:
+        await request.app.state.events.publish(event)
     return _report(report, filename, changed)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
+from app.events import TargetsProposed
 from app.imports.figures_file import Problem, column_letter
 from app.imports.reading import Cell, number
 from app.models import Metric, Partner
@@ -172,19 +173,21 @@ async def check_targets(
 
 async def apply_targets(
     session: AsyncSession, engine: Engine, principal: Principal, report: TargetReport, note: str
-) -> int:
-    """Store every row of a checked report in the caller's transaction; returns how many plans changed."""
+) -> list[TargetsProposed]:
+    """Store every row of a checked report in the caller's transaction; per partner and year, how many
+    plans changed (for the partners' managing directors to confirm)."""
     numbers = {r.partner_no for r in report.rows}
     partners = {p.number: p for p in await session.scalars(select(Partner).where(Partner.number.in_(numbers)))}
     grouped: dict[tuple[int, int], list[TargetRow]] = {}
     for row in report.rows:
         grouped.setdefault((row.partner_no, row.year), []).append(row)
-    changed = 0
+    proposed = []
     for (number_, year), rows in grouped.items():
         partner = partners[number_]
         items: list[Planned] = await planned(session, engine, partner, year, {r.key: r.value for r in rows})
-        changed += await save_targets(session, principal, partner, year, items, note=note)
-    return changed
+        if changed := await save_targets(session, principal, partner, year, items, note=note):
+            proposed.append(TargetsProposed(partner.id, year, changed))
+    return proposed
 
 
 async def targets_workbook(session: AsyncSession, engine: Engine, partners: list[Partner], year: int) -> bytes:

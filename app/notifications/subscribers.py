@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 from litestar.datastructures import State
 
-from app.events import AppointmentChanged, Events, ReportReleased, TaskAssigned
+from app.auth.permissions import Action
+from app.events import AppointmentChanged, Events, ReportReleased, TargetsProposed, TaskAssigned
+from app.notifications.audience import users_who_may
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -39,6 +41,14 @@ def subscribe_notifications(events: Events, state: State) -> None:
         lines = [f"Der Bericht zum Besuch „{event.title}“ ist für Sie freigegeben."]
         await state.notifier.send(event.user_ids, "appointment", f"Besuchsbericht: {event.title}", url, lines=lines)
 
+    async def targets_proposed(event: TargetsProposed) -> None:
+        async with state.db.read() as session:
+            readers = await users_who_may(session, event.partner_id, Action.AGREE)
+        title = f"Ziele {event.year} zu bestätigen"
+        lines = [f"Die Zentrale hat {event.changed} Ziel(e) für {event.year} vorgeschlagen oder geändert."]
+        await state.notifier.send(readers, "targets", title, f"/ziele?jahr={event.year}", lines=lines)
+
     events.subscribe(TaskAssigned, task_assigned)
+    events.subscribe(TargetsProposed, targets_proposed)
     events.subscribe(AppointmentChanged, appointment_changed)
     events.subscribe(ReportReleased, report_released)

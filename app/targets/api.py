@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
 from app.benchmark.live import engine_of
+from app.events import TargetsProposed
 from app.figures.access import partner_for
 from app.models import Partner
 from app.targets.service import (
@@ -74,9 +75,11 @@ async def put_targets(
         async with request.app.state.db.transaction() as session:
             partner = await partner_for(session, request.user, partner_no, Action.PLAN)
             plans = await planned(session, engine, partner, year, targets)
-            await save_targets(session, request.user, partner, year, plans, client=client_of(request))
+            changed = await save_targets(session, request.user, partner, year, plans, client=client_of(request))
     except InvalidTargets as exc:
         raise _refused(exc) from exc
+    if changed:
+        await request.app.state.events.publish(TargetsProposed(partner.id, year, changed))
     async with request.app.state.db.read() as session:
         answer: dict[str, Any] = await _answer(session, engine, request.user, partner, year)
     return answer

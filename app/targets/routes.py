@@ -19,6 +19,7 @@ from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
 from app.benchmark.live import engine_of
+from app.events import TargetsProposed
 from app.figures.access import partner_for
 from app.models import Metric, Partner
 from app.targets.service import (
@@ -177,6 +178,8 @@ async def targets_save(
             changed = await save_targets(session, request.user, partner, year, plans, note=note)
     except InvalidTargets as exc:
         return await _form(request, partner_no, year, exc.errors, data, 400)
+    if changed:
+        await request.app.state.events.publish(TargetsProposed(partner.id, year, changed))
     flash(
         request,
         f"{changed} Ziel(e) gespeichert; die Geschäftsführung des Partners bestätigt sie im Portal."

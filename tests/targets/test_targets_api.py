@@ -94,3 +94,11 @@ async def test_each_reader_sees_the_targets_of_its_domains(clients: dict[str, ht
     await clients["vertrieb"].put(URL, json={"revenue_new": 2_000_000, "dso": 45})
     assert set((await clients["debitoren"].get(URL)).json()) == {"dso"}
     assert (await clients["gebiet-sued"].get(URL)).status_code == 403  # 1001 is not in Süd
+
+
+async def test_the_managing_director_is_told_of_targets_to_confirm(clients: dict[str, httpx.AsyncClient]) -> None:
+    await clients["vertrieb"].put(URL, json={"revenue_used": 750_000})
+    notes = (await clients["gf1001"].get("/api/v1/notifications")).json()["items"]
+    assert notes[0]["kind"] == "targets" and notes[0]["url"] == f"/ziele?jahr={YEAR}"
+    await clients["vertrieb"].put(URL, json={"revenue_used": 750_000})  # unchanged: nothing to confirm
+    assert (await clients["gf1001"].get("/api/v1/notifications")).json()["items"][0]["id"] == notes[0]["id"]

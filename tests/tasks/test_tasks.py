@@ -148,7 +148,7 @@ async def test_a_territory_manager_gives_every_partner_of_sued_a_task(
         )
         assert made.status_code == 303, made.text
         given = await browser.get("/aufgaben", params={"wer": "vergeben"})
-    rows = re.findall(r'<tr data-task="(\d+)"', given.text)
+    rows = [row for row in re.findall(r'<tr data-task="\d+".*?</tr>', given.text, re.S) if "01.02.2030" in row]
     assert len(rows) == 10, "one per partner of Süd"
     mine = (await api["gebiet-sued"].get("/api/v1/tasks", params={"assignee": None})).json()["items"]
     assert {t["assignee"] for t in mine if t["title"] == "Jahresgespräch vorbereiten"} == {
