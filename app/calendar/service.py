@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from app.auth.permissions import Action, Principal
 from app.events import AppointmentChanged, FollowUpsAgreed, ReportReleased
 from app.models import Appointment, Invitee, Partner, User, VisitReport, utcnow
 from app.network.colleagues import may_concern, may_work_with, visible_partner_ids
-from app.web.forms import InvalidForm, has_hidden_characters
+from app.web.forms import InvalidForm, checked_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_LENGTH = timedelta(days=14)
@@ -53,23 +54,14 @@ async def visibility(session: AsyncSession, principal: Principal) -> ColumnEleme
     return or_(mine, Appointment.partner_id.in_(partners)) if partners else mine
 
 
-async def visible_appointment(session: AsyncSession, principal: Principal, appointment_id: int) -> Appointment | None:
-    return await session.scalar(
+async def visible_appointment(session: AsyncSession, principal: Principal, appointment_id: int) -> Appointment:
+    """The appointment, if the principal may see it; else 404 (someone else's looks like none)."""
+    found = await session.scalar(
         select(Appointment).where(Appointment.id == appointment_id, await visibility(session, principal))
     )
-
-
-def _text(errors: dict[str, str], name: str, value: str | None, limit: int, required: bool = False) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if required and not value:
-        errors[name] = "Bitte ausfüllen."
-    elif len(value) > limit:
-        errors[name] = f"Höchstens {limit} Zeichen."
-    elif has_hidden_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-        errors[name] = "Enthält unsichtbare oder Steuerzeichen."
-    return value
+    if found is None:
+        raise NotFoundException("Diesen Termin gibt es nicht oder Sie sehen ihn nicht.")
+    return found
 
 
 async def _checked(
@@ -78,7 +70,7 @@ async def _checked(
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for name, limit in (("title", 200), ("place", 200), ("agenda", 10_000)):
-        value = _text(errors, name, getattr(data, name), limit, required=name == "title")
+        value = checked_text(errors, name, getattr(data, name), limit, required=name == "title")
         if value is not None:
             values[name] = value
     if data.kind is not None:
@@ -198,10 +190,10 @@ async def write_report(
     if principal.is_partner_user:
         raise InvalidForm({"report": "Den Besuchsbericht schreibt die Zentrale."})
     errors: dict[str, str] = {}
-    text = _text(errors, "body", body, 20_000, True)
+    text = checked_text(errors, "body", body, 20_000, True)
     items = []
     for i, item in enumerate(follow_ups):
-        title = _text(errors, f"follow_ups[{i}].title", item.title, 200, True)
+        title = checked_text(errors, f"follow_ups[{i}].title", item.title, 200, True)
         user = await session.scalar(select(User).where(User.username == item.assignee.strip().lower()))
         if user is None or not await may_work_with(session, principal, user):
             errors[f"follow_ups[{i}].assignee"] = f"An „{item.assignee}“ kann keine Folgeaufgabe gehen."

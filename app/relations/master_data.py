@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import record
 from app.models import Partner, PartnerAddress, PartnerContact, PartnerStaff, User, utcnow
-from app.web.forms import InvalidForm, has_hidden_characters
+from app.web.forms import InvalidForm, checked_text, has_hidden_characters
 
 ADDRESS_KINDS = {"main": "Hauptsitz", "billing": "Rechnungsadresse", "delivery": "Lieferadresse"}
 STAFF_ROLES = {
@@ -122,14 +122,7 @@ class MasterChange:
 
 
 def _text(errors: dict[str, str], name: str, value: str, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[name] = "Bitte ausfüllen."
-    elif len(value) > limit:
-        errors[name] = f"Höchstens {limit} Zeichen."
-    elif has_hidden_characters(value):
-        errors[name] = "Enthält unsichtbare oder Steuerzeichen; bitte nur sichtbaren Text."
-    return value
+    return checked_text(errors, name, value or "", limit, required) or ""
 
 
 def _check_addresses(addresses: list[Address], errors: dict[str, str]) -> list[Address]:

@@ -17,7 +17,7 @@ from app.models.work import PRIORITIES, TASK_STATES
 from app.network.colleagues import may_concern, may_work_with
 from app.tasks.access import visibility
 from app.web.cursor import decode, encode
-from app.web.forms import InvalidForm, has_hidden_characters
+from app.web.forms import InvalidForm, checked_text
 
 STATE_LABELS = {"open": "offen", "in_progress": "in Arbeit", "done": "erledigt", "dropped": "verworfen"}
 PRIORITY_LABELS = {"low": "niedrig", "normal": "normal", "high": "hoch"}
@@ -46,27 +46,14 @@ class Filter:
     created_by_me: bool = False
 
 
-def _text(errors: dict[str, str], name: str, value: str | None, limit: int, required: bool) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if required and not value:
-        errors[name] = "Bitte ausfüllen."
-    elif len(value) > limit:
-        errors[name] = f"Höchstens {limit} Zeichen."
-    elif has_hidden_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-        errors[name] = "Enthält unsichtbare oder Steuerzeichen."
-    return value
-
-
 async def _checked(
     session: AsyncSession, principal: Principal, data: TaskInput, creating: bool
 ) -> tuple[dict[str, Any], User | None]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    if (title := _text(errors, "title", data.title, 200, creating or data.title is not None)) is not None:
+    if (title := checked_text(errors, "title", data.title, 200, creating or data.title is not None)) is not None:
         values["title"] = title
-    if (description := _text(errors, "description", data.description, 10_000, False)) is not None:
+    if (description := checked_text(errors, "description", data.description, 10_000, False)) is not None:
         values["description"] = description
     assignee = None
     if data.assignee is not None or creating:
@@ -135,7 +122,7 @@ async def change_task(session: AsyncSession, principal: Principal, task: Task, d
 
 async def comment(session: AsyncSession, principal: Principal, task: Task, body: str) -> TaskComment:
     errors: dict[str, str] = {}
-    text = _text(errors, "body", body, 5000, True)
+    text = checked_text(errors, "body", body, 5000, True)
     if errors:
         raise InvalidForm(errors)
     row = TaskComment(task_id=task.id, author_id=principal.user_id, body=text)

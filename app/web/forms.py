@@ -27,6 +27,23 @@ def has_hidden_characters(value: str) -> bool:
     return bool(_HIDDEN.search(value))
 
 
+def checked_text(
+    errors: dict[str, str], name: str, value: str | None, limit: int, required: bool = False
+) -> str | None:
+    """A text of a JSON body or a form, stripped; a refusal goes into `errors` under `name` (None stays None).
+    Line breaks and tabs are allowed (descriptions), other hidden characters are not."""
+    if value is None:
+        return None
+    value = value.strip()
+    if required and not value:
+        errors[name] = "Bitte ausfüllen."
+    elif len(value) > limit:
+        errors[name] = f"Höchstens {limit} Zeichen."
+    elif has_hidden_characters(value):
+        errors[name] = "Enthält unsichtbare oder Steuerzeichen; bitte nur sichtbaren Text."
+    return value
+
+
 def raw(form: dict[str, Any], name: str) -> str:
     """A field exactly as sent (passwords, codes): the last value if it came more than once."""
     value = form.get(name, "")

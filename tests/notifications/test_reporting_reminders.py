@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from kpi.months import add_months, format_month, month_of
 from tests.support.processes import serving_process
 from tests.support.smtp import smtp_server
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -33,14 +34,6 @@ async def _sql(postgres_url: str, sql: str, *args: object) -> list[asyncpg.Recor
 
 def subject(message: Message) -> str:
     return str(make_header(decode_header(str(message["Subject"]))))
-
-
-async def _until(condition: object, seconds: float = 30) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():  # type: ignore[operator]
-        assert loop.time() < deadline, "no reminder mails in time"
-        await asyncio.sleep(0.2)
 
 
 async def test_the_deadline_reminds_exactly_the_missing_partners_once(
@@ -69,7 +62,7 @@ async def test_the_deadline_reminds_exactly_the_missing_partners_once(
     with smtp_server() as (url, inbox):
         env = {**scale_out_env, "PORTAL_SMTP_URL": url, "PORTAL_REMINDER_INTERVAL": "1", "PORTAL_DROP_DIR": ""}
         async with serving_process(env, workers=2):
-            await _until(lambda: expected <= set(inbox.to()))
+            await until(lambda: expected <= set(inbox.to()))
             await asyncio.sleep(4)  # both workers have run the job several times more
         first = Counter(inbox.to())
         async with serving_process(env, workers=2):

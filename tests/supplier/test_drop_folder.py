@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tests.supplier.files import purchases_csv
 from tests.support.processes import serving_process
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 MONTH = f"{date.today().year}-{date.today().month:02d}"
@@ -31,14 +32,6 @@ async def _query(postgres_url: str, sql: str) -> list[asyncpg.Record]:
         await connection.close()
 
 
-async def _until(condition: object, seconds: float = 30) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():  # type: ignore[operator]
-        assert loop.time() < deadline, "the drop folder was not worked off in time"
-        await asyncio.sleep(0.2)
-
-
 async def test_a_dropped_file_is_imported_once_by_one_of_two_workers_and_after_a_restart_only_if_new(
     drop_env: dict[str, str], postgres_url: str, tmp_path: Path
 ) -> None:
@@ -48,7 +41,7 @@ async def test_a_dropped_file_is_imported_once_by_one_of_two_workers_and_after_a
     async with serving_process(drop_env, workers=2) as portal:
         assert len(portal.worker_pids()) == 2
         (inbox / "einkauf-1.csv").write_bytes(first)
-        await _until(lambda: (inbox / "erledigt" / "einkauf-1.csv").exists())
+        await until(lambda: (inbox / "erledigt" / "einkauf-1.csv").exists())
         await asyncio.sleep(3)  # both workers have looked at the folder at least twice more
     runs = await _query(postgres_url, "select origin, changes from supplier_import_runs")
     assert [(r["origin"], r["changes"]) for r in runs] == [("drop", 2)]
@@ -58,8 +51,8 @@ async def test_a_dropped_file_is_imported_once_by_one_of_two_workers_and_after_a
     (inbox / "einkauf-1.csv").write_bytes(first)  # the same file again
     (inbox / "einkauf-2.csv").write_bytes(purchases_csv([(1003, MONTH, "Drop-Test", 70.0)]))
     async with serving_process(drop_env, workers=2):
-        await _until(lambda: (inbox / "erledigt" / "einkauf-2.csv").exists())
-        await _until(lambda: not (inbox / "einkauf-1.csv").exists())  # set aside as imported before
+        await until(lambda: (inbox / "erledigt" / "einkauf-2.csv").exists())
+        await until(lambda: not (inbox / "einkauf-1.csv").exists())  # set aside as imported before
     runs = await _query(postgres_url, "select origin, changes from supplier_import_runs order by id")
     assert [(r["origin"], r["changes"]) for r in runs] == [("drop", 2), ("drop", 1)]
     assert "Schon am" in (inbox / "erledigt" / "einkauf-1.csv.txt").read_text()
