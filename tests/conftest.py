@@ -19,10 +19,11 @@ from app.demo.builder import build_demo
 from app.migrate import upgrade
 from app.server import create_app
 from app.settings import Settings
-from tests.support.personas import PASSWORD, Outbox, sign_in_with
+from tests.support.personas import EVERYONE, PASSWORD, Outbox, sign_in_with
 from tests.support.processes import portal_env
 from tests.support.server import serving
 from tests.support.services import fresh_postgres_database, redis_url_or_skip
+from tests.support.tokens import token_for
 
 DEMO_PARTNERS, DEMO_MONTHS, DEMO_SEED = 40, 36, 7
 
@@ -148,3 +149,15 @@ async def scale_out_env(postgres_url: str, redis_url: str, tmp_path: Path) -> As
         PORTAL_REDIS_URL=redis_url,
         PORTAL_REDIS_CHANNEL=f"portal-test-{uuid.uuid4().hex}",
     )
+
+
+@pytest.fixture
+async def api(portal: str, demo_sqlite: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """An API client with a personal token for every demo user, by username."""
+    clients = {}
+    for username in EVERYONE:
+        token = await token_for(demo_sqlite, username)
+        clients[username] = httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"})
+    yield clients
+    for client in clients.values():
+        await client.aclose()

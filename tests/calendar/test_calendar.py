@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import icalendar
-import pytest
 
 from tests.support.personas import SignIn, csrf_field
-from tests.support.tokens import token_for
 
 START = (datetime.now(UTC) + timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
-
-
-@pytest.fixture
-async def api(portal: str, demo_sqlite: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    clients = {}
-    for username in ("vertrieb", "gf1001", "gf1002", "gebiet-sued"):
-        token = await token_for(demo_sqlite, username)
-        clients[username] = httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"})
-    yield clients
-    for client in clients.values():
-        await client.aclose()
 
 
 async def _visit(api: dict[str, httpx.AsyncClient]) -> dict[str, object]:

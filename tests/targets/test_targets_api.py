@@ -8,8 +8,6 @@ from datetime import date
 import httpx
 import pytest
 
-from tests.support.tokens import token_for
-
 YEAR = date.today().year
 URL = f"/api/v1/partners/1001/targets/{YEAR}"
 
@@ -25,21 +23,10 @@ def prior_year(database_url: str, key: str) -> list[float]:
     return [value for _, value in rows]
 
 
-@pytest.fixture
-async def clients(portal: str, demo_sqlite: str) -> dict[str, httpx.AsyncClient]:
-    made = {}
-    for username in ("vertrieb", "gf1001", "gebiet-sued", "debitoren"):
-        token = await token_for(demo_sqlite, username)
-        made[username] = httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"})
-    yield made
-    for client in made.values():
-        await client.aclose()
-
-
 async def test_a_yearly_target_follows_the_partners_prior_year(
-    clients: dict[str, httpx.AsyncClient], demo_sqlite: str
+    api: dict[str, httpx.AsyncClient], demo_sqlite: str
 ) -> None:
-    answer = await clients["vertrieb"].put(URL, json={"revenue_parts": 1_200_000, "gross_margin": 24.5})
+    answer = await api["vertrieb"].put(URL, json={"revenue_parts": 1_200_000, "gross_margin": 24.5})
     assert answer.status_code == 200, answer.text
     parts = answer.json()["revenue_parts"]
     months = [parts["months"][f"{m:02d}"] for m in range(1, 13)]
@@ -53,8 +40,8 @@ async def test_a_yearly_target_follows_the_partners_prior_year(
     assert set(answer.json()["gross_margin"]["months"].values()) == {24.5}
 
 
-async def test_typed_months_are_kept_and_bad_targets_store_nothing(clients: dict[str, httpx.AsyncClient]) -> None:
-    api = clients["vertrieb"]
+async def test_typed_months_are_kept_and_bad_targets_store_nothing(api: dict[str, httpx.AsyncClient]) -> None:
+    api = api["vertrieb"]
     typed = {f"{m:02d}": 10.0 * m for m in range(1, 13)}
     assert (await api.put(URL, json={"units_new": typed})).json()["units_new"]["months"] == typed
     before = (await api.get(URL)).json()
@@ -73,9 +60,9 @@ async def test_typed_months_are_kept_and_bad_targets_store_nothing(clients: dict
 
 
 async def test_the_managing_director_agrees_and_a_change_needs_agreeing_again(
-    clients: dict[str, httpx.AsyncClient],
+    api: dict[str, httpx.AsyncClient],
 ) -> None:
-    zentrale, owner = clients["vertrieb"], clients["gf1001"]
+    zentrale, owner = api["vertrieb"], api["gf1001"]
     await zentrale.put(URL, json={"revenue_new": 2_000_000})
     assert (await owner.get(URL)).json()["revenue_new"]["state"] == "proposed"
     assert (await owner.put(URL, json={"revenue_new": 1})).status_code == 403  # the partner does not set its own
@@ -90,15 +77,15 @@ async def test_the_managing_director_agrees_and_a_change_needs_agreeing_again(
     assert (await zentrale.post(f"{URL}/agreement")).status_code == 403  # only the partner agrees
 
 
-async def test_each_reader_sees_the_targets_of_its_domains(clients: dict[str, httpx.AsyncClient]) -> None:
-    await clients["vertrieb"].put(URL, json={"revenue_new": 2_000_000, "dso": 45})
-    assert set((await clients["debitoren"].get(URL)).json()) == {"dso"}
-    assert (await clients["gebiet-sued"].get(URL)).status_code == 403  # 1001 is not in Süd
+async def test_each_reader_sees_the_targets_of_its_domains(api: dict[str, httpx.AsyncClient]) -> None:
+    await api["vertrieb"].put(URL, json={"revenue_new": 2_000_000, "dso": 45})
+    assert set((await api["debitoren"].get(URL)).json()) == {"dso"}
+    assert (await api["gebiet-sued"].get(URL)).status_code == 403  # 1001 is not in Süd
 
 
-async def test_the_managing_director_is_told_of_targets_to_confirm(clients: dict[str, httpx.AsyncClient]) -> None:
-    await clients["vertrieb"].put(URL, json={"revenue_used": 750_000})
-    notes = (await clients["gf1001"].get("/api/v1/notifications")).json()["items"]
+async def test_the_managing_director_is_told_of_targets_to_confirm(api: dict[str, httpx.AsyncClient]) -> None:
+    await api["vertrieb"].put(URL, json={"revenue_used": 750_000})
+    notes = (await api["gf1001"].get("/api/v1/notifications")).json()["items"]
     assert notes[0]["kind"] == "targets" and notes[0]["url"] == f"/ziele?jahr={YEAR}"
-    await clients["vertrieb"].put(URL, json={"revenue_used": 750_000})  # unchanged: nothing to confirm
-    assert (await clients["gf1001"].get("/api/v1/notifications")).json()["items"][0]["id"] == notes[0]["id"]
+    await api["vertrieb"].put(URL, json={"revenue_used": 750_000})  # unchanged: nothing to confirm
+    assert (await api["gf1001"].get("/api/v1/notifications")).json()["items"][0]["id"] == notes[0]["id"]

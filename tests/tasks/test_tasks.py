@@ -6,25 +6,11 @@ import asyncio
 import email
 import email.header
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.personas import SignIn, csrf_field
-from tests.support.tokens import token_for
-
-
-@pytest.fixture
-async def api(portal: str, demo_sqlite: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    clients = {}
-    for username in ("vertrieb", "gf1001", "gf1002", "bh1001", "gebiet-sued"):
-        token = await token_for(demo_sqlite, username)
-        clients[username] = httpx.AsyncClient(base_url=portal, headers={"Authorization": f"Bearer {token}"})
-    yield clients
-    for client in clients.values():
-        await client.aclose()
 
 
 async def test_a_task_reaches_its_assignee_with_a_notice_and_a_mail_and_is_closed(
