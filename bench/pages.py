@@ -11,9 +11,14 @@ hop. Each URL is first requested --warmup times (the first request of a group, m
 span may make the group's release; those times are printed apart), then --requests times
 for p50/p95.
 
+`--tasks N` adds N tasks (spread over the partners' managing directors, some given to the
+Zentrale's staff, a tenth overdue) and a notification for each before the server starts: the
+lists of issue 26 (`/aufgaben`, `/api/v1/tasks`, `/benachrichtigungen`) are then measured with
+as many rows as a network of 1,000 partners has after a busy year.
+
 Run: .venv/bin/python bench/pages.py [--partners 1000] [--requests 50] [--warmup 5]
      [--url /analyse --url /analyse/diagramm/mix ...] [--user gf1001]
-     [--cache /tmp/portal-demo-1000.sqlite3]
+     [--cache /tmp/portal-demo-1000.sqlite3] [--tasks 50000]
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -83,6 +90,36 @@ def measure(http: httpx.Client, url: str, warmup: int, requests: int) -> None:
     )
 
 
+def add_tasks(ws: Workspace, count: int) -> float:
+    """`count` tasks and as many notifications, written straight into the SQLite file; seconds taken."""
+    started = time.monotonic()
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(ws.database) as db:
+        directors = db.execute(
+            "select u.id, u.partner_id from users u where u.username like 'gf%' order by u.id"
+        ).fetchall()
+        staff = [row[0] for row in db.execute("select id from users where partner_id is null")]
+        today = date.today()
+        tasks, notes = [], []
+        for i in range(count):
+            user, partner = directors[i % len(directors)]
+            assignee = staff[i % len(staff)] if i % 5 == 0 else user
+            due = (today + timedelta(days=(i % 120) - 12)).isoformat()
+            tasks.append((f"Aufgabe {i}", partner, assignee, staff[i % len(staff)], due, now, now))
+            notes.append((assignee, f"Neue Aufgabe: Aufgabe {i}", now))
+        db.executemany(
+            "insert into tasks (title, description, partner_id, assignee_id, created_by_id, due, priority,"
+            " status, created_at, updated_at) values (?, '', ?, ?, ?, ?, 'normal', 'open', ?, ?)",
+            tasks,
+        )
+        db.executemany(
+            "insert into notifications (user_id, kind, title, url, at) values (?, 'task_assigned', ?, '/aufgaben', ?)",
+            notes,
+        )
+        db.execute("analyze")
+    return time.monotonic() - started
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--partners", type=int, default=1000)
@@ -93,6 +130,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--user", default="gf1001")
     parser.add_argument("--cache", type=Path, help="copy the demo database from here (built there if missing)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server.log)")
+    parser.add_argument("--tasks", type=int, default=0, help="add this many tasks and notifications first")
     return parser.parse_args()
 
 
@@ -102,6 +140,8 @@ def main() -> None:
     with workspace(args.keep) as ws:
         build_s = build_demo(ws, args.partners, args.months, args.cache)
         print(f"demo data ({args.partners} partners, {args.months} months): {build_s:.1f} s")
+        if args.tasks:
+            print(f"{args.tasks} tasks and notifications added: {add_tasks(ws, args.tasks):.1f} s")
         with serving(ws) as url, httpx.Client(base_url=url, timeout=120) as http:
             sign_in(http, ws, args.user)
             print(f"signed in as {args.user}; sequential GETs over one keep-alive connection on 127.0.0.1")
