@@ -103,7 +103,7 @@ def add_tasks(ws: Workspace, count: int) -> float:
         tasks, notes = [], []
         for i in range(count):
             user, partner = directors[i % len(directors)]
-            assignee = staff[i % len(staff)] if i % 5 == 0 else user
+            assignee = staff[(i // 5) % len(staff)] if i % 5 == 4 else user  # a fifth to the Zentrale
             due = (today + timedelta(days=(i % 120) - 12)).isoformat()
             tasks.append((f"Aufgabe {i}", partner, assignee, staff[i % len(staff)], due, now, now))
             notes.append((assignee, f"Neue Aufgabe: Aufgabe {i}", now))
