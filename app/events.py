@@ -80,6 +80,17 @@ class TargetsProposed:
     changed: int
 
 
+@dataclass(frozen=True)
+class Mentioned:
+    """A chat message names users (@name): they hear of it, without its text."""
+
+    user_ids: tuple[int, ...]
+    room_id: int
+    room_name: str
+    message_id: int
+    author: str
+
+
 Handler = Callable[[Any], Awaitable[None]]
 
 

@@ -120,10 +120,12 @@ async def post_message(request: ChatRequest, room_id: FromPath[int], data: FormB
     if refusal:
         return _back(request, room_id, ChatRefused(refusal))
     try:
-        message = await service.send(request.app.state.db, request.user, room_id, data.get("body", ""))
+        sent = await service.send(request.app.state.db, request.user, room_id, data.get("body", ""))
     except ChatRefused as exc:
         return _back(request, room_id, exc)
-    await request.app.state.publisher.chat_message(room_id, message)
+    await request.app.state.publisher.chat_message(room_id, sent.payload)
+    if sent.mentioned is not None:
+        await request.app.state.events.publish(sent.mentioned)
     return _back(request, room_id, "Gesendet.")
 
 
@@ -293,10 +295,12 @@ async def share_submit(request: ChatRequest, data: FormBody) -> Response[Any]:
         await room_for(session, request.user, room_id)
     comment = text(data, "comment", 1500)
     try:
-        message = await service.send(request.app.state.db, request.user, room_id, f"{comment}\n{link}".strip())
+        sent = await service.send(request.app.state.db, request.user, room_id, f"{comment}\n{link}".strip())
     except ChatRefused as exc:
         return _back(request, room_id, exc)
-    await request.app.state.publisher.chat_message(room_id, message)
+    await request.app.state.publisher.chat_message(room_id, sent.payload)
+    if sent.mentioned is not None:
+        await request.app.state.events.publish(sent.mentioned)
     flash(request, "Ansicht geteilt.", category="success")
     return Redirect(f"/chat/{room_id}", status_code=303)
 

@@ -21,6 +21,7 @@ from app.chat.access import RoomClosed, is_moderator, muted_until, readable_room
 from app.chat.members import room_members
 from app.chat.text import EVERYONE, InvalidMessage, clean, mentioned, render
 from app.db import Database
+from app.events import Mentioned
 from app.models import ChatMention, ChatMessage, ChatMessageEdit, ChatReadMarker, ChatRoom, User, utcnow
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -77,8 +78,14 @@ async def _writable(session: AsyncSession, principal: Principal, room_id: int) -
     return room
 
 
-async def send(db: Database, principal: Principal, room_id: int, body: object) -> dict[str, Any]:
-    """Store a message with its mentions; returns its payload for `chat:message`.
+@dataclass(frozen=True)
+class Sent:
+    payload: dict[str, Any]  # for `chat:message`
+    mentioned: Mentioned | None  # for the notification centre (app.events)
+
+
+async def send(db: Database, principal: Principal, room_id: int, body: object) -> Sent:
+    """Store a message with its mentions; returns its payload for `chat:message` and who was named.
 
     Who may write, and who is mentioned, are read before the write (as a submission's
     permissions are): SQLite's one write turn is then held for the inserts alone, not for
@@ -98,7 +105,8 @@ async def send(db: Database, principal: Principal, room_id: int, body: object) -
     message = ChatMessage(room_id=room.id, author_id=principal.user_id, body=text, mentions_all=EVERYONE in names)
     to_mention = [u.id for u in members.values() if u.username.lower() in names and u.id != principal.user_id]
     await db.write(partial(_store, message, to_mention))
-    return payload(message, author, members)
+    named = Mentioned(tuple(to_mention), room.id, room.name, message.id, principal.display_name) if to_mention else None
+    return Sent(payload(message, author, members), named)
 
 
 def _store(message: ChatMessage, to_mention: list[int], session: Session) -> None:

@@ -103,11 +103,13 @@ def register_chat_events(sio: socketio.AsyncServer, state: State, flood: FloodGa
         refusal = await flood.refusal(principal.user_id, sid)
         if refusal:
             return {"ok": False, "error": refusal}
-        message = await service.send(state.db, principal, room, data.get("body"))
+        sent = await service.send(state.db, principal, room, data.get("body"))
         # Stored (committed) before anyone sees it; the sender's ack need not wait for the fan-out.
         # Emits start in the order of their messages, so every member gets them in that order.
-        deliver(state.publisher.chat_message(room, message))
-        return {"ok": True, "id": message["id"]}
+        deliver(state.publisher.chat_message(room, sent.payload))
+        if sent.mentioned is not None:
+            deliver(state.events.publish(sent.mentioned))  # nor for the notices of those named
+        return {"ok": True, "id": sent.payload["id"]}
 
     @event("chat:history")
     async def history(principal: Principal, sid: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from litestar.datastructures import State
 
 from app.auth.permissions import Action
-from app.events import AppointmentChanged, Events, ReportReleased, TargetsProposed, TaskAssigned
+from app.events import AppointmentChanged, Events, Mentioned, ReportReleased, TargetsProposed, TaskAssigned
 from app.notifications.audience import users_who_may
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,7 +48,13 @@ def subscribe_notifications(events: Events, state: State) -> None:
         lines = [f"Die Zentrale hat {event.changed} Ziel(e) für {event.year} vorgeschlagen oder geändert."]
         await state.notifier.send(readers, "targets", title, f"/ziele?jahr={event.year}", lines=lines)
 
+    async def mentioned(event: Mentioned) -> None:
+        title = f"{event.author} hat Sie in „{event.room_name}“ erwähnt"
+        url = f"/chat/{event.room_id}#m-{event.message_id}"
+        await state.notifier.send(event.user_ids, "mention", title, url, lines=[f"{title}."])
+
     events.subscribe(TaskAssigned, task_assigned)
+    events.subscribe(Mentioned, mentioned)
     events.subscribe(TargetsProposed, targets_proposed)
     events.subscribe(AppointmentChanged, appointment_changed)
     events.subscribe(ReportReleased, report_released)

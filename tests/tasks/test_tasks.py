@@ -140,3 +140,20 @@ async def test_a_territory_manager_gives_every_partner_of_sued_a_task(
     assert {t["assignee"] for t in mine if t["title"] == "Jahresgespräch vorbereiten"} == {
         f"gf{t['partner']}" for t in mine if t["title"] == "Jahresgespräch vorbereiten"
     }
+
+
+async def test_a_mention_in_the_chat_reaches_the_notification_centre_without_its_text(
+    api: dict[str, httpx.AsyncClient], sign_in: SignIn, portal: str, demo_sqlite: str
+) -> None:
+    room = (await api["gf1002"].get("/api/v1/chat/rooms")).json()
+    everyone = next(r["id"] for r in room if r["name"] == "Alle Partner")
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gf1002")
+        page = await browser.get(f"/chat/{everyone}")
+        sent = await browser.post(
+            f"/chat/{everyone}", data={"_csrf_token": csrf_field(page.text), "body": "@gf1001 Umsatz 123.456 €?"}
+        )
+        assert sent.status_code in (200, 303)
+    note = (await api["gf1001"].get("/api/v1/notifications")).json()["items"][0]
+    assert note["kind"] == "mention" and note["url"].startswith(f"/chat/{everyone}")
+    assert "hat Sie in „Alle Partner“ erwähnt" in note["title"] and "123" not in note["title"]
