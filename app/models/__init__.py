@@ -3,7 +3,16 @@
 from app.models.audit import AuditEvent
 from app.models.base import Base, utcnow
 from app.models.calendar import Appointment, CalendarFeed, Invitee, VisitReport
-from app.models.chat import ChatMention, ChatMessage, ChatMessageEdit, ChatMute, ChatReadMarker, ChatRoom, room_partners
+from app.models.chat import (
+    ChatMention,
+    ChatMessage,
+    ChatMessageEdit,
+    ChatMute,
+    ChatReadMarker,
+    ChatRoom,
+    room_members,
+    room_partners,
+)
 from app.models.figures import (
     Figure,
     FigureRevision,
@@ -103,6 +112,7 @@ __all__ = [
     "VisitReport",
     "WarrantyClaim",
     "group_members",
+    "room_members",
     "room_partners",
     "territory_managers",
     "user_classes",

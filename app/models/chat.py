@@ -16,15 +16,24 @@ room_partners = Table(
     Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# The two people of a direct conversation (kind "direct").
+room_members = Table(
+    "chat_room_members",
+    Base.metadata,
+    Column("room_id", ForeignKey("chat_rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class ChatRoom(Base):
-    """A room: of a comparison group (members follow the group), of chosen partners, or network-wide."""
+    """A room: of a comparison group (members follow the group), of chosen partners, network-wide;
+    a partner's conversation with the Zentrale (kind "partner", the partner listed), or a direct one."""
 
     __tablename__ = "chat_rooms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20))  # group | partners | network
+    kind: Mapped[str] = mapped_column(String(20))  # group | partners | network | partner | direct
     group_id: Mapped[int | None] = mapped_column(ForeignKey("comparison_groups.id"), index=True)
     announcements_only: Mapped[bool] = mapped_column(Boolean, default=False)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
