@@ -1,9 +1,10 @@
 """Who may read and write which room. Checked on every request and every socket event.
 
-Deny by default: without the chat grant a user sees no chat at all (accountants,
-most of the Zentrale). Moderators read and write every room. A group room follows its
-comparison group's current members; a partners room its listed partners; a network
-room is open to everyone with the chat grant.
+Deny by default. A partner's user needs the chat grant (accountants have none). Moderators read
+and write every room. A group room follows its comparison group's current members; a partners
+room its listed partners; a network room is open to everyone who chats. Zentrale staff who view
+partners talk with them: a partner's conversation (kind "partner") is open to its users who chat
+and to the Zentrale staff who may view the partner; a direct conversation to its two people.
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Action, Principal
-from app.models import ChatMute, ChatRoom, ComparisonGroup, Partner, room_partners
+from app.models import ChatMute, ChatRoom, ComparisonGroup, Partner, room_members, room_partners
+from app.network.colleagues import may_concern, visible_partner_ids
 from app.network.groups import groups_with_members, is_member
 from app.web.templating import datetime_de
 
 
 def may_chat(principal: Principal) -> bool:
-    return principal.may(Action.CHAT) or principal.may(Action.MODERATE)
+    return (
+        principal.may(Action.CHAT)
+        or principal.may(Action.MODERATE)
+        or (not principal.is_partner_user and principal.may(Action.VIEW))
+    )
 
 
 def is_moderator(principal: Principal) -> bool:
@@ -50,10 +56,18 @@ async def readable_rooms(
     listed: dict[int, set[int]] = {}
     for room_id, partner_id in await session.execute(select(room_partners.c.room_id, room_partners.c.partner_id)):
         listed.setdefault(room_id, set()).add(partner_id)
+    direct = set(
+        await session.scalars(select(room_members.c.room_id).where(room_members.c.user_id == principal.user_id))
+    )
+    viewed = await visible_partner_ids(session, principal) if partner is None else set()
 
     def reads(room: ChatRoom) -> bool:
         if room.kind == "network":
             return True
+        if room.kind == "direct":
+            return room.id in direct
+        if room.kind == "partner" and partner is None:
+            return bool(listed.get(room.id, set()) & viewed)
         if partner is None:
             return False
         if room.kind == "group":
@@ -69,8 +83,18 @@ async def may_read(session: AsyncSession, principal: Principal, room: ChatRoom) 
         return False
     if is_moderator(principal) or room.kind == "network":
         return True
+    if room.kind == "direct":
+        member = await session.scalar(
+            select(room_members.c.user_id).where(
+                room_members.c.room_id == room.id, room_members.c.user_id == principal.user_id
+            )
+        )
+        return member is not None
     if principal.partner_id is None:
-        return False
+        if room.kind != "partner":
+            return False
+        about = await session.scalar(select(room_partners.c.partner_id).where(room_partners.c.room_id == room.id))
+        return about is not None and await may_concern(session, principal, about)
     if room.kind == "group":
         return room.group_id is not None and await is_member(session, room.group_id, principal.partner_id)
     listed = await session.scalar(

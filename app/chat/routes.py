@@ -20,6 +20,7 @@ from app.auth.middleware import requires
 from app.auth.permissions import Principal
 from app.chat import moderation, service
 from app.chat.access import is_moderator, may_chat, muted_until, readable_rooms, room_for, write_refusal
+from app.chat.conversations import direct_conversation, partner_conversation
 from app.chat.service import ChatForbidden, ChatRefused
 from app.chat.text import render
 from app.models import ChatMessage, ChatRoom, utcnow
@@ -40,8 +41,26 @@ async def _rooms_with_counts(request: ChatRequest) -> list[tuple[ChatRoom, servi
 
 @get("/chat", guards=GUARD, include_in_schema=False)
 async def chat_home(request: ChatRequest) -> Template:
-    context = {"rooms": await _rooms_with_counts(request), "moderator": is_moderator(request.user)}
+    context = {
+        "rooms": await _rooms_with_counts(request),
+        "moderator": is_moderator(request.user),
+        "zentrale": not request.user.is_partner_user,
+    }
     return Template("chat/rooms.html", context=context)
+
+
+@get("/chat/gespraech", guards=GUARD, include_in_schema=False)
+async def open_conversation(request: ChatRequest, partner: FromQuery[str] = "", mit: FromQuery[str] = "") -> Redirect:
+    """A partner's conversation with the Zentrale (`partner=nr`), or a direct one (`mit=username`);
+    made at first use, 404 for a partner or person the user does not work with."""
+    async with request.app.state.db.transaction() as session:
+        if partner.strip().isdigit():
+            room = await partner_conversation(session, request.user, int(partner))
+        elif mit.strip():
+            room = await direct_conversation(session, request.user, mit)
+        else:
+            raise NotFoundException("Mit wem? Bitte eine Partnernummer oder einen Benutzernamen angeben.")
+    return Redirect(f"/chat/{room.id}", status_code=303)
 
 
 @get("/chat/ungelesen", guards=GUARD, include_in_schema=False)
@@ -309,6 +328,7 @@ ROUTES = [
     share_page,
     share_submit,
     chat_home,
+    open_conversation,
     unread_counts,
     room_page,
     older_messages,

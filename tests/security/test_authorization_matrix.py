@@ -82,11 +82,13 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/ziele/{year:int}/bestaetigen"): {"gf1001", "gf1002"},
     ("GET", "/zentrale/meldungen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
     ("GET", "/zentrale/kennzahlen"): {"admin", "vertrieb", "gebiet-sued", "debitoren"},
-    ("GET", "/chat"): CHAT,
-    ("GET", "/chat/ungelesen"): CHAT,
-    ("GET", "/chat/suche"): CHAT,
-    ("GET", "/chat/teilen"): CHAT,
-    ("POST", "/chat/teilen"): CHAT,
+    # Zentrale staff who view partners talk with them in conversations (not in the group rooms).
+    ("GET", "/chat"): CHAT | ZENTRALE_VIEW,
+    ("GET", "/chat/ungelesen"): CHAT | ZENTRALE_VIEW,
+    ("GET", "/chat/suche"): CHAT | ZENTRALE_VIEW,
+    ("GET", "/chat/teilen"): CHAT | ZENTRALE_VIEW,
+    ("POST", "/chat/teilen"): CHAT | ZENTRALE_VIEW,
+    ("GET", "/chat/gespraech"): {"admin", "vertrieb", "debitoren", "gf1001"},  # ?partner=1001: who talks with 1001
     ("GET", "/chat/{room_id:int}"): CHAT,
     ("GET", "/chat/{room_id:int}/verlauf"): CHAT,
     ("POST", "/chat/{room_id:int}"): CHAT,
@@ -347,6 +349,7 @@ QUERIES = {
     "/api/v1/benchmark": "?group={group_all}&period={period}&span=month",
     "/chat/{room_id:int}/verlauf": "?vor=999999",
     "/chat/teilen": "?link=/analyse",
+    "/chat/gespraech": "?partner=1001",
 }
 
 
