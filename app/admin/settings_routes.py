@@ -10,7 +10,7 @@ from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.audit import record
 from app.models import PortalSetting, utcnow
 from app.notifications.reminders import DEADLINE_KEY, deadline_day
-from app.web.forms import FormBody, client_of, raw
+from app.web.forms import FormBody, client_of, form_number, raw
 
 
 @get("/admin/einstellungen", guards=ADMIN_ONLY, include_in_schema=False)
@@ -22,8 +22,8 @@ async def settings_page(request: AdminRequest) -> Template:
 
 @post("/admin/einstellungen", guards=ADMIN_ONLY, include_in_schema=False, status_code=200)
 async def save_settings(request: AdminRequest, data: FormBody) -> Template | Redirect:
-    text = raw(data, "deadline").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 28:
+    day = form_number(raw(data, "deadline"), 2)
+    if day is None or not 1 <= day <= 28:
         async with request.app.state.db.read() as session:
             day = await deadline_day(session)
         return Template(
@@ -37,7 +37,7 @@ async def save_settings(request: AdminRequest, data: FormBody) -> Template | Red
         if setting is None:
             setting = PortalSetting(key=DEADLINE_KEY)
             session.add(setting)
-        setting.value, setting.changed_by_id, setting.changed_at = int(text), request.user.user_id, utcnow()
+        setting.value, setting.changed_by_id, setting.changed_at = day, request.user.user_id, utcnow()
         record(
             session,
             request.user.user_id,
@@ -46,9 +46,9 @@ async def save_settings(request: AdminRequest, data: FormBody) -> Template | Red
             object_id=DEADLINE_KEY,
             client=client_of(request),
             before=before,
-            after=int(text),
+            after=day,
         )
-    flash(request, f"Stichtag für die Monatsmeldung: der {int(text)}. des Folgemonats.", category="success")
+    flash(request, f"Stichtag für die Monatsmeldung: der {day}. des Folgemonats.", category="success")
     return Redirect("/admin/einstellungen", status_code=303)
 
 

@@ -15,7 +15,7 @@ from app.audit import record
 from app.auth.passwords import hash_password, one_time_password
 from app.auth.user_sessions import end_sessions
 from app.models import AccessToken, Partner, PermissionClass, RecoveryCode, Territory, User, utcnow
-from app.web.forms import InvalidForm, text, values
+from app.web.forms import InvalidForm, form_number, text, values
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -123,7 +123,7 @@ async def _checked(session: AsyncSession, form: UserForm, existing: User | None)
         errors["phone"] = str(exc)
     partner = None
     if form.partner_number:
-        number = int(form.partner_number) if form.partner_number.isdigit() else -1
+        number = form_number(form.partner_number) or -1
         partner = await session.scalar(select(Partner).where(Partner.number == number))
         if partner is None:
             errors["partner_number"] = f"Partner „{form.partner_number}“ gibt es nicht."

@@ -33,7 +33,7 @@ from app.calendar.service import (
 )
 from app.calendar.views import VIEWS, bounds, days_of, span_of, step
 from app.models import Appointment, Invitee, Partner, Task, User
-from app.web.forms import FormBody, InvalidForm, raw, text
+from app.web.forms import FormBody, InvalidForm, form_number, raw, text
 
 CalendarRequest = Request[Principal, Any, State]
 FOLLOW_UP_ROWS = 3
@@ -230,7 +230,7 @@ def _input(data: dict[str, Any]) -> AppointmentInput:
     partner = raw(data, "partner").strip() if "partner" in data else None
     return AppointmentInput(
         title=given("title", 200),
-        partner=None if partner is None else int(partner) if partner.isdigit() else 0,
+        partner=None if partner is None else form_number(partner) or 0,
         start=_moment(raw(data, "start"), "start"),
         end=_moment(raw(data, "end"), "end"),
         place=given("place", 200),

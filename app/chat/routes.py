@@ -24,7 +24,7 @@ from app.chat.conversations import direct_conversation, partner_conversation
 from app.chat.service import ChatForbidden, ChatRefused
 from app.chat.text import render
 from app.models import ChatMessage, ChatRoom, utcnow
-from app.web.forms import FormBody, client_of, text
+from app.web.forms import FormBody, client_of, form_number, text
 from app.web.templating import datetime_de
 
 ChatRequest = Request[Principal, Any, State]
@@ -54,8 +54,8 @@ async def open_conversation(request: ChatRequest, partner: FromQuery[str] = "", 
     """A partner's conversation with the Zentrale (`partner=nr`), or a direct one (`mit=username`);
     made at first use, 404 for a partner or person the user does not work with."""
     async with request.app.state.db.transaction() as session:
-        if partner.strip().isdigit():
-            room = await partner_conversation(session, request.user, int(partner))
+        if (number := form_number(partner)) is not None:
+            room = await partner_conversation(session, request.user, number)
         elif mit.strip():
             room = await direct_conversation(session, request.user, mit)
         else:

@@ -32,7 +32,7 @@ from app.tasks.service import (
     visible_task,
 )
 from app.web.cursor import BadCursor
-from app.web.forms import FormBody, InvalidForm, raw, text
+from app.web.forms import FormBody, InvalidForm, form_number, raw, text
 
 TasksRequest = Request[Principal, Any, State]
 EVERY = {"": "einmalig", "week": "jede Woche", "month": "jeden Monat", "quarter": "jedes Quartal", "year": "jedes Jahr"}
@@ -48,7 +48,7 @@ def _date(value: str, name: str) -> date | None:
 
 
 def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return form_number(value)
 
 
 async def _names(request: TasksRequest, tasks: list[Task]) -> dict[str, dict[int, str]]:

@@ -44,6 +44,13 @@ def checked_text(
     return value
 
 
+def form_number(value: str, digits: int = 9) -> int | None:
+    """A whole number a form or query gave (a partner number, a day), or None: ASCII digits only
+    ("²".isdigit() holds and int() then fails) and short (int() refuses thousands of digits)."""
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
+
+
 def raw(form: dict[str, Any], name: str) -> str:
     """A field exactly as sent (passwords, codes): the last value if it came more than once."""
     value = form.get(name, "")
