@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principals import territory_paths
 from app.models import Appointment, Invitee, Notification, Partner, RecurringTask, Task, User, VisitReport
 
 TASKS = (
@@ -82,6 +83,8 @@ async def _visits(
     organizers = [users[name] for name in ("vertrieb", "gebiet-sued") if name in users]
     if not organizers:
         return
+    paths = await territory_paths(session)
+    south = {p.id for p in network if "SUED" in paths[p.territory_id]}
     for index, partner in enumerate(network):
         director = users.get(f"gf{partner.number}")
         if director is None:
@@ -100,7 +103,8 @@ async def _visits(
                 end=start + timedelta(hours=2),
                 place=partner.city,
                 agenda="Zahlen des Jahres, Ziele, Ausstellung, Werkstatt",
-                organizer_id=organizers[index % len(organizers)].id,
+                # Süd's partners are visited by their territory manager, the others by sales management.
+                organizer_id=organizers[-1 if partner.id in south else 0].id,
             )
             session.add(appointment)
             await session.flush()
