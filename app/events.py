@@ -91,6 +91,18 @@ class Mentioned:
     author: str
 
 
+@dataclass(frozen=True)
+class DocumentPublished:
+    """A document (or a new version of it) is there for these people: they hear of it."""
+
+    document_id: int
+    title: str
+    circular: bool
+    version: int
+    user_ids: tuple[int, ...]
+    by: str
+
+
 Handler = Callable[[Any], Awaitable[None]]
 
 

@@ -39,6 +39,8 @@ from app.chat.notes import reporting_note
 from app.chat.retention import retention_job
 from app.chat.sockets import register_chat_events
 from app.db import Database
+from app.documents import api as documents_api
+from app.documents import routes as documents_routes
 from app.entry import routes as entry_routes
 from app.events import Events, FiguresReleased
 from app.figures import api as figures_api
@@ -188,6 +190,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *supplier_api.ROUTES,
             *supplier_routes.ROUTES,
             *targets_routes.ROUTES,
+            *documents_routes.ROUTES,
+            *documents_api.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,
             network_api.list_territories,

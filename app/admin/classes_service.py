@@ -24,6 +24,7 @@ ACTION_LABELS = {
     Action.ADMINISTER: "Administration",
     Action.PLAN: "Ziele vorgeben",
     Action.AGREE: "Ziele bestätigen",
+    Action.PUBLISH: "Dokumente bereitstellen",
 }
 DOMAIN_LABELS = {
     ALL_DOMAINS: "alle Bereiche",

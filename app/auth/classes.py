@@ -27,7 +27,13 @@ BUILTIN_CLASSES: tuple[ClassDef, ...] = (
         "Administration",
         "Benutzer, Berechtigungen, Partner, Gruppen und Kennzahlen verwalten; Zahlen für jeden Partner erfassen.",
         False,
-        (_g("administer", ANY, "all"), _g("view", ANY, "all"), _g("enter", ANY, "all"), _g("plan", ANY, "all")),
+        (
+            _g("administer", ANY, "all"),
+            _g("view", ANY, "all"),
+            _g("enter", ANY, "all"),
+            _g("plan", ANY, "all"),
+            _g("publish", ANY, "all"),
+        ),
     ),
     ClassDef(
         "moderator",
@@ -39,16 +45,16 @@ BUILTIN_CLASSES: tuple[ClassDef, ...] = (
     ClassDef(
         "sales_management",
         "Vertriebsleitung / Analyse",
-        "Alle Zahlen aller Partner, Gebiets- und Netzwerkauswertungen, Ziele vorgeben.",
+        "Alle Zahlen aller Partner, Gebiets- und Netzwerkauswertungen, Ziele vorgeben, Dokumente bereitstellen.",
         False,
-        (_g("view", ANY, "all"), _g("plan", ANY, "all")),
+        (_g("view", ANY, "all"), _g("plan", ANY, "all"), _g("publish", ANY, "all")),
     ),
     ClassDef(
         "territory_manager",
         "Gebietsleitung",
-        "Zahlen der Partner in den eigenen Gebieten; ihre Ziele vorgeben.",
+        "Zahlen der Partner in den eigenen Gebieten; ihre Ziele vorgeben; Dokumente für sie bereitstellen.",
         False,
-        (_g("view", ANY, "managed"), _g("plan", ANY, "managed")),
+        (_g("view", ANY, "managed"), _g("plan", ANY, "managed"), _g("publish", ANY, "managed")),
     ),
     ClassDef(
         "receivables",
@@ -64,7 +70,13 @@ BUILTIN_CLASSES: tuple[ClassDef, ...] = (
         False,
         (_g("view", "warranty", "all"),),
     ),
-    ClassDef("marketing", "Marketing", "Marketingzahlen aller Partner.", False, (_g("view", "marketing", "all"),)),
+    ClassDef(
+        "marketing",
+        "Marketing",
+        "Marketingzahlen aller Partner; Dokumente und Rundschreiben bereitstellen.",
+        False,
+        (_g("view", "marketing", "all"), _g("publish", ANY, "all")),
+    ),
     ClassDef(
         "managing_director",
         "Geschäftsführung (Partner)",

@@ -24,6 +24,7 @@ class Action(StrEnum):
     ADMINISTER = "administer"
     PLAN = "plan"
     AGREE = "agree"
+    PUBLISH = "publish"  # put documents into the library for partners in scope
 
 
 ALL_DOMAINS = "*"

@@ -1,4 +1,5 @@
-"""Uploads are parsed in a worker process with a memory cap, away from the event loop (issue 24).
+"""Uploads are parsed in a worker process with a memory cap, away from the event loop (issue 24):
+spreadsheets are read, and documents searched for their text (app.files.text).
 
 A hostile spreadsheet can hold a gigabyte in a megabyte (a zip bomb: one string of
 1 GB in the shared strings). Its archive is checked first (app.imports.reading), but a
@@ -14,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import resource
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TypeVar
 
 from app.imports.reading import Cell, UnreadableFile, read_table
 
 MEMORY_BYTES = 512 * 1024 * 1024  # more than the worker holds once started
 SECONDS = 20.0
+T = TypeVar("T")
 
 
 def _cap_memory(budget: int) -> None:
@@ -64,11 +68,18 @@ class Parser:
         return self._pool
 
     async def table(self, filename: str, content: bytes) -> list[list[Cell]]:
+        found = await self.run(_parse, filename, content)
+        if isinstance(found, str):
+            raise UnreadableFile(found)
+        return found
+
+    async def run(self, reader: Callable[[str, bytes], T], filename: str, content: bytes) -> T:
+        """`reader(filename, content)` in the worker (a module-level function, so it can be sent there)."""
         async with self._lock:  # one upload at a time: the cap holds for all of them together
             pool = self._started()
             loop = asyncio.get_running_loop()
             try:
-                found = await asyncio.wait_for(loop.run_in_executor(pool, _parse, filename, content), self._seconds)
+                return await asyncio.wait_for(loop.run_in_executor(pool, reader, filename, content), self._seconds)
             except TimeoutError:
                 self._replace()
                 seconds = f"{self._seconds:.0f}"
@@ -78,9 +89,6 @@ class Parser:
             except BrokenProcessPool:
                 self._replace()
                 raise UnreadableFile("Die Datei ließ sich nicht lesen; bitte prüfen und erneut hochladen.") from None
-        if isinstance(found, str):
-            raise UnreadableFile(found)
-        return found
 
     def _replace(self) -> None:
         pool, self._pool = self._pool, None

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 from litestar.datastructures import State
 
 from app.auth.permissions import Action
-from app.events import AppointmentChanged, Events, Mentioned, ReportReleased, TargetsProposed, TaskAssigned
+from app.events import (
+    AppointmentChanged,
+    DocumentPublished,
+    Events,
+    Mentioned,
+    ReportReleased,
+    TargetsProposed,
+    TaskAssigned,
+)
 from app.notifications.audience import users_who_may
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -53,7 +61,16 @@ def subscribe_notifications(events: Events, state: State) -> None:
         url = f"/chat/{event.room_id}#m-{event.message_id}"
         await state.notifier.send(event.user_ids, "mention", title, url, lines=[f"{title}."])
 
+    async def document_published(event: DocumentPublished) -> None:
+        what = "Rundschreiben" if event.circular else "Dokument"
+        fresh = f"Neue Fassung: {event.title}" if event.version > 1 else f"Neues {what}: {event.title}"
+        lines = [f"{event.by} hat „{event.title}“ bereitgestellt."]
+        if event.circular:
+            lines.append("Bitte lesen Sie es und bestätigen Sie die Kenntnisnahme im Portal.")
+        await state.notifier.send(event.user_ids, "document", fresh, f"/dokumente/{event.document_id}", lines=lines)
+
     events.subscribe(TaskAssigned, task_assigned)
+    events.subscribe(DocumentPublished, document_published)
     events.subscribe(Mentioned, mentioned)
     events.subscribe(TargetsProposed, targets_proposed)
     events.subscribe(AppointmentChanged, appointment_changed)

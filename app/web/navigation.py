@@ -29,6 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Unsere Ziele", "/ziele", may_agree),
     NavItem("Aufgaben", "/aufgaben", lambda p: True),
     NavItem("Kalender", "/kalender", lambda p: True),
+    NavItem("Dokumente", "/dokumente", lambda p: True),
     NavItem("Chat", "/chat", may_chat),
     NavItem("Partner", "/partner", may_browse_partners),
     NavItem("Ziele", "/zentrale/ziele", may_steer),

@@ -42,6 +42,14 @@
     var form = event.target.closest && event.target.closest("form[data-submit-on-change]");
     if (form) form.requestSubmit();
   });
+  // Uploads take a while: the button says so and cannot be pressed twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-busy]")) return;
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; button.textContent = form.dataset.busy; }
+    form.setAttribute("aria-busy", "true");
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-entry-choice]")) return;

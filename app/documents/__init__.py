@@ -1,0 +1,1 @@
+"""The document library (Datenbereitstellung) and the partners' exchange folders."""
