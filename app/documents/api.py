@@ -24,6 +24,7 @@ from app.documents.service import (
     opened,
     parse_audience,
     publish,
+    readers,
     reads_of,
     visible_document,
 )
@@ -72,8 +73,8 @@ async def as_json(session: AsyncSession, principal: Principal, rows: list[Docume
     files = {
         f.id: f for f in await session.scalars(select(StoredFile).where(StoredFile.id.in_({d.file_id for d in rows})))
     }
-    folders = dict((await session.execute(select(DocumentFolder.id, DocumentFolder.name))).tuples().all())
-    numbers = dict((await session.execute(select(Partner.id, Partner.number))).tuples().all())
+    folders = dict((await session.execute(select(DocumentFolder.id, DocumentFolder.name))).all())
+    numbers = dict((await session.execute(select(Partner.id, Partner.number))).all())
     reads = await reads_of(session, principal.user_id, [d.id for d in rows])
     out = []
     for d in rows:
@@ -248,4 +249,40 @@ async def confirm_api(request: DocumentsRequest, document_id: FromPath[int]) -> 
         return (await as_json(session, request.user, [document]))[0]
 
 
-ROUTES = [list_documents_api, publish_api, show_document, document_file_api, new_version_api, confirm_api]
+class ReaderOut(msgspec.Struct):
+    username: str
+    name: str
+    partner: int | None
+    opened_at: str | None
+    confirmed: bool
+
+
+@get("/api/v1/documents/{document_id:int}/readers", tags=["Dokumente"])
+async def readers_api(request: DocumentsRequest, document_id: FromPath[int]) -> list[ReaderOut]:
+    """Zentrale staff: the audience of a library document, each with whether they opened it and
+    confirmed its current version (a circular's list of who has not read it)."""
+    async with request.app.state.db.read() as session:
+        document = await _visible(session, request.user, document_id)
+        if request.user.is_partner_user:
+            raise NotFoundException("Dieses Dokument gibt es nicht.")
+        return [
+            ReaderOut(
+                r.user.username,
+                r.user.display_name,
+                r.user.partner.number if r.user.partner else None,
+                r.opened_at.isoformat() if r.opened_at else None,
+                r.confirmed,
+            )
+            for r in await readers(session, document)
+        ]
+
+
+ROUTES = [
+    list_documents_api,
+    publish_api,
+    show_document,
+    document_file_api,
+    new_version_api,
+    confirm_api,
+    readers_api,
+]

@@ -77,9 +77,12 @@ async def _names(session: AsyncSession, rows: list[Document]) -> dict[str, dict[
     return {
         "files": {f.id: f for f in await session.scalars(select(StoredFile).where(StoredFile.id.in_(files)))},
         "partners": {p.id: p for p in await session.scalars(select(Partner).where(Partner.id.in_(partners)))},
-        "folders": dict(
-            await session.execute(select(DocumentFolder.id, DocumentFolder.name).where(DocumentFolder.id.in_(folders)))
-        ),
+        "folders": {
+            r.id: r.name
+            for r in await session.execute(
+                select(DocumentFolder.id, DocumentFolder.name).where(DocumentFolder.id.in_(folders))
+            )
+        },
     }
 
 

@@ -49,7 +49,7 @@ def upgrade() -> None:
         "document_folders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
-        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_document_folders")),
         sa.UniqueConstraint("name", name=op.f("uq_document_folders_name")),
     )
@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
-        sa.Column("uploaded_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["sha256"], ["file_contents.sha256"], name=op.f("fk_stored_files_sha256_file_contents")
         ),
@@ -90,8 +90,8 @@ def upgrade() -> None:
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.Column("search", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_documents_created_by_id_users")),
         sa.ForeignKeyConstraint(["file_id"], ["stored_files.id"], name=op.f("fk_documents_file_id_stored_files")),
         sa.ForeignKeyConstraint(
@@ -127,9 +127,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("opened_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_version", sa.Integer(), nullable=True),
-        sa.Column("confirmed_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["document_id"], ["documents.id"], name=op.f("fk_document_reads_document_id_documents"), ondelete="CASCADE"
         ),
@@ -150,7 +150,7 @@ def upgrade() -> None:
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.Column("note", sa.String(length=300), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
-        sa.Column("at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["by_id"], ["users.id"], name=op.f("fk_document_versions_by_id_users")),
         sa.ForeignKeyConstraint(
             ["document_id"],
@@ -170,7 +170,7 @@ def upgrade() -> None:
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("file_id", sa.Integer(), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
-        sa.Column("at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["by_id"], ["users.id"], name=op.f("fk_task_attachments_by_id_users")),
         sa.ForeignKeyConstraint(
             ["file_id"], ["stored_files.id"], name=op.f("fk_task_attachments_file_id_stored_files")
