@@ -220,6 +220,8 @@ async def document_file_api(
 async def new_version_api(request: DocumentsRequest, document_id: FromPath[int], data: Multipart) -> DocumentOut:
     """Multipart `file` and optional `note`: the document's next version; the audience hears of it."""
     note = data.get("note") or ""
+    async with request.app.state.db.read() as session:
+        await _visible(session, request.user, document_id)  # before the file is read: 404 for others
     try:
         received = await receive(request, data.get("file"))
         async with request.app.state.db.transaction() as session:

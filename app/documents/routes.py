@@ -271,6 +271,8 @@ async def confirm_read(request: DocumentsRequest, document_id: FromPath[int]) ->
     "/dokumente/{document_id:int}/fassung", include_in_schema=False, status_code=200, request_max_body_size=BODY_LIMIT
 )
 async def new_version(request: DocumentsRequest, document_id: FromPath[int], data: Multipart) -> Template | Redirect:
+    async with request.app.state.db.read() as session:
+        await _document(request, session, document_id)  # before the file is read: 404 for others
     try:
         received = await receive(request, data.get("file"))
         async with request.app.state.db.transaction() as session:

@@ -27,6 +27,10 @@ TASK_READERS = {"admin", "vertrieb", "debitoren", "gf1001"}
 APPOINTMENT_READERS = {"admin", "vertrieb", "debitoren", "gf1001"}
 PLANNERS = {"admin", "vertrieb", "gebiet-sued", "debitoren"}
 APPOINTMENT_EDITORS = APPOINTMENT_READERS & PLANNERS
+# A file in partner 1001's exchange folder, put there by gf1001: the partner's users and the Zentrale
+# staff who see 1001; not Süd's manager, gf1002 or the moderator.
+EXCHANGE_READERS = {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"}
+DOCUMENT_PUBLISHERS = {"admin", "vertrieb", "gebiet-sued"}
 
 # (method, route) -> who may; for partner-scoped routes a dict per partner number.
 EXPECTED: dict[tuple[str, str], Any] = {
@@ -165,6 +169,29 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/kalender/termine/{appointment_id:int}/absagen"): APPOINTMENT_EDITORS,
     ("POST", "/kalender/termine/{appointment_id:int}/bericht"): APPOINTMENT_EDITORS,
     ("GET", "/kalender/feed/{token:str}"): PUBLIC,  # the secret token is the key (tests/calendar)
+    ("GET", "/dokumente"): ALL,
+    ("GET", "/dokumente/neu"): DOCUMENT_PUBLISHERS,
+    ("POST", "/dokumente/neu"): DOCUMENT_PUBLISHERS,
+    ("GET", "/dokumente/{document_id:int}"): EXCHANGE_READERS,
+    ("POST", "/dokumente/{document_id:int}/gelesen"): EXCHANGE_READERS,
+    ("POST", "/dokumente/{document_id:int}/fassung"): EXCHANGE_READERS,
+    ("GET", "/dokumente/{document_id:int}/datei"): EXCHANGE_READERS,
+    ("GET", "/dokumente/austausch"): {"gf1001", "gf1002", "bh1001"},
+    ("GET", "/dokumente/austausch/{partner_no:int}"): {
+        "1001": {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"},
+        "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
+    },
+    ("POST", "/dokumente/austausch/{partner_no:int}"): {
+        "1001": {"admin", "vertrieb", "debitoren", "gf1001", "bh1001"},
+        "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
+    },
+    ("GET", "/api/v1/documents"): ALL,
+    ("POST", "/api/v1/documents"): ALL,
+    ("GET", "/api/v1/documents/{document_id:int}"): EXCHANGE_READERS,
+    ("GET", "/api/v1/documents/{document_id:int}/file"): EXCHANGE_READERS,
+    ("POST", "/api/v1/documents/{document_id:int}/versions"): EXCHANGE_READERS,
+    ("POST", "/api/v1/documents/{document_id:int}/confirmation"): EXCHANGE_READERS,
+    ("GET", "/api/v1/documents/{document_id:int}/readers"): {"admin", "vertrieb", "debitoren"},
     ("GET", "/api/v1/appointments"): ALL,
     ("POST", "/api/v1/appointments"): PLANNERS,
     ("PATCH", "/api/v1/appointments/{appointment_id:int}"): APPOINTMENT_EDITORS,

@@ -36,7 +36,7 @@ def samples(database_url: str) -> dict[str, str]:
     with sqlite3.connect(database_url.removeprefix("sqlite+aiosqlite:///")) as db:
         ((target,),) = db.execute("select id from users where username = 'gf1002'").fetchall()
         ((class_id, grant_id),) = db.execute("""select c.id, g.id from permission_classes c join grants g
-            on g.class_id = c.id where c.key = 'marketing'""").fetchall()
+            on g.class_id = c.id where c.key = 'marketing' and g.action = 'view'""").fetchall()
         ((partner_id,),) = db.execute("select id from partners where number = 1003").fetchall()
         ((territory_id,),) = db.execute("select id from territories where code = 'WEST-HR'").fetchall()
         ((group_id,),) = db.execute("select id from comparison_groups where kind = 'list'").fetchall()
@@ -73,7 +73,25 @@ def samples(database_url: str) -> dict[str, str]:
             " values ('purchases', 'api', 'probe.csv', '0', ?, 1, 0, 0, '[]')",
             (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),),
         )
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        db.execute("insert into file_contents (sha256, content) values ('0' , x'25504446')")
+        stored = db.execute(
+            "insert into stored_files (sha256, filename, media_type, size, text, uploaded_at) values"
+            " ('0', 'probe.pdf', 'application/pdf', 4, '', ?)",
+            (stamp,),
+        )
+        document = db.execute(
+            "insert into documents (partner_id, title, description, circular, version, file_id, search, created_by_id,"
+            " created_at, updated_at) values ((select id from partners where number = 1001), 'Probe', '', 0, 1, ?,"
+            " 'probe', (select id from users where username = 'gf1001'), ?, ?)",
+            (stored.lastrowid, stamp, stamp),
+        )
+        db.execute(
+            "insert into document_versions (document_id, version, file_id, note, at) values (?, 1, ?, '', ?)",
+            (document.lastrowid, stored.lastrowid, stamp),
+        )
     return {
+        "document_id": str(document.lastrowid),
         "partner_id": str(partner_id),
         "territory_id": str(territory_id),
         "group_id": str(group_id),
