@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.demo.conversations import build_conversations
+from app.demo.library import build_library
 from app.demo.network import build_groups, build_partners, build_rooms, build_territories, build_users
 from app.demo.profiles import DealerProfile, month_figures
 from app.demo.relationship import describe_partners, supplier_records, target_plans
@@ -133,6 +135,8 @@ async def build_demo(session: AsyncSession, *, partners: int, months: int, seed:
     session.add_all(describe_partners(network, users, territories, profiles, seed))
     await supplier_records(session, network, profiles, seed, today)
     await build_work(session, network, users, seed, today)
+    await build_library(session, network, users, seed, today)
+    await build_conversations(session, network, users, today)
     session.add_all(_market_values(network, profiles, metric_ids, today.year, rng))
     session.add(
         AuditEvent(
