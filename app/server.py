@@ -72,6 +72,7 @@ from app.supplier.drop_folder import drop_folder_job
 from app.targets import api as targets_api
 from app.targets import routes as targets_routes
 from app.tasks import api as tasks_api
+from app.tasks import attachments as task_attachments
 from app.tasks import routes as tasks_routes
 from app.tasks.jobs import recurring_job
 from app.tasks.subscribers import subscribe_tasks
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *targets_api.ROUTES,
             *tasks_api.ROUTES,
             *tasks_routes.ROUTES,
+            *task_attachments.ROUTES,
             *calendar_routes.ROUTES,
             *calendar_api.ROUTES,
             *notifications_api.ROUTES,

@@ -15,7 +15,20 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from app.auth.permissions import Principal
-from app.models import ComparisonGroup, Partner, RecurringTask, Task, TaskComment, TaskEvent, Territory, User
+from app.files.checks import ACCEPT
+from app.files.store import size_de
+from app.models import (
+    ComparisonGroup,
+    Partner,
+    RecurringTask,
+    StoredFile,
+    Task,
+    TaskAttachment,
+    TaskComment,
+    TaskEvent,
+    Territory,
+    User,
+)
 from app.network.colleagues import may_concern
 from app.network.visibility import visible_partners
 from app.tasks.bulk import EACH_MANAGING_DIRECTOR, create_for_partners, partners_of
@@ -184,10 +197,10 @@ async def new_task_submit(request: TasksRequest, data: FormBody) -> Template | R
 
 @get("/aufgaben/{task_id:int}", include_in_schema=False)
 async def task_page(request: TasksRequest, task_id: FromPath[int]) -> Template:
-    return await _task_view(request, task_id, {})
+    return await task_view(request, task_id, {})
 
 
-async def _task_view(request: TasksRequest, task_id: int, errors: dict[str, str], status_code: int = 200) -> Template:
+async def task_view(request: TasksRequest, task_id: int, errors: dict[str, str], status_code: int = 200) -> Template:
     async with request.app.state.db.read() as session:
         task = await visible_task(session, request.user, task_id)
         if task is None:
@@ -200,6 +213,21 @@ async def _task_view(request: TasksRequest, task_id: int, errors: dict[str, str]
         )
         people = {c.author_id for c in comments} | {h.actor_id for h in history}
         who = dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(people)))).all())
+        attachments = (
+            await session.execute(
+                select(TaskAttachment, StoredFile)
+                .join(StoredFile, StoredFile.id == TaskAttachment.file_id)
+                .where(TaskAttachment.task_id == task.id)
+                .order_by(TaskAttachment.id)
+            )
+        ).all()
+        who |= dict(
+            (
+                await session.execute(
+                    select(User.id, User.display_name).where(User.id.in_({a.by_id for a, _ in attachments}))
+                )
+            ).all()
+        )
         assignee = await session.get(User, task.assignee_id)
         partner = await session.get(Partner, task.partner_id) if task.partner_id else None
     return Template(
@@ -209,6 +237,9 @@ async def _task_view(request: TasksRequest, task_id: int, errors: dict[str, str]
             "task": task,
             "comments": comments,
             "history": history,
+            "attachments": attachments,
+            "accept": ACCEPT,
+            "size_de": size_de,
             "who": who,
             "assignee": assignee,
             "partner": partner,
@@ -245,7 +276,7 @@ async def task_change(request: TasksRequest, task_id: FromPath[int], data: FormB
                     ),
                 )
     except InvalidForm as exc:
-        return await _task_view(request, task_id, exc.errors, 400)
+        return await task_view(request, task_id, exc.errors, 400)
     if assigned is not None:
         await request.app.state.events.publish(assigned)
     return Redirect(f"/aufgaben/{task_id}", status_code=303)

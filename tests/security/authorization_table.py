@@ -158,6 +158,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
         "1002": {"admin", "vertrieb", "debitoren", "gf1002"},
     },
     ("POST", "/aufgaben/{task_id:int}"): TASK_READERS,
+    ("POST", "/aufgaben/{task_id:int}/anhang"): TASK_READERS,
+    ("GET", "/aufgaben/{task_id:int}/anhang/{attachment_id:int}"): TASK_READERS,
     ("GET", "/kalender"): ALL,
     ("GET", "/kalender/abo"): ALL,
     ("POST", "/kalender/abo"): ALL,

@@ -90,7 +90,12 @@ def samples(database_url: str) -> dict[str, str]:
             "insert into document_versions (document_id, version, file_id, note, at) values (?, 1, ?, '', ?)",
             (document.lastrowid, stored.lastrowid, stamp),
         )
+        attachment = db.execute(
+            "insert into task_attachments (task_id, file_id, at) values (?, ?, ?)",
+            (task.lastrowid, stored.lastrowid, stamp),
+        )
     return {
+        "attachment_id": str(attachment.lastrowid),
         "document_id": str(document.lastrowid),
         "partner_id": str(partner_id),
         "territory_id": str(territory_id),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.files import pdf_with
 from tests.support.personas import SignIn, csrf_field
 
 
@@ -157,3 +158,40 @@ async def test_a_mention_in_the_chat_reaches_the_notification_centre_without_its
     note = (await api["gf1001"].get("/api/v1/notifications")).json()["items"][0]
     assert note["kind"] == "mention" and note["url"].startswith(f"/chat/{everyone}")
     assert "hat Sie in „Alle Partner“ erwähnt" in note["title"] and "123" not in note["title"]
+
+
+async def test_an_attachment_is_checked_kept_in_the_history_and_seen_only_by_the_tasks_readers(
+    api: dict[str, httpx.AsyncClient], sign_in: SignIn, portal: str
+) -> None:
+    task = (
+        await api["vertrieb"].post(
+            "/api/v1/tasks", json={"title": "Vertrag prüfen", "partner": 1001, "assignee": "gf1001"}
+        )
+    ).json()
+    async with httpx.AsyncClient(base_url=portal) as owner, httpx.AsyncClient(base_url=portal) as other:
+        await sign_in(owner, "gf1001")
+        page = await owner.get(f"/aufgaben/{task['id']}")
+        csrf = csrf_field(page.text)
+        refused = await owner.post(
+            f"/aufgaben/{task['id']}/anhang", data={"_csrf_token": csrf}, files={"file": ("tool.exe", b"MZ\x90")}
+        )
+        assert refused.status_code == 400 and "Erlaubt sind" in refused.text and "Noch keine Anhänge" in refused.text
+        added = await owner.post(
+            f"/aufgaben/{task['id']}/anhang",
+            data={"_csrf_token": csrf},
+            files={"file": ("angebot.pdf", pdf_with("Angebot Vorfuehrmaschine"))},
+        )
+        assert added.status_code == 303
+        page = await owner.get(f"/aufgaben/{task['id']}")
+        link = re.search(r'href="(/aufgaben/\d+/anhang/\d+)"', page.text)
+        assert link and "angebot.pdf" in page.text and "Anhang: – → angebot.pdf" in page.text
+        file = await owner.get(link.group(1))
+        assert file.status_code == 200 and b"Angebot Vorfuehrmaschine" in file.content
+        await sign_in(other, "gf1002")
+        assert (await other.get(link.group(1))).status_code == 404
+        sneaky = await other.post(
+            f"/aufgaben/{task['id']}/anhang",
+            data={"_csrf_token": csrf_field((await other.get("/aufgaben")).text)},
+            files={"file": ("x.pdf", pdf_with("fremd"))},
+        )
+        assert sneaky.status_code == 404
