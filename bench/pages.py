@@ -16,9 +16,14 @@ Zentrale's staff, a tenth overdue) and a notification for each before the server
 lists of issue 26 (`/aufgaben`, `/api/v1/tasks`, `/benachrichtigungen`) are then measured with
 as many rows as a network of 1,000 partners has after a busy year.
 
+`--documents N` adds N library documents (a third for every managing director, a third for one
+territory, a third for three partners; each with its text for the search) and a read
+confirmation by each director of every thirtieth (one for them all): `/dokumente`, `/dokumente?q=…` and
+`/api/v1/documents` are then measured over a library of that size.
+
 Run: .venv/bin/python bench/pages.py [--partners 1000] [--requests 50] [--warmup 5]
      [--url /analyse --url /analyse/diagramm/mix ...] [--user gf1001]
-     [--cache /tmp/portal-demo-1000.sqlite3] [--tasks 50000]
+     [--cache /tmp/portal-demo-1000.sqlite3] [--tasks 50000] [--documents 5000]
 """
 
 from __future__ import annotations
@@ -120,6 +125,50 @@ def add_tasks(ws: Workspace, count: int) -> float:
     return time.monotonic() - started
 
 
+def add_documents(ws: Workspace, count: int) -> float:
+    """`count` library documents with audiences and read confirmations, straight into the SQLite file."""
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    with sqlite3.connect(ws.database) as db:
+        partners = [row[0] for row in db.execute("select id from partners order by id")]
+        codes = [row[0] for row in db.execute("select code from territories where level != 'network'")]
+        directors = [row[0] for row in db.execute("select id from users where username like 'gf%'")]
+        db.execute("insert or ignore into file_contents (sha256, content) values ('bench', x'255044462d')")
+        for i in range(count):
+            at = (now - timedelta(minutes=count - i)).strftime("%Y-%m-%d %H:%M:%S.%f")
+            text = f"Rundschreiben {i} Preisliste Ersatzteile Modell X{i % 97} Garantie Ausstellung"
+            file_id = db.execute(
+                "insert into stored_files (sha256, filename, media_type, size, text, uploaded_at)"
+                " values ('bench', ?, 'application/pdf', 5, ?, ?)",
+                (f"dokument-{i}.pdf", text, at),
+            ).lastrowid
+            doc = db.execute(
+                "insert into documents (title, description, circular, version, file_id, search, created_at, updated_at)"
+                " values (?, '', ?, 1, ?, ?, ?, ?)",
+                (f"Dokument {i}", i % 2, file_id, f"dokument {i} {text}".casefold(), at, at),
+            ).lastrowid
+            kind = i % 3
+            audience = (
+                [("class", "managing_director")]
+                if kind == 0
+                else [("territory", codes[i % len(codes)])]
+                if kind == 1
+                else [("partner", str(partners[(i * 7 + k) % len(partners)])) for k in range(3)]
+            )
+            db.executemany(
+                "insert into document_audiences (document_id, kind, ref) values (?, ?, ?)",
+                [(doc, k, r) for k, r in audience],
+            )
+            if i % 10 == 0 and kind == 0:
+                db.executemany(
+                    "insert into document_reads (document_id, user_id, opened_at, confirmed_version, confirmed_at)"
+                    " values (?, ?, ?, 1, ?)",
+                    [(doc, user, at, at) for user in directors],
+                )
+        db.execute("analyze")
+    return time.monotonic() - started
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--partners", type=int, default=1000)
@@ -131,6 +180,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, help="copy the demo database from here (built there if missing)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server.log)")
     parser.add_argument("--tasks", type=int, default=0, help="add this many tasks and notifications first")
+    parser.add_argument("--documents", type=int, default=0, help="add this many library documents first")
     return parser.parse_args()
 
 
@@ -142,6 +192,8 @@ def main() -> None:
         print(f"demo data ({args.partners} partners, {args.months} months): {build_s:.1f} s")
         if args.tasks:
             print(f"{args.tasks} tasks and notifications added: {add_tasks(ws, args.tasks):.1f} s")
+        if args.documents:
+            print(f"{args.documents} documents added: {add_documents(ws, args.documents):.1f} s")
         with serving(ws) as url, httpx.Client(base_url=url, timeout=120) as http:
             sign_in(http, ws, args.user)
             print(f"signed in as {args.user}; sequential GETs over one keep-alive connection on 127.0.0.1")
