@@ -19,7 +19,7 @@ class Member:
     def __init__(self, client: socketio.AsyncClient) -> None:
         self.client = client
         self.received: dict[str, asyncio.Queue[dict[str, Any]]] = {}
-        for name in ("chat:message", "chat:edit", "chat:remove", "chat:typing", "chat:unread"):
+        for name in ("chat:message", "chat:edit", "chat:remove", "chat:typing", "chat:unread", "notification:new"):
             queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
             self.received[name] = queue
             client.on(name, queue.put_nowait)

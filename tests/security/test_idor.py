@@ -17,6 +17,7 @@ import httpx
 
 from kpi.months import add_months, format_month, month_of
 from tests.chat.support import connected
+from tests.support.files import pdf_with
 from tests.support.personas import SignIn, csrf_field
 from tests.support.tokens import token_for
 
@@ -119,3 +120,93 @@ async def test_another_partners_user_reaches_no_object_of_partner_1001(
     assert all(p.status_code < 500 for p in group_pages)
     assert list(acks.values()) == [{"ok": False, "error": "Diesen Raum dürfen Sie nicht lesen."}] * 2
     assert state_of(demo_sqlite) == before
+
+
+async def test_gf1002_reaches_none_of_1001s_work_by_page_api_socket_or_feed(
+    api: dict[str, httpx.AsyncClient], sign_in: SignIn, portal: str, demo_sqlite: str
+) -> None:
+    """Issue 26: a task, a visit, a circular, a file in the exchange folder, the conversation and the
+    notifications of partner 1001 stay out of reach of gf1002 (managing director of 1002)."""
+    task = (
+        await api["vertrieb"].post("/api/v1/tasks", json={"title": "T", "partner": 1001, "assignee": "gf1001"})
+    ).json()
+    start = "2031-03-03T10:00:00+01:00"
+    visit = (
+        await api["vertrieb"].post(
+            "/api/v1/appointments",
+            json={
+                "title": "Besuch",
+                "partner": 1001,
+                "start": start,
+                "end": start.replace("10:", "11:"),
+                "invitees": ["gf1001"],
+            },
+        )
+    ).json()
+    files = {"file": ("a.pdf", pdf_with("Nur 1001"))}
+    circular = (
+        await api["vertrieb"].post(
+            "/api/v1/documents", data={"title": "R", "circular": "1", "partners": "1001"}, files=files
+        )
+    ).json()
+    exchange = (await api["gf1001"].post("/api/v1/documents", data={"title": "Vertrag"}, files=files)).json()
+    note = (await api["gf1001"].get("/api/v1/notifications")).json()["items"][0]
+    feed = (await api["gf1001"].get("/api/v1/me/calendar")).json()["url"]
+    async with httpx.AsyncClient(base_url=portal) as staff, httpx.AsyncClient(base_url=portal) as attacker:
+        await sign_in(staff, "vertrieb")
+        conversation = (await staff.get("/chat/gespraech", params={"partner": 1001})).headers["location"]
+        room = int(conversation.rsplit("/", 1)[1])
+        await sign_in(attacker, "gf1002")
+        form = {"_csrf_token": csrf_field((await attacker.get("/konto")).text)}
+        theirs = api["gf1002"]
+        answers = {
+            "task page": await attacker.get(f"/aufgaben/{task['id']}"),
+            "task change": await attacker.post(f"/aufgaben/{task['id']}", data={**form, "status": "done"}),
+            "task API": await theirs.get(f"/api/v1/tasks/{task['id']}"),
+            "task API change": await theirs.patch(f"/api/v1/tasks/{task['id']}", json={"status": "done"}),
+            "partner's tasks": await attacker.get("/aufgaben/partner/1001"),
+            "visit page": await attacker.get(f"/kalender/termine/{visit['id']}"),
+            "visit ics": await attacker.get(f"/kalender/termine/{visit['id']}/ics"),
+            "visit API change": await theirs.patch(f"/api/v1/appointments/{visit['id']}", json={"title": "x"}),
+            "visit API cancel": await theirs.delete(f"/api/v1/appointments/{visit['id']}"),
+            "circular page": await attacker.get(f"/dokumente/{circular['id']}"),
+            "circular confirm": await attacker.post(f"/dokumente/{circular['id']}/gelesen", data=form),
+            "circular API": await theirs.get(f"/api/v1/documents/{circular['id']}/file"),
+            "exchange page": await attacker.get(f"/dokumente/{exchange['id']}"),
+            "exchange file": await attacker.get(f"/dokumente/{exchange['id']}/datei"),
+            "exchange folder": await attacker.get("/dokumente/austausch/1001"),
+            "exchange API": await theirs.get(f"/api/v1/documents/{exchange['id']}"),
+            "conversation": await attacker.get(conversation),
+            "conversation by partner": await attacker.get("/chat/gespraech", params={"partner": 1001}),
+            "guessed feed": await attacker.get(feed.split("/", 3)[3].replace("cal_", "cal_x", 1).join(["/", ""])),
+        }
+        listed = {
+            "tasks": [t["id"] for t in (await theirs.get("/api/v1/tasks")).json()["items"]],
+            "appointments": [a["id"] for a in (await theirs.get("/api/v1/appointments")).json()],
+            "documents": [d["id"] for d in (await theirs.get("/api/v1/documents")).json()["items"]],
+        }
+        await theirs.post("/api/v1/notifications/read", json=[note["id"]])
+        opened = await attacker.get(f"/benachrichtigungen/{note['id']}")
+        own_feed = await attacker.get("/" + (await theirs.get("/api/v1/me/calendar")).json()["url"].split("/", 3)[3])
+        async with (
+            connected(portal, demo_sqlite, "gf1002") as outsider,
+            connected(portal, demo_sqlite, "gf1001") as owner,
+        ):
+            history = await outsider.call("chat:history", {"room": room})
+            await api["vertrieb"].post("/api/v1/tasks", json={"title": "Live", "partner": 1001, "assignee": "gf1001"})
+            assert (await owner.next("notification:new"))["title"] == "Neue Aufgabe: Live"
+            assert await outsider.nothing("notification:new")
+    assert {name for name, answer in answers.items() if not refused(answer)} == set()
+    assert listed == {
+        "tasks": [t for t in listed["tasks"] if t != task["id"]],
+        "appointments": [a for a in listed["appointments"] if a != visit["id"]],
+        "documents": [d for d in listed["documents"] if d not in (circular["id"], exchange["id"])],
+    }
+    assert opened.headers["location"] == "/benachrichtigungen"
+    assert own_feed.status_code == 200 and visit["uid"] not in own_feed.text
+    assert "SUMMARY:T\r\n" not in own_feed.text and f"task-{task['id']}@" not in own_feed.text
+    assert history["ok"] is False
+    mine = {n["id"]: n for n in (await api["gf1001"].get("/api/v1/notifications")).json()["items"]}
+    assert mine[note["id"]]["read"] is False
+    assert (await api["vertrieb"].get(f"/api/v1/tasks/{task['id']}")).json()["status"] == "open"
+    assert (await api["vertrieb"].get("/api/v1/appointments")).json()[0]["title"] != "x"
