@@ -66,7 +66,7 @@ async def test_an_unknown_page_answers_with_a_german_404(sign_in: SignIn, portal
     assert page.status_code == 404 and "Seite nicht gefunden" in page.text
 
 
-async def test_the_accountant_has_the_entry_form_tasks_calendar_and_the_account_only(
+async def test_the_accountant_has_the_entry_form_tasks_calendar_documents_and_the_account_only(
     sign_in: SignIn, portal: str
 ) -> None:
     async with httpx.AsyncClient(base_url=portal) as browser:
@@ -75,5 +75,12 @@ async def test_the_accountant_has_the_entry_form_tasks_calendar_and_the_account_
         page = await browser.get("/konto")
     assert landing.status_code == 303 and landing.headers["location"] == "/erfassung"
     nav = NAV.search(page.text)
-    # Tasks and the calendar: the managing director gives the accountant tasks (with due dates).
-    assert nav and re.findall(r'href="([^"]+)"', nav.group(0)) == ["/erfassung", "/aufgaben", "/kalender", "/konto"]
+    # Tasks and the calendar: the managing director gives the accountant tasks (with due dates);
+    # documents: circulars for the accounting staff and the business's exchange folder.
+    assert nav and re.findall(r'href="([^"]+)"', nav.group(0)) == [
+        "/erfassung",
+        "/aufgaben",
+        "/kalender",
+        "/dokumente",
+        "/konto",
+    ]
