@@ -59,7 +59,7 @@ class FollowUpsAgreed:
     appointment_id: int
     partner_id: int | None
     author_id: int
-    items: tuple[tuple[str, int, date | None], ...]  # title, assignee's user id, due
+    items: tuple[tuple[str, str, int, date | None], ...]  # key, title, assignee's user id, due
 
 
 @dataclass(frozen=True)

@@ -203,9 +203,17 @@ async def write_report(
         raise InvalidForm(errors)
     report = await session.scalar(select(VisitReport).where(VisitReport.appointment_id == appointment.id))
     if report is None:
-        report = VisitReport(appointment_id=appointment.id, body=text or "", author_id=principal.user_id)
+        report = VisitReport(appointment_id=appointment.id, body=text or "", author_id=principal.user_id, follow_ups=[])
         session.add(report)
     report.body, report.updated_at = text or "", utcnow()
+    kept = list(report.follow_ups or [])
+    agreed_items = tuple(
+        (f"{appointment.id}:{len(kept) + n}", title, assignee, due) for n, (title, assignee, due) in enumerate(items)
+    )
+    report.follow_ups = kept + [
+        {"key": key, "title": title, "assignee_id": assignee, "due": due.isoformat() if due else None}
+        for key, title, assignee, due in agreed_items
+    ]
     released = None
     if release and report.released_at is None:
         report.released_at = utcnow()
@@ -214,7 +222,7 @@ async def write_report(
             select(Invitee.user_id).where(Invitee.appointment_id == appointment.id, Invitee.user_id.in_(partner_users))
         )
         released = ReportReleased(appointment.id, appointment.title, tuple(readers))
-    agreed = FollowUpsAgreed(appointment.id, appointment.partner_id, principal.user_id, tuple(items)) if items else None
+    agreed = FollowUpsAgreed(appointment.id, appointment.partner_id, principal.user_id, agreed_items) if items else None
     return agreed, released
 
 

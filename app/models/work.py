@@ -35,6 +35,7 @@ class Task(Base):
     recurring_id: Mapped[int | None] = mapped_column(ForeignKey("recurring_tasks.id"))
     # A follow-up agreed in a visit (its report): the task points back to the visit.
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    follow_up_key: Mapped[str | None] = mapped_column(String(40), unique=True)  # "<appointment>:<n>"
 
 
 class TaskComment(Base):

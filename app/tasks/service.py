@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Principal
 from app.events import TaskAssigned as Assigned
-from app.models import Partner, RecurringTask, Task, TaskComment, TaskEvent, User, utcnow
+from app.models import Appointment, Partner, RecurringTask, Task, TaskComment, TaskEvent, User, VisitReport, utcnow
 from app.models.work import PRIORITIES, TASK_STATES
 from app.network.colleagues import may_concern, may_work_with
 from app.tasks.access import visibility
@@ -225,15 +226,17 @@ async def make_recurring(session: AsyncSession, today: date) -> list[Assigned]:
 
 async def create_follow_ups(
     session: AsyncSession,
-    author_id: int,
+    author_id: int | None,
     author_name: str,
     appointment_id: int,
     partner_id: int | None,
-    items: tuple[tuple[str, int, date | None], ...],
+    items: tuple[tuple[str, str, int, date | None], ...],
 ) -> list[Assigned]:
-    """The follow-ups a visit report names, as tasks pointing back to the visit (checked by its author's rights)."""
+    """The follow-ups a visit report names, as tasks pointing back to the visit. Each exactly once:
+    its key is unique, so the event's subscriber and the job that catches up (settle_follow_ups)
+    may both try."""
     made = []
-    for title, assignee_id, due in items:
+    for key, title, assignee_id, due in items:
         task = Task(
             title=title,
             description="",
@@ -244,9 +247,41 @@ async def create_follow_ups(
             priority="normal",
             status="open",
             appointment_id=appointment_id,
+            follow_up_key=key,
         )
-        session.add(task)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(task)
+                await session.flush()
+        except IntegrityError:
+            continue  # made already
         session.add(TaskEvent(task_id=task.id, actor_id=author_id, change={"angelegt": {"besuch": appointment_id}}))
         made.append(Assigned(task.id, assignee_id, title, due, author_name, author_id))
+    return made
+
+
+async def settle_follow_ups(session: AsyncSession, since: datetime) -> list[Assigned]:
+    """Follow-ups of reports written since then that have no task yet (their worker died between
+    the report's commit and the task's): made now."""
+    made: list[Assigned] = []
+    for report in list(await session.scalars(select(VisitReport).where(VisitReport.updated_at >= since))):
+        wanted = {f["key"]: f for f in report.follow_ups or []}
+        have = set(await session.scalars(select(Task.follow_up_key).where(Task.follow_up_key.in_(wanted))))
+        missing = [f for key, f in wanted.items() if key not in have]
+        if not missing:
+            continue
+        appointment = await session.get(Appointment, report.appointment_id)
+        author = await session.get(User, report.author_id) if report.author_id else None
+        items = tuple(
+            (f["key"], f["title"], f["assignee_id"], date.fromisoformat(f["due"]) if f["due"] else None)
+            for f in missing
+        )
+        made += await create_follow_ups(
+            session,
+            report.author_id,
+            author.display_name if author else "",
+            report.appointment_id,
+            appointment.partner_id if appointment else None,
+            items,
+        )
     return made

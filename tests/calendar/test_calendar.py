@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import icalendar
 
+from tests.chat.support import execute
 from tests.support.personas import SignIn, csrf_field
+from tests.support.tokens import token_for
 
 START = (datetime.now(UTC) + timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
 
@@ -140,3 +146,62 @@ async def test_the_report_reaches_the_partner_once_released_and_its_follow_ups_b
     assert "Ausstellungsfläche planen" in [t["title"] for t in mine]
     kinds = [n["title"] for n in (await api["gf1001"].get("/api/v1/notifications")).json()["items"]]
     assert any(t.startswith("Besuchsbericht") for t in kinds) and any("Ausstellungsfläche" in t for t in kinds)
+
+
+async def test_follow_ups_become_tasks_exactly_once_even_if_the_worker_died_after_the_report(
+    portal_with: Callable[..., Any], demo_sqlite: str
+) -> None:
+    """The follow-ups are kept with the report in its transaction; the tasks' job makes what the
+    event did not (here: a report written straight into the database, as if its worker died right
+    after the commit) and never makes one twice."""
+    async with portal_with(reminder_interval_seconds=1) as base:
+        token = await token_for(demo_sqlite, "vertrieb")
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as staff:
+            visit = (await _visit({"vertrieb": staff}))["id"]
+            follow_ups = json.dumps(
+                [
+                    {
+                        "key": f"{visit}:0",
+                        "title": "Prospekte nachsenden",
+                        "assignee_id": _user(demo_sqlite, "gf1001"),
+                        "due": None,
+                    },
+                    {
+                        "key": f"{visit}:1",
+                        "title": "Angebot schreiben",
+                        "assignee_id": _user(demo_sqlite, "vertrieb"),
+                        "due": "2031-01-15",
+                    },
+                ]
+            )
+            # In a thread: the portal shares this event loop and may be writing (the visit's notices).
+            await asyncio.to_thread(
+                execute,
+                demo_sqlite,
+                "insert into visit_reports (appointment_id, body, author_id, updated_at, follow_ups)"
+                " values (?, 'Besprochen.', ?, ?, ?)",
+                visit,
+                _user(demo_sqlite, "vertrieb"),
+                datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                follow_ups,
+            )
+            for _ in range(100):
+                made = await asyncio.to_thread(
+                    execute, demo_sqlite, "select title, follow_up_key from tasks where appointment_id = ?", visit
+                )
+                if len(made) == 2:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2.5)  # two more runs of the job: nothing more
+            made = await asyncio.to_thread(
+                execute, demo_sqlite, "select title, due from tasks where appointment_id = ? order by id", visit
+            )
+            assert made == [("Prospekte nachsenden", None), ("Angebot schreiben", "2031-01-15")]
+            director = await token_for(demo_sqlite, "gf1001")
+            async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {director}"}) as owner:
+                notes = (await owner.get("/api/v1/notifications")).json()["items"]
+            assert [n["title"] for n in notes if "Prospekte" in n["title"]] == ["Neue Aufgabe: Prospekte nachsenden"]
+
+
+def _user(database_url: str, username: str) -> int:
+    return int(execute(database_url, "select id from users where username = ?", username)[0][0])
