@@ -3,19 +3,21 @@ versions and read confirmations (shared/CONTRACT.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Principal
 from app.documents.audience import audience_of
-from app.documents.routes import BODY_LIMIT, Multipart, file_of
+from app.documents.routes import BODY_LIMIT, file_of
 from app.documents.service import (
     NewDocument,
     Query,
@@ -36,7 +38,6 @@ from app.web.cursor import BadCursor
 from app.web.forms import InvalidForm, client_of, form_number
 
 DocumentsRequest = Request[Principal, Any, State]
-AUDIENCE_FIELDS = ("partners", "groups", "territories", "classes")
 
 
 class AudienceOut(msgspec.Struct):
@@ -62,6 +63,28 @@ class DocumentOut(msgspec.Struct):
     file_url: str
     confirmed: bool | None  # circulars: whether the caller confirmed the current version
     audience: AudienceOut | None  # Zentrale staff only: partners never learn who else got it
+
+
+@dataclass
+class DocumentUpload:
+    """`POST /api/v1/documents` (multipart/form-data)."""
+
+    file: UploadFile | None = None
+    title: str = ""
+    description: str = ""
+    folder: str = ""  # a folder's name; a new one is made
+    circular: str = ""  # "1" or "true": read confirmation asked
+    partners: str = ""  # partner numbers, comma-separated
+    groups: str = ""  # comparison group ids
+    territories: str = ""  # territory codes
+    classes: str = ""  # permission class keys
+    exchange: str = ""  # a partner number: into its exchange folder
+
+
+@dataclass
+class VersionUpload:
+    file: UploadFile | None = None
+    note: str = ""
 
 
 class DocumentPage(msgspec.Struct):
@@ -147,33 +170,28 @@ async def list_documents_api(
 
 
 @post("/api/v1/documents", tags=["Dokumente"], status_code=201, request_max_body_size=BODY_LIMIT)
-async def publish_api(request: DocumentsRequest, data: Multipart) -> DocumentOut:
-    """Multipart: `file`, `title`, optional `description`, `folder` (name), `circular` (1/true) and
-    the audience `partners` (numbers), `groups` (ids), `territories` (codes), `classes` (keys), each
-    comma-separated (none: the Zentrale only). `exchange` (a partner number) puts the file into that
-    partner's exchange folder instead; a partner's own users always upload there."""
-    fields = {k: data.get(k) for k in ("title", "description", "folder", "circular", "exchange", *AUDIENCE_FIELDS)}
-    bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
-    if bad:
-        raise InvalidInput("Diese Felder müssen Text sein.", extra=[{"key": k, "message": "kein Text"} for k in bad])
-    text = {k: str(v or "") for k, v in fields.items()}
+async def publish_api(
+    request: DocumentsRequest, data: Annotated[DocumentUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> DocumentOut:
+    """A document for the library, with its audience (none: the Zentrale only), or a file for a
+    partner's exchange folder (`exchange`; a partner's own users always upload there)."""
     try:
         async with request.app.state.db.read() as session:
-            audience = await parse_audience(session, *(text[k] for k in AUDIENCE_FIELDS))
+            audience = await parse_audience(session, data.partners, data.groups, data.territories, data.classes)
             exchange = None
             if request.user.is_partner_user:
                 exchange = request.user.partner_id
-            elif text["exchange"]:
-                number = form_number(text["exchange"])
+            elif data.exchange:
+                number = form_number(data.exchange)
                 exchange = await session.scalar(select(Partner.id).where(Partner.number == (number or -1)))
                 if exchange is None:
-                    raise InvalidForm({"exchange": f"Partner „{text['exchange'][:20]}“ gibt es nicht."})
-        received = await receive(request, data.get("file"))
+                    raise InvalidForm({"exchange": f"Partner „{data.exchange[:20]}“ gibt es nicht."})
+        received = await receive(request, data.file)
         new = NewDocument(
-            text["title"] or received.filename,
-            text["description"],
-            text["folder"],
-            text["circular"].lower() in ("1", "true", "ja"),
+            data.title or received.filename,
+            data.description,
+            data.folder,
+            data.circular.lower() in ("1", "true", "ja"),
             audience,
             exchange,
         )
@@ -217,18 +235,19 @@ async def document_file_api(
     status_code=201,
     request_max_body_size=BODY_LIMIT,
 )
-async def new_version_api(request: DocumentsRequest, document_id: FromPath[int], data: Multipart) -> DocumentOut:
-    """Multipart `file` and optional `note`: the document's next version; the audience hears of it."""
-    note = data.get("note") or ""
+async def new_version_api(
+    request: DocumentsRequest,
+    document_id: FromPath[int],
+    data: Annotated[VersionUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> DocumentOut:
+    """The document's next version (`file`, `note`); the audience hears of it."""
     async with request.app.state.db.read() as session:
         await _visible(session, request.user, document_id)  # before the file is read: 404 for others
     try:
-        received = await receive(request, data.get("file"))
+        received = await receive(request, data.file)
         async with request.app.state.db.transaction() as session:
             document = await _visible(session, request.user, document_id)
-            event = await add_version(
-                session, request.user, document, received, note if isinstance(note, str) else "", client_of(request)
-            )
+            event = await add_version(session, request.user, document, received, data.note, client_of(request))
             out = (await as_json(session, request.user, [document]))[0]
     except UnreadableFile as exc:
         raise InvalidInput(str(exc), extra=[{"key": "file", "message": str(exc)}]) from exc

@@ -2,7 +2,8 @@
 
 Each case was found by the attack suite (tests/security): a field with hidden characters in a
 form whose handler does not catch InvalidForm, an id past the database's integers, NUL in a
-search term on PostgreSQL, JSON nested thousands of levels deep. Nothing was stored.
+search term on PostgreSQL, JSON nested thousands of levels deep, a multipart text field that is
+not UTF-8. Nothing was stored.
 """
 
 from __future__ import annotations
@@ -58,9 +59,16 @@ def nested_too_deeply(request: Request[Any, Any, State], exc: RecursionError) ->
     return http_error(request, ValidationException("Die Anfrage ist zu tief verschachtelt."))
 
 
+def not_utf8(request: Request[Any, Any, State], exc: UnicodeDecodeError) -> Response[Any]:
+    """Litestar decodes a multipart form's text fields as UTF-8 and lets a stray byte through as
+    this error; the fields are the sender's, so the sender hears of it."""
+    return http_error(request, ValidationException("Ein Textfeld der Anfrage ist kein gültiges UTF-8."))
+
+
 BAD_INPUT_HANDLERS: dict[Any, Any] = {
     InvalidForm: invalid_form,
     OverflowError: refused_by_database,
     DBAPIError: refused_by_database,
     RecursionError: nested_too_deeply,
+    UnicodeDecodeError: not_utf8,
 }
