@@ -24,7 +24,13 @@ MAX_BYTES = 20 * 1024 * 1024
 ImportRequest = Request[Principal, Any, State]
 
 
-@post("/api/v1/imports/{kind:str}", guards=ADMIN_ONLY, tags=["Lieferantendaten"], status_code=200)
+@post(
+    "/api/v1/imports/{kind:str}",
+    guards=ADMIN_ONLY,
+    tags=["Lieferantendaten"],
+    status_code=200,
+    request_max_body_size=MAX_BYTES + 1024 * 1024,  # Litestar allows 10 MB by default
+)
 async def push_import(
     request: ImportRequest,
     kind: FromPath[str],

@@ -54,7 +54,13 @@ def _report(result: RunResult, filename: str, *, done: bool, status_code: int = 
     )
 
 
-@post(f"{PAGE}/pruefen", guards=ADMIN_ONLY, include_in_schema=False, status_code=200)
+@post(
+    f"{PAGE}/pruefen",
+    guards=ADMIN_ONLY,
+    include_in_schema=False,
+    status_code=200,
+    request_max_body_size=MAX_BYTES + 1024 * 1024,  # Litestar allows 10 MB by default
+)
 async def supplier_check(
     request: SupplierRequest, data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 ) -> Template:
