@@ -38,6 +38,7 @@ from app.chat.flood import FloodGate
 from app.chat.notes import reporting_note
 from app.chat.retention import retention_job
 from app.chat.sockets import register_chat_events
+from app.dashboard import routes as dashboard_routes
 from app.db import Database
 from app.documents import api as documents_api
 from app.documents import routes as documents_routes
@@ -77,7 +78,6 @@ from app.tasks import routes as tasks_routes
 from app.tasks.jobs import recurring_job
 from app.tasks.subscribers import subscribe_tasks
 from app.web import health
-from app.web import routes as web_routes
 from app.web.bad_input import BAD_INPUT_HANDLERS
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.headers import security_headers
@@ -168,7 +168,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *admin_network_routes.ROUTES,
             *groups_routes.ROUTES,
             *admin_settings_routes.ROUTES,
-            *web_routes.ROUTES,
+            *dashboard_routes.ROUTES,
             *health.ROUTES,
             *entry_routes.ROUTES,
             *analysis_routes.ROUTES,

@@ -110,6 +110,24 @@ async def may_publish_to(session: AsyncSession, principal: Principal, audience: 
     return None
 
 
+async def addressed(session: AsyncSession, principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause: the library documents meant for this person (their circulars to confirm).
+    For a partner's user that is every library document they see; Zentrale staff see the whole
+    library but are addressed only through a class of theirs."""
+    if principal.is_partner_user:
+        return Document.partner_id.is_(None)
+    classes = list(
+        await session.scalars(
+            select(PermissionClass.key).join(user_classes).where(user_classes.c.user_id == principal.user_id)
+        )
+    )
+    return exists().where(
+        DocumentAudience.document_id == Document.id,
+        DocumentAudience.kind == "class",
+        DocumentAudience.ref.in_(classes),
+    )
+
+
 async def visibility(session: AsyncSession, principal: Principal) -> ColumnElement[bool]:
     """A WHERE clause: the documents this principal may see."""
     if not principal.is_partner_user:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import record
 from app.auth.permissions import Principal
 from app.auth.principals import territory_paths
-from app.documents.audience import Audience, audience_of, may_publish_to, reached_users, visibility
+from app.documents.audience import Audience, addressed, audience_of, may_publish_to, reached_users, visibility
 from app.events import DocumentPublished
 from app.files.store import Received, store
 from app.models import (
@@ -249,7 +249,7 @@ async def documents(
             DocumentRead.user_id == principal.user_id,
             DocumentRead.confirmed_version == Document.version,
         )
-        select_ = select_.where(Document.circular, ~confirmed)
+        select_ = select_.where(Document.circular, ~confirmed, await addressed(session, principal))
     if cursor:
         at, before = decode(cursor, 2)
         after = datetime.fromisoformat(str(at))

@@ -40,6 +40,22 @@ def month_de(month: date) -> str:
     return f"{MONTHS_DE[month.month - 1]} {month.year}"
 
 
+def month_name(month: date) -> str:
+    """„November“: the month alone, for buttons like „November erfassen“."""
+    return MONTHS_DE[month.month - 1]
+
+
+UNIT_SIGNS = {"EUR": "€", "Anzahl": "", "Stück": "Stk."}
+
+
+def value_de(value: float | int | None, unit: str, decimals: int = 0) -> str:
+    """A value with its unit as the pages write it: „879.365 €“, „23,4 %“, „41,0 Tage“."""
+    if value is None or value != value:
+        return "–"
+    sign = UNIT_SIGNS.get(unit, unit)
+    return f"{number_de(value, decimals)}\u202f{sign}" if sign else number_de(value, decimals)
+
+
 def month_short(month: date) -> str:
     return f"{month.month:02d}/{month.year}"
 
@@ -71,6 +87,8 @@ def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> N
         date_de=date_de,
         month_de=month_de,
         month_short=month_short,
+        month_name=month_name,
+        value_de=value_de,
         datetime_de=datetime_de,
         iso_de=iso_de,
     )
