@@ -237,6 +237,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
             ("GET", "/admin/protokoll"),
             ("GET", "/admin/einstellungen"),
             ("POST", "/admin/einstellungen"),
+            ("POST", "/admin/einstellungen/kennzahlen"),
             ("GET", "/admin/lieferantendaten"),
             ("POST", "/admin/lieferantendaten/pruefen"),
             ("POST", "/admin/lieferantendaten/uebernehmen"),
