@@ -47,7 +47,9 @@ async def entry_sections(
     prior_year = await month_values(session, partner, add_months(month, -12))
     sections: dict[str, list[Field]] = {}
     for m in metrics:
-        shown = typed.get(m.key, "") if typed is not None else _format(current.get(m.key), m.decimals)
+        shown = (
+            _retyped(typed.get(m.key, ""), m.decimals) if typed is not None else _format(current.get(m.key), m.decimals)
+        )
         sections.setdefault(m.domain, []).append(
             Field(m, current.get(m.key), previous.get(m.key), prior_year.get(m.key), shown)
         )
@@ -57,6 +59,15 @@ async def entry_sections(
 def _format(value: float | None, decimals: int) -> str:
     """A stored value as the form shows it: German notation, cents only where there are any."""
     return "" if value is None else number_de(value, max(decimals, 2) if value % 1 else decimals)
+
+
+def _retyped(text: str, decimals: int) -> str:
+    """What was typed, shown again: a number as the form writes numbers („410617,74“ becomes
+    „410.617,74“), anything else exactly as typed so that its error can be seen."""
+    try:
+        return _format(parse_de(text), decimals) if text.strip() else ""
+    except ValueError:
+        return text
 
 
 def parse_entry(form: dict[str, Any], keys: list[str]) -> tuple[dict[str, object], list[FieldError]]:

@@ -23,6 +23,7 @@ from app.figures.service import InvalidFigures, NeedsConfirmation, store_month
 from app.models import Metric
 from app.network.visibility import visible_partners
 from app.web.forms import FormBody
+from app.web.templating import count_de, month_de
 from kpi.months import format_month, month_of, months_back, parse_month
 
 EntryRequest = Request[Principal, Any, State]
@@ -139,7 +140,7 @@ async def entry_submit(
                 partner_no,
                 period,
                 typed=typed,
-                status_code=409,
+                status_code=200,  # a question, not a failure: the same form asks to confirm
                 warnings={w.field: w.message for w in exc.warnings},
             )
     if problems:
@@ -149,7 +150,8 @@ async def entry_submit(
     await publish_submission(request.app.state, partner.id, month, metrics)
     flash(
         request,
-        f"{format_month(month)} gespeichert und als gemeldet markiert: {len(stored.changed)} Wert(e) geändert.",
+        f"{month_de(month)} gespeichert und als gemeldet markiert: "
+        f"{count_de(len(stored.changed), 'Wert', 'Werte')} geändert.",
         category="success",
     )
     return Redirect(f"/erfassung/{partner_no}/{period}", status_code=303)

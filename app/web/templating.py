@@ -56,6 +56,11 @@ def value_de(value: float | int | None, unit: str, decimals: int = 0) -> str:
     return f"{number_de(value, decimals)}\u202f{sign}" if sign else number_de(value, decimals)
 
 
+def count_de(count: int, one: str, many: str) -> str:
+    """„1 Wert“, „2 Werte“, „1.200 Partner“."""
+    return f"{number_de(count)} {one if count == 1 else many}"
+
+
 def month_short(month: date) -> str:
     return f"{month.month:02d}/{month.year}"
 
@@ -89,6 +94,7 @@ def register_filters(env: Environment, nav_for: Callable[[Any], list[Any]]) -> N
         month_short=month_short,
         month_name=month_name,
         value_de=value_de,
+        count_de=count_de,
         datetime_de=datetime_de,
         iso_de=iso_de,
     )

@@ -11,6 +11,8 @@ from tests.support.personas import SignIn
 
 
 def numbers(text: str) -> float:
+    """A cell's number; an attainment cell carries its light's sign (✓, !, ✕) before it."""
+    text = text.strip(" ✓!✕\n")
     return float(text.replace(".", "").replace(",", ".").replace(" %", "") or "nan")
 
 

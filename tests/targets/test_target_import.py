@@ -52,7 +52,7 @@ async def test_a_network_file_is_checked_imported_and_a_second_time_changes_noth
     async with httpx.AsyncClient(base_url=portal) as zentrale:
         await sign_in(zentrale, "vertrieb")
         report = await _upload(zentrale, xlsx(GOOD))
-        assert report.status_code == 200 and "4 Zeile(n) in Ordnung, 0 Fehler" in report.text
+        assert report.status_code == 200 and "4 Zeilen in Ordnung, 0 Fehler" in report.text
         done = await _confirm(zentrale, report)
         assert "Gespeichert: 4 Ziel(e) geändert" in done.text
         again = await _confirm(zentrale, await _upload(zentrale, xlsx(GOOD)))
