@@ -42,6 +42,39 @@
     var form = event.target.closest && event.target.closest("form[data-submit-on-change]");
     if (form) form.requestSubmit();
   });
+  // The main menu folds behind its button when it would take more than one line.
+  var topbar = document.querySelector(".topbar");
+  var menuButton = topbar && topbar.querySelector(".menu-button");
+  var menuList = topbar && topbar.querySelector(".menu ul");
+  function fitMenu() {
+    if (!menuList || !menuList.firstElementChild) return;
+    var open = topbar.classList.contains("open");
+    topbar.classList.remove("collapsed", "open");
+    var wraps = menuList.offsetHeight > menuList.firstElementChild.offsetHeight * 1.6;
+    topbar.classList.toggle("collapsed", wraps);
+    topbar.classList.toggle("open", wraps && open);
+    menuButton.setAttribute("aria-expanded", String(wraps && open));
+  }
+  if (menuButton) {
+    fitMenu();
+    var resizing = null;
+    window.addEventListener("resize", function () { clearTimeout(resizing); resizing = setTimeout(fitMenu, 100); });
+    menuButton.addEventListener("click", function () {
+      var open = !topbar.classList.contains("open");
+      topbar.classList.toggle("open", open);
+      menuButton.setAttribute("aria-expanded", String(open));
+      if (open) menuList.querySelector("a").focus();
+    });
+  }
+  // The analysis filters carry each chart's own view along (hx-include would log an error
+  // whenever no chart has one).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-include-views]")) return;
+    document.querySelectorAll("#analysis input[name=ansicht]").forEach(function (input) {
+      event.detail.parameters.append("ansicht", input.value);
+    });
+  });
   // Uploads take a while: the button says so and cannot be pressed twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -133,6 +166,8 @@
       if (!counts) return;
       unreadBadge.textContent = counts.mentions ? counts.total + " · @" + counts.mentions : counts.total;
       unreadBadge.hidden = !counts.total;
+      var folded = document.getElementById("menu-unread");  // the same count on the folded menu's button
+      if (folded) { folded.textContent = counts.total; folded.hidden = !counts.total; }
       Object.keys(counts.rooms).forEach(function (id) {
         var room = counts.rooms[id];
         document.querySelectorAll('[data-unread="' + id + '"]').forEach(function (b) { b.textContent = room.messages; b.hidden = !room.messages; });

@@ -7,7 +7,7 @@ import sqlite3
 from playwright.async_api import Browser, expect
 
 from tests.browser.test_analysis_views import screenshot
-from tests.browser.test_layout import DESKTOP, PHONE, page_overflows, signed_in
+from tests.browser.test_layout import DESKTOP, PHONE, open_menu, page_overflows, signed_in
 from tests.support.personas import Outbox
 
 
@@ -35,6 +35,7 @@ async def test_two_users_chat_live_and_the_unread_count_rises_and_falls(
     await expect(writer.locator("#body")).to_have_value("")
     await expect(badge).to_have_text("1 · @1", timeout=5_000)  # rose without reload, with the mention
 
+    await open_menu(reader)
     await reader.click("nav.menu >> text=Chat")
     await expect(reader.locator(f'[data-unread="{nord}"]')).to_have_text("1")
     await reader.click(f'a[data-room="{nord}"]')
