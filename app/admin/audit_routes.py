@@ -11,6 +11,7 @@ from litestar.response import Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.admin.audit_labels import action_label, detail_lines
 from app.admin.common import ADMIN_ONLY, AdminRequest
 from app.models import AuditEvent, User
 
@@ -27,6 +28,12 @@ GROUPS = {
     "partner": "Partner",
     "territory": "Gebiete",
     "group": "Vergleichsgruppen",
+    "targets": "Ziele",
+    "supplier": "Lieferantendaten",
+    "document": "Dokumente",
+    "task": "Aufgaben",
+    "chat": "Chat-Moderation",
+    "settings": "Einstellungen",
     "session": "Sitzungen",
     "logout": "Abmeldungen",
 }
@@ -83,7 +90,16 @@ async def audit_log(
         events, total = await audit_page(session, q)
     pages = max(1, -(-total // PAGE_SIZE))
     return Template(
-        "admin/audit.html", context={"events": events, "total": total, "q": q, "pages": pages, "groups": GROUPS}
+        "admin/audit.html",
+        context={
+            "events": events,
+            "total": total,
+            "q": q,
+            "pages": pages,
+            "groups": GROUPS,
+            "action_label": action_label,
+            "detail_lines": detail_lines,
+        },
     )
 
 

@@ -238,6 +238,11 @@ async def test_the_audit_log_shows_sign_ins_and_changes_and_filters_by_user(
         await submit_password(guesser, "gf1001", "Falsch-Falsch-Falsch")
     everything = await admin.get("/admin/protokoll")
     assert "login.ok" in everything.text and "login.failed" in everything.text and "code.sent" in everything.text
+    # In words, with the stored key in the title; details as label and value, not raw JSON.
+    assert 'title="login.failed">Anmeldung fehlgeschlagen<' in everything.text
+    assert 'title="code.sent">Code gesendet<' in everything.text
+    table = everything.text.split("<tbody>", 1)[1]
+    assert "{&#34;" not in table and '{"' not in table
     only = await admin.get("/admin/protokoll", params={"benutzer": "gf1001", "ereignis": "login"})
     assert "login.failed" in only.text and "login.ok" not in only.text
 
