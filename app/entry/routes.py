@@ -24,7 +24,7 @@ from app.models import Metric
 from app.network.visibility import visible_partners
 from app.web.forms import FormBody
 from app.web.templating import count_de, month_de
-from kpi.months import format_month, month_of, months_back, parse_month
+from kpi.months import add_months, format_month, month_of, months_back, parse_month
 
 EntryRequest = Request[Principal, Any, State]
 
@@ -81,8 +81,21 @@ async def _page(
             "errors": errors or {},
             "warnings": warnings or {},
             "months": months,
+            "locked": locked_because(month, date.today(), request.app.state.settings.correction_months),
         },
     )
+
+
+def locked_because(month: date, today: date, correction_months: int | None) -> str | None:
+    """Why a month's form is read-only: in the future, or closed for corrections; None if open."""
+    if month > month_of(today):
+        return f"{month_de(month)} liegt in der Zukunft; erfassen lässt sich bis {month_de(month_of(today))}."
+    if correction_months is not None and month < add_months(month_of(today), -correction_months):
+        return (
+            f"{month_de(month)} ist abgeschlossen: Korrekturen sind nur für die letzten "
+            f"{correction_months} Monate möglich. Die Werte stehen hier zum Nachsehen."
+        )
+    return None
 
 
 @get("/erfassung/{partner_no:int}/{period:str}", guards=[requires(may_enter)], include_in_schema=False)

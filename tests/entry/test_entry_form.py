@@ -146,3 +146,17 @@ async def test_the_preview_shows_derived_kpis_while_typing(sign_in: SignIn, port
         )
     assert preview.status_code == 200 and "<html" not in preview.text
     assert "Werkstattauslastung %" in preview.text and "80,0 %" in preview.text
+
+
+async def test_a_future_or_closed_month_opens_read_only_with_the_reason(sign_in: SignIn, portal: str) -> None:
+    future = format_month(add_months(month_of(date.today()), 1))
+    closed = format_month(add_months(month_of(date.today()), -14))
+    async with httpx.AsyncClient(base_url=portal) as browser:
+        await sign_in(browser, "gf1001")
+        for period, reason in ((future, "liegt in der Zukunft"), (closed, "ist abgeschlossen")):
+            page = await browser.get(f"/erfassung/1001/{period}")
+            assert page.status_code == 200 and reason in page.text, period
+            assert 'id="revenue_new"' in page.text and " readonly" in page.text
+            assert ">Speichern</button>" not in page.text, "no save button where nothing can be saved"
+        open_month = await browser.get(f"/erfassung/1001/{THIS_MONTH}")
+        assert 'id="locked"' not in open_month.text and ">Speichern</button>" in open_month.text
