@@ -247,4 +247,30 @@ async def analysis_course(
     )
 
 
-ROUTES = [analysis_page, analysis_chart, analysis_export, analysis_course]
+@get("/analyse/kennzahl/{key:str}", guards=GUARD, include_in_schema=False)
+async def kpi_page(
+    request: AnalysisRequest, key: FromPath[str], gruppe: FromQuery[int | None] = None, monat: FromQuery[str] = ""
+) -> Template:
+    """One KPI: the month's figures in the group (own, median, quartiles, rank, prior year, target)
+    and its course over 24 months, own against the group median."""
+    groups, group, month, _ = await _selection(request, gruppe, monat, "month")
+    benchmark, rows = await _rows(request, group, month, Span.MONTH)
+    row = next((r for r in rows if r.key == key), None)
+    if row is None:
+        raise NotFoundException(f"Die Kennzahl „{key[:40]}“ gibt es nicht oder Sie sehen sie nicht.")
+    cell = benchmark["kpis"][key]
+    return Template(
+        "analysis/kpi.html",
+        context={
+            "row": row,
+            "cell": cell,
+            "groups": groups,
+            "group": group,
+            "month": month,
+            "period": format_month(month),
+            "group_name": benchmark["group_name"],
+        },
+    )
+
+
+ROUTES = [analysis_page, analysis_chart, analysis_export, analysis_course, kpi_page]

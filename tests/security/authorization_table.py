@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/analyse"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/analyse/export/{fmt:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/analyse/verlauf"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
+    ("GET", "/analyse/kennzahl/{key:str}"): {"admin", "vertrieb", "gebiet-sued", "gf1001", "gf1002"},
     ("GET", "/analyse/diagramm/{chart_id:str}"): {"admin", "vertrieb", "gebiet-sued", "debitoren", "gf1001", "gf1002"},
     ("GET", "/zentrale/ziele"): {"admin", "vertrieb", "gebiet-sued"},
     ("GET", "/zentrale/ziele/partner/{partner_no:int}/{year:int}"): {

@@ -111,6 +111,7 @@ def samples(database_url: str) -> dict[str, str]:
         "fmt": "csv",
         "username": "gf1002",
         "kind": "purchases",
+        "key": "revenue_total",
         "run_id": str(run.lastrowid),
         "task_id": str(task.lastrowid),
         "appointment_id": str(appointment.lastrowid),
