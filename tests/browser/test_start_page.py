@@ -80,3 +80,17 @@ async def test_staff_see_their_partners_reporting_state_first(
         assert await page.locator("#attainment li").count() >= 2
     assert await page.locator(".kpi-tiles").count() == 0 and await page.locator("#report-prompt").count() == 0
     assert errors == []
+
+
+async def test_the_analysis_prints_without_the_portals_chrome(browser: Browser, portal: str, outbox: Outbox) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", SIZES["desktop"])
+    await page.goto("/analyse")
+    await page.emulate_media(media="print")
+    assert not await page.locator(".topbar").is_visible(), "no navigation on paper"
+    assert await page.locator("table.kpi-table").is_visible()
+    clipped = await page.evaluate(
+        "[...document.querySelectorAll('.table-scroll')].filter(b => b.scrollWidth > b.clientWidth + 1).length"
+    )
+    assert clipped == 0, "a printed table is never cut off by its scroll box"
+    pdf = await page.pdf(format="A4", landscape=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
