@@ -41,6 +41,7 @@ from app.chat.sockets import register_chat_events
 from app.dashboard import routes as dashboard_routes
 from app.db import Database
 from app.documents import api as documents_api
+from app.documents import exchange_routes
 from app.documents import routes as documents_routes
 from app.entry import routes as entry_routes
 from app.events import Events, FiguresReleased
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             *supplier_routes.ROUTES,
             *targets_routes.ROUTES,
             *documents_routes.ROUTES,
+            *exchange_routes.ROUTES,
             *documents_api.ROUTES,
             benchmark_api.benchmark,
             network_api.list_groups,

@@ -1,6 +1,6 @@
 """Document pages: the library (folders, search, unconfirmed circulars), a document with its
 versions and, for the Zentrale, who has not yet confirmed a circular; publishing; downloads
-(audited); a partner's exchange folder."""
+(audited). A partner's exchange folder: app.documents.exchange_routes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -47,7 +47,6 @@ from app.models import (
     Territory,
     User,
 )
-from app.network.colleagues import may_concern
 from app.web.cursor import BadCursor
 from app.web.forms import InvalidForm, client_of, form_number
 
@@ -63,14 +62,14 @@ def may_publish(principal: Principal) -> bool:
 PUBLISHERS = [requires(may_publish)]
 
 
-def _field(data: dict[str, Any], name: str) -> str:
+def form_field(data: dict[str, Any], name: str) -> str:
     value = data.get(name, "")
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return value if isinstance(value, str) else ""
 
 
-async def _names(session: AsyncSession, rows: list[Document]) -> dict[str, dict[int, Any]]:
+async def names_of(session: AsyncSession, rows: list[Document]) -> dict[str, dict[int, Any]]:
     files = {d.file_id for d in rows}
     partners = {d.partner_id for d in rows if d.partner_id}
     folders = {d.folder_id for d in rows if d.folder_id}
@@ -102,7 +101,7 @@ async def library(
             rows, after = await documents(session, request.user, query, None)
         folders = list(await session.scalars(select(DocumentFolder).order_by(DocumentFolder.name)))
         reads = await reads_of(session, request.user.user_id, [d.id for d in rows])
-        names = await _names(session, rows)
+        names = await names_of(session, rows)
     return Template(
         "documents/library.html",
         context={
@@ -148,9 +147,13 @@ async def new_document_page(request: DocumentsRequest) -> Template:
 
 @post("/dokumente/neu", guards=PUBLISHERS, include_in_schema=False, status_code=200, request_max_body_size=BODY_LIMIT)
 async def new_document(request: DocumentsRequest, data: Multipart) -> Template | Redirect:
-    title, description, folder = _field(data, "title"), _field(data, "description"), _field(data, "folder")
-    circular, partners = _field(data, "circular") == "1", _field(data, "partners")
-    groups, territories, classes = _field(data, "groups"), _field(data, "territories"), _field(data, "classes")
+    title, description, folder = form_field(data, "title"), form_field(data, "description"), form_field(data, "folder")
+    circular, partners = form_field(data, "circular") == "1", form_field(data, "partners")
+    groups, territories, classes = (
+        form_field(data, "groups"),
+        form_field(data, "territories"),
+        form_field(data, "classes"),
+    )
     form: dict[str, Any] = {
         "title": title,
         "description": description,
@@ -278,7 +281,7 @@ async def new_version(request: DocumentsRequest, document_id: FromPath[int], dat
         async with request.app.state.db.transaction() as session:
             document = await _document(request, session, document_id)
             event = await add_version(
-                session, request.user, document, received, _field(data, "note"), client_of(request)
+                session, request.user, document, received, form_field(data, "note"), client_of(request)
             )
     except UnreadableFile as exc:
         return await _document_view(request, document_id, {"file": str(exc)}, 400)
@@ -329,79 +332,6 @@ async def file_of(
     return await download(session, stored)
 
 
-async def _exchange_partner(request: DocumentsRequest, session: AsyncSession, number: int) -> Partner:
-    partner = await session.scalar(select(Partner).where(Partner.number == number))
-    if partner is None or not await may_concern(session, request.user, partner.id):
-        raise NotFoundException(f"Partner {number} nicht gefunden.")
-    return partner
-
-
-@get("/dokumente/austausch/{partner_no:int}", include_in_schema=False)
-async def exchange_folder(
-    request: DocumentsRequest, partner_no: FromPath[int], nach: FromQuery[str | None] = None
-) -> Template:
-    return await _exchange_view(request, partner_no, nach, {})
-
-
-async def _exchange_view(
-    request: DocumentsRequest, partner_no: int, cursor: str | None, errors: dict[str, str], status: int = 200
-) -> Template:
-    async with request.app.state.db.read() as session:
-        partner = await _exchange_partner(request, session, partner_no)
-        try:
-            rows, after = await documents(session, request.user, Query(partner_id=partner.id), cursor)
-        except BadCursor:
-            rows, after = await documents(session, request.user, Query(partner_id=partner.id), None)
-        names = await _names(session, rows)
-    return Template(
-        "documents/exchange.html",
-        status_code=status,
-        context={
-            "partner": partner,
-            "rows": rows,
-            "after": after,
-            "names": names,
-            "errors": errors,
-            "accept": ACCEPT,
-            "max_mb": MAX_BYTES // (1024 * 1024),
-            "size_de": size_de,
-        },
-    )
-
-
-@post(
-    "/dokumente/austausch/{partner_no:int}",
-    include_in_schema=False,
-    status_code=200,
-    request_max_body_size=BODY_LIMIT,
-)
-async def exchange_upload(request: DocumentsRequest, partner_no: FromPath[int], data: Multipart) -> Template | Redirect:
-    try:
-        async with request.app.state.db.read() as session:
-            partner = await _exchange_partner(request, session, partner_no)
-        received = await receive(request, data.get("file"))
-        new = NewDocument(
-            _field(data, "title") or received.filename, _field(data, "description"), exchange_partner_id=partner.id
-        )
-        async with request.app.state.db.transaction() as session:
-            document, event = await publish(session, request.user, new, received, client_of(request))
-    except UnreadableFile as exc:
-        return await _exchange_view(request, partner_no, None, {"file": str(exc)}, 400)
-    except InvalidForm as exc:
-        return await _exchange_view(request, partner_no, None, exc.errors, 400)
-    await request.app.state.events.publish(event)
-    flash(request, "Datei im Austauschordner abgelegt.", category="success")
-    return Redirect(f"/dokumente/{document.id}", status_code=303)
-
-
-@get("/dokumente/austausch", include_in_schema=False)
-async def own_exchange_folder(request: DocumentsRequest) -> Redirect:
-    """A partner user's own exchange folder."""
-    if request.user.partner_number is None:
-        raise PermissionDeniedException("Austauschordner gibt es je Partner; wählen Sie den Partner in seiner Akte.")
-    return Redirect(f"/dokumente/austausch/{request.user.partner_number}", status_code=303)
-
-
 ROUTES = [
     library,
     new_document_page,
@@ -410,7 +340,4 @@ ROUTES = [
     confirm_read,
     new_version,
     document_file,
-    exchange_folder,
-    exchange_upload,
-    own_exchange_folder,
 ]
