@@ -94,6 +94,7 @@ class Spec:
     build: Callable[[Inputs, ChartView], Chart | None]
     switches: Switches
     needs: frozenset[str]
+    own: bool = False  # draws the partner's own values only (empty for staff until they pick one)
 
 
 def _amounts(chart_id: str, title: str, keys: list[str]) -> Callable[[Inputs, ChartView], Chart]:
@@ -109,10 +110,10 @@ def _compared(chart_id: str, title: str, keys: list[str]) -> Callable[[Inputs, C
 
 
 SPECS: list[Spec] = [
-    Spec("profile", lambda d, v: profile(d.rows), Switches(), frozenset()),
+    Spec("profile", lambda d, v: profile(d.rows), Switches(), frozenset(), own=True),
     Spec("reporting", lambda d, v: reporting(d.status), Switches(spans=False), frozenset()),
     Spec("mix", lambda d, v: revenue_mix(d), Switches(prior=True), frozenset(REVENUE_SEGMENTS)),
-    Spec("segment-change", lambda d, v: segment_change(d.rows), Switches(), frozenset(REVENUE_SEGMENTS)),
+    Spec("segment-change", lambda d, v: segment_change(d.rows), Switches(), frozenset(REVENUE_SEGMENTS), own=True),
     *(
         Spec(chart_id, _amounts(chart_id, title, keys), Switches(bases=bases, prior=True), frozenset(keys))
         for chart_id, title, keys, bases in AMOUNTS
@@ -127,6 +128,17 @@ SPECS: list[Spec] = [
 ]
 SPEC_BY_ID = {spec.id: spec for spec in SPECS}
 
+# The page's sections, each a topic with its charts (the course of a KPI opens in „Überblick“).
+TOPICS: list[tuple[str, str, list[str]]] = [
+    ("ueberblick", "Überblick", ["profile", "targets", "reporting", "expectations"]),
+    ("umsatz", "Umsatz", ["revenue", "mix", "segment-change"]),
+    ("ertrag", "Ertrag und Kosten", ["margins", "costs", "distribution"]),
+    ("service", "Werkstatt, Service und Garantie", ["aftersales", "workshop", "rate", "warranty"]),
+    ("lager", "Lager und Aufträge", ["stock", "stock-amounts", "backlog"]),
+    ("forderungen", "Forderungen", ["receivables", "overdue"]),
+    ("markt", "Produktivität und Markt", ["productivity", "area", "market"]),
+]
+
 
 def shown_specs(rows: list[Row], benchmark: dict[str, Any]) -> list[Spec]:
     """The charts this user gets: those with at least one KPI they may see (the rest would be empty)."""
@@ -135,6 +147,12 @@ def shown_specs(rows: list[Row], benchmark: dict[str, Any]) -> list[Spec]:
     return [spec for spec in SPECS if (not spec.needs or spec.needs & keys) and (spec.id != "targets" or has_targets)]
 
 
+PICK_PARTNER = "Wählen Sie oben einen Partner: dieses Diagramm zeigt dessen eigene Werte."
+
+
 def build_chart(spec: Spec, data: Inputs, view: ChartView) -> Chart | None:
     chart = spec.build(data, view)
-    return None if chart is None else replace(chart, switches=spec.switches, view=view)
+    if chart is None:
+        return None
+    empty = PICK_PARTNER if chart.empty and spec.own and not data.has_subject else chart.empty
+    return replace(chart, switches=spec.switches, view=view, empty=empty)

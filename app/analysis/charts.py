@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.analysis.table import Row
+from app.analysis.trend import Course
 from app.analysis.views import ChartView
 from kpi.variants import Basis
 
-OWN_COLOUR, GROUP_COLOUR, BEST_COLOUR = "#2f6b3a", "#5b7fb8", "#b85c00"
+OWN_COLOUR, GROUP_COLOUR, BEST_COLOUR, BAND_COLOUR = "#2f6b3a", "#5b7fb8", "#b85c00", "#a9bfe0"
 QUARTILE_COLOURS = {"top": "#2f6b3a", "middle": "#98a39b", "bottom": "#b85c00", "none": "#c9d2cb"}
 
 
@@ -36,6 +37,7 @@ class Chart:
     height_rem: float = 22
     switches: Switches = Switches(spans=False)
     view: ChartView | None = None
+    empty: str | None = None  # why the chart has nothing to draw (then only this is shown)
 
 
 @dataclass(frozen=True)
@@ -46,26 +48,42 @@ class Inputs:
     benchmark: dict[str, Any]
     prior: list[Row] | None
     status: list[tuple[str, int, int]]
+    has_subject: bool = True  # False for Zentrale staff who have not picked a partner
 
 
 def _frame(*, legend: bool = True, trigger: str = "axis") -> dict[str, Any]:
     """Grid, legend and tooltip as every chart of the page has them."""
     frame: dict[str, Any] = {
-        "grid": {"left": 8, "right": 16, "top": 40 if legend else 16, "bottom": 24, "containLabel": True},
+        "grid": {"left": 8, "right": 28, "top": 40 if legend else 16, "bottom": 30, "containLabel": True},
         "tooltip": {"trigger": trigger},
     }
-    if legend:
-        frame["legend"] = {"top": 0}
+    if legend:  # one scrolling line above the plot: a wrapped legend would cover the bars on a phone
+        frame["legend"] = {"type": "scroll", "top": 0}
     return frame
 
 
+def _values(unit: str, *, across: bool = True, **extra: Any) -> dict[str, Any]:
+    """A value axis with its unit as the name (the browser adds the unit to tooltips, too): under
+    the middle of a horizontal axis (`across`), above a vertical one."""
+    if across:
+        return {"type": "value", "name": unit or "", "nameLocation": "middle", "nameGap": 26, **extra}
+    return {"type": "value", "name": unit or "", "nameTextStyle": {"align": "left"}, **extra}
+
+
 def _categories(labels: list[str]) -> dict[str, Any]:
-    """A category axis of KPI labels, wrapped rather than overlapping."""
+    """A vertical category axis of KPI labels (the bars run horizontally): each label has a row of
+    its own, wrapped at word boundaries, so long names never overlap on any screen width."""
     return {
         "type": "category",
         "data": labels,
-        "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "fontSize": 11},
+        "inverse": True,
+        "axisLabel": {"interval": 0, "width": 120, "overflow": "break", "fontSize": 11, "lineHeight": 13},
     }
+
+
+def _rows_height(categories: int, bars: float) -> float:
+    """Height in rem of a horizontal bar chart: room for each category's bars and its label."""
+    return max(10.0, 4.5 + categories * max(2.2, 0.75 * bars))
 
 
 def _number(value: float | None, decimals: int = 1) -> str:
@@ -77,15 +95,22 @@ def _number(value: float | None, decimals: int = 1) -> str:
 
 def profile(rows: list[Row]) -> Chart:
     """Strengths and weaknesses: the own percentile per KPI (100 = best of the group)."""
-    placed = [r for r in rows if r.percentile is not None]
+    placed = [r for r in rows if r.percentile is not None and "@" not in r.key]  # no per-employee variants
     option = {
-        "grid": {"left": 8, "right": 24, "top": 8, "bottom": 24, "containLabel": True},
-        "xAxis": {"type": "value", "min": 0, "max": 100, "name": "Perzentil"},
+        "grid": {"left": 8, "right": 28, "top": 8, "bottom": 30, "containLabel": True},
+        "xAxis": {
+            "type": "value",
+            "min": 0,
+            "max": 100,
+            "name": "Perzentil (100 = bester Wert der Gruppe)",
+            "nameLocation": "middle",
+            "nameGap": 26,
+        },
         "yAxis": {
             "type": "category",
             "data": [r.label for r in placed],
             "inverse": True,
-            "axisLabel": {"width": 170, "overflow": "truncate"},
+            "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate", "fontSize": 11},
         },
         "tooltip": {"trigger": "axis"},
         "series": [
@@ -102,36 +127,147 @@ def profile(rows: list[Row]) -> Chart:
         option,
         ["Kennzahl", "Perzentil", "Rang"],
         [[r.label, _number(r.percentile), f"{r.rank} von {r.n}"] for r in placed],
+        height_rem=max(10.0, 3 + 1.25 * len(placed)),
+        empty=None if placed else "Für diesen Zeitraum gibt es keine Plätze in der Gruppe.",
     )
 
 
-def trend(label: str, months: list[str], own: list[float | None], median: list[float | None], decimals: int) -> Chart:
-    """The own course against the group median, month by month."""
-    option = {
-        **_frame(),
-        "xAxis": {"type": "category", "data": [f"{m[5:]}/{m[2:4]}" for m in months]},
-        "yAxis": {"type": "value"},
-        "series": [
-            {"type": "line", "name": "Eigener Betrieb", "data": own, "color": OWN_COLOUR, "connectNulls": False},
+def trend(label: str, unit: str, decimals: int, course: Course, own_name: str = "Eigener Betrieb") -> Chart:
+    """The partner's course against the group median and its middle half (the band between the
+    quartiles), with the monthly target where one is set; the same month a year earlier is
+    12 points to the left."""
+    months = [f"{m[5:]}/{m[2:4]}" for m in course.months]
+    q1 = [g.q1 for g in course.group]
+    spread = [None if g.q1 is None or g.q3 is None else round(g.q3 - g.q1, 4) for g in course.group]
+    band = {"type": "line", "stack": "band", "symbol": "none", "lineStyle": {"opacity": 0}, "silent": True}
+    series: list[dict[str, Any]] = [
+        {**band, "name": "Mittlere Hälfte der Gruppe", "data": q1, "color": BAND_COLOUR, "tooltip": {"show": False}},
+        {
+            **band,
+            "name": "Mittlere Hälfte der Gruppe",
+            "data": spread,
+            "color": BAND_COLOUR,
+            "areaStyle": {"color": BAND_COLOUR, "opacity": 0.35},
+            "tooltip": {"show": False},
+        },
+        {"type": "line", "name": own_name, "data": course.own, "color": OWN_COLOUR, "connectNulls": False},
+        {
+            "type": "line",
+            "name": "Median der Gruppe",
+            "data": [g.median for g in course.group],
+            "color": GROUP_COLOUR,
+            "lineStyle": {"type": "dashed"},
+            "connectNulls": False,
+        },
+    ]
+    has_targets = any(t is not None for t in course.targets)
+    if has_targets:
+        series.append(
             {
                 "type": "line",
-                "name": "Median der Gruppe",
-                "data": median,
-                "color": GROUP_COLOUR,
-                "lineStyle": {"type": "dashed"},
-                "connectNulls": False,
-            },
-        ],
+                "name": "Ziel",
+                "data": course.targets,
+                "color": BEST_COLOUR,
+                "step": "middle",
+                "symbol": "none",
+                "lineStyle": {"type": "dotted", "width": 2},
+            }
+        )
+    option = {
+        **_frame(),
+        "xAxis": {"type": "category", "data": months, "axisLabel": {"hideOverlap": True}},
+        "yAxis": _values(unit, across=False),
+        "series": series,
+        "portal": {"unit": unit},
     }
+    head = ["Monat", own_name, "Median der Gruppe", "Unteres Quartil", "Oberes Quartil"]
+    rows = [
+        [
+            f"{m[5:]}/{m[:4]}",
+            _number(o, decimals),
+            _number(g.median, decimals),
+            _number(g.q1, decimals),
+            _number(g.q3, decimals),
+        ]
+        for m, o, g in zip(course.months, course.own, course.group, strict=True)
+    ]
+    if has_targets:
+        head.append("Ziel")
+        rows = [[*r, _number(t, decimals)] for r, t in zip(rows, course.targets, strict=True)]
+    has_data = any(v is not None for v in course.own) or any(g.median is not None for g in course.group)
     return Chart(
         "trend",
-        f"{label}: eigener Verlauf und Median der Gruppe",
+        f"{label}: Verlauf der letzten {len(months)} Monate",
         option,
-        ["Monat", "Eigener Betrieb", "Median der Gruppe"],
-        [
-            [f"{m[5:]}/{m[:4]}", _number(o, decimals), _number(g, decimals)]
-            for m, o, g in zip(months, own, median, strict=True)
-        ],
+        head,
+        rows,
+        height_rem=20,
+        empty=None
+        if has_data
+        else "Für diese Kennzahl gibt es in den letzten Monaten weder eigene Werte noch freigegebene Gruppenwerte.",
+    )
+
+
+def position(row: Row, target: float | None, prior: float | None, own_name: str = "Eigener Betrieb") -> Chart:
+    """Where the month's own value sits in the group: the middle half as a band, the median, the
+    best quarter's mean, the target and the same month a year earlier as marks on one axis."""
+    marks = [
+        (own_name, row.own, OWN_COLOUR, "circle", 16),
+        ("Median der Gruppe", row.median, GROUP_COLOUR, "rect", 12),
+        ("Beste 25 % (Ø)", row.best, BEST_COLOUR, "diamond", 14),
+        ("Ziel", target, "#7a4c9e", "triangle", 14),
+        ("Vorjahresmonat", prior, "#6b7280", "emptyCircle", 12),
+    ]
+    shown = [m for m in marks if m[1] is not None]
+    series: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "name": name,
+            "data": [[value, 0]],
+            "color": colour,
+            "symbol": symbol,
+            "symbolSize": size,
+            "z": 3,
+        }
+        for name, value, colour, symbol, size in shown
+    ]
+    if row.q1 is not None and row.q3 is not None:
+        series.insert(
+            0,
+            {
+                "type": "bar",
+                "name": "Mittlere Hälfte der Gruppe",
+                "stack": "band",
+                "data": [row.q3 - row.q1],
+                "color": BAND_COLOUR,
+                "barWidth": 28,
+                "z": 1,
+            },
+        )
+        series.insert(
+            0,
+            {"type": "bar", "stack": "band", "data": [row.q1], "itemStyle": {"opacity": 0}, "silent": True, "z": 1},
+        )
+    option = {
+        **_frame(trigger="item"),
+        "xAxis": {**_values(row.unit), "scale": True},
+        "yAxis": {"type": "category", "data": [""], "axisTick": {"show": False}},
+        "series": series,
+        "portal": {"unit": row.unit},
+    }
+    table = [[name, _number(value, row.decimals)] for name, value, *_ in shown]
+    if row.q1 is not None:
+        table.insert(
+            1, ["Mittlere Hälfte der Gruppe", f"{_number(row.q1, row.decimals)} – {_number(row.q3, row.decimals)}"]
+        )
+    return Chart(
+        "position",
+        "Eigene Lage in der Gruppe",
+        option,
+        ["", "Wert"],
+        table,
+        height_rem=10,
+        empty=None if shown else (row.hidden or "Für diesen Monat gibt es keinen Wert."),
     )
 
 
@@ -156,11 +292,13 @@ def comparison(
         faded = {"itemStyle": {"opacity": 0.55}}
         columns[1:1] = [("Eigener Betrieb Vorjahr", OWN_COLOUR, [_prior(before, r, "own") for r in shown], faded)]
         columns[3:3] = [("Median Vorjahr", GROUP_COLOUR, [_prior(before, r, "median") for r in shown], faded)]
+    unit = shown[0].unit if shown else ""
     option = {
         **_frame(),
-        "xAxis": _categories([(axis_labels or {}).get(r.key.split("@")[0], r.label) for r in shown]),
-        "yAxis": {"type": "value"},
+        "yAxis": _categories([(axis_labels or {}).get(r.key.split("@")[0], r.label) for r in shown]),
+        "xAxis": _values(unit),
         "series": [series(name, colour, values, **style) for name, colour, values, style in columns],
+        "portal": {"unit": unit},
     }
     return Chart(
         chart_id,
@@ -175,7 +313,21 @@ def comparison(
             ]
             for i, r in enumerate(shown)
         ],
+        height_rem=_rows_height(len(shown), len(columns)),
+        empty=_empty_reason(shown, own=False),
     )
+
+
+def _empty_reason(rows: list[Row], *, own: bool) -> str | None:
+    """Why a chart of these rows has nothing to draw; None if it has something."""
+    if any(r.own is not None for r in rows) or (not own and any(r.median is not None for r in rows)):
+        return None
+    hidden = next((r.hidden for r in rows if r.hidden), None)
+    if hidden:
+        return f"Keine Gruppenwerte: {hidden}"
+    if own:
+        return "Für diesen Zeitraum gibt es keine eigenen Werte dazu."
+    return "Für diesen Zeitraum gibt es keine Werte dazu."
 
 
 def _prior(before: dict[str, Row], row: Row, field: str) -> float | None:
@@ -206,7 +358,8 @@ def revenue_mix(data: Inputs) -> Chart:
         bars["Median Vorjahr"] = shares([_prior(before, r, "median") for r in segments])
     option = {
         **_frame(trigger="item"),
-        "xAxis": {"type": "value", "max": 100, "name": "%"},
+        "xAxis": _values("%", max=100),
+        "portal": {"unit": "%"},
         "yAxis": {"type": "category", "data": list(bars), "inverse": True},
         "series": [
             {"type": "bar", "stack": "mix", "name": r.label, "data": [values[i] for values in bars.values()]}
@@ -220,6 +373,7 @@ def revenue_mix(data: Inputs) -> Chart:
         ["Sparte", *(f"{name} %" for name in bars)],
         [[r.label, *(_number(values[i]) for values in bars.values())] for i, r in enumerate(segments)],
         height_rem=16 if data.prior is None else 22,
+        empty=_empty_reason(segments, own=False),
     )
 
 
@@ -233,12 +387,13 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
     ]
     option = {
         **_frame(),
-        "xAxis": _categories([r.label for r, _ in planned]),
-        "yAxis": {"type": "value"},
+        "yAxis": _categories([r.label for r, _ in planned]),
+        "xAxis": _values("EUR"),
         "series": [
             {"type": "bar", "name": "Ist", "color": OWN_COLOUR, "data": [r.own for r, _ in planned]},
-            {"type": "bar", "name": "Ziel", "color": "#c9d2cb", "data": [t for _, t in planned]},
+            {"type": "bar", "name": "Ziel", "color": "#98a39b", "data": [t for _, t in planned]},
         ],
+        "portal": {"unit": "EUR"},
     }
     return Chart(
         "targets",
@@ -246,6 +401,8 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
         option,
         ["Kennzahl", "Ist", "Ziel", "Erreichung %"],
         [[r.label, _number(r.own, r.decimals), _number(t, r.decimals), _number(r.attainment)] for r, t in planned],
+        height_rem=_rows_height(len(planned), 2),
+        empty=None if planned else "Für diesen Zeitraum sind keine Ziele in Euro vereinbart.",
     )
 
 
@@ -255,8 +412,9 @@ def segment_change(rows: list[Row]) -> Chart:
     segments = [by_key[k] for k in REVENUE_SEGMENTS if k in by_key]
     option = {
         **_frame(legend=False),
-        "xAxis": _categories([r.label for r in segments]),
-        "yAxis": {"type": "value", "name": "%"},
+        "yAxis": _categories([r.label for r in segments]),
+        "xAxis": _values("%"),
+        "portal": {"unit": "%"},
         "series": [
             {
                 "type": "bar",
@@ -274,7 +432,10 @@ def segment_change(rows: list[Row]) -> Chart:
         option,
         ["Sparte", "Veränderung %"],
         [[r.label, _number(r.change)] for r in segments],
-        height_rem=16,
+        height_rem=_rows_height(len(segments), 1),
+        empty=None
+        if any(r.change is not None for r in segments)
+        else "Ohne eigene Werte in beiden Jahren gibt es keine Veränderung.",
     )
 
 
@@ -298,8 +459,9 @@ def distribution(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
     cells = benchmark["kpis"]
     option = {
         **_frame(trigger="item"),
-        "xAxis": _categories([r.label for r in shown]),
-        "yAxis": {"type": "value", "name": "%"},
+        "yAxis": _categories([r.label for r in shown]),
+        "xAxis": _values("%"),
+        "portal": {"unit": "%"},
         "series": [
             {
                 "type": "boxplot",
@@ -312,14 +474,14 @@ def distribution(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
                 "name": "Eigener Betrieb",
                 "color": OWN_COLOUR,
                 "symbolSize": 12,
-                "data": [[i, r.own] for i, r in enumerate(shown)],
+                "data": [[r.own, i] for i, r in enumerate(shown)],
             },
             {
                 "type": "scatter",
                 "name": "Beste 25 % (Ø)",
                 "color": BEST_COLOUR,
                 "symbol": "diamond",
-                "data": [[i, cells[r.key].get("best")] for i, r in enumerate(shown)],
+                "data": [[cells[r.key].get("best"), i] for i, r in enumerate(shown)],
             },
         ],
     }
@@ -329,6 +491,8 @@ def distribution(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
         option,
         ["Kennzahl", "Unteres Quartil", "Median", "Oberes Quartil", "Eigener Wert"],
         [[r.label, _number(r.q1), _number(r.median), _number(r.q3), _number(r.own)] for r in shown],
+        height_rem=_rows_height(len(shown), 1.5),
+        empty=None if shown else "Für diesen Zeitraum sind die Gruppenwerte der Quoten nicht freigegeben.",
     )
 
 
@@ -350,6 +514,7 @@ def expectations(rows: list[Row]) -> Chart | None:
         ["", "Wert"],
         [["Median der Gruppe", row.hidden or _number(row.median, 2)], ["Eigene Einschätzung", _number(row.own, 2)]],
         height_rem=12,
+        empty=_empty_reason([row], own=False),
     )
 
 
@@ -357,7 +522,7 @@ def reporting(status: list[tuple[str, int, int]]) -> Chart:
     """How many partners of the group have reported, month by month (counts only, never who)."""
     option = {
         **_frame(),
-        "xAxis": {"type": "category", "data": [m for m, _, _ in status]},
+        "xAxis": {"type": "category", "data": [f"{m[:3]}{m[5:]}" for m, _, _ in status]},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
             {

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 
-from app.auth.permissions import Action, Principal
+from app.auth.permissions import Action, PartnerRef, Principal
+from app.auth.principals import territory_paths
 from app.benchmark.data import exposures, metric_info, span_targets
 from app.benchmark.live import engine_of
 from app.benchmark.release import public_cell, released
@@ -43,12 +45,22 @@ def _attained(value: float | None, target: float | None, better: str | None) -> 
 
 
 async def benchmark_for(
-    state: State, principal: Principal, group: int, month: date, span: Span, *, variants: bool = False
+    state: State,
+    principal: Principal,
+    group: int,
+    month: date,
+    span: Span,
+    *,
+    variants: bool = False,
+    subject: Partner | None = None,
 ) -> dict[str, Any]:
     """Per KPI the group figures the caller may see (hidden cells say why), and the own value, rank, percentile.
 
     `variants`: also the charts' per-employee and share-of-revenue views of amounts
-    (kpi.variants), each marked with `variant_of`.
+    (kpi.variants), each marked with `variant_of`. `subject`: the partner whose figures a
+    Zentrale user looks at (app.analysis.subject checked the scope); its values, place and
+    targets then stand where a partner's user sees its own, each only where the user's grants
+    cover that partner in every domain the KPI is computed from.
     """
     if month > month_of(date.today()):
         raise FuturePeriod(f"{format_month(month)} liegt in der Zukunft.")
@@ -57,7 +69,8 @@ async def benchmark_for(
     async with state.db.read() as session:
         visible = {g.id for g, _ in await visible_groups(session, principal)}
         found = next(((g, m) for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
-        own = await session.get(Partner, principal.partner_id) if principal.partner_id else None
+        own = subject or (await session.get(Partner, principal.partner_id) if principal.partner_id else None)
+        paths = await territory_paths(session) if subject is not None else {}
         own_kpis, own_prior = await partner_kpis_with_prior(session, engine, own, month, span) if own else ({}, {})
         metrics = await metric_info(session)
         if found is None:
@@ -78,14 +91,19 @@ async def benchmark_for(
         if metric is None or not all(principal.may(action, d) for d in exposure[key].domains):
             continue
         sensitive = exposure[key].sensitive
-        value, before = own_kpis.get(key), own_prior.get(key)
+        # A chosen partner's value only where the grants cover it in each domain; the group figures stay.
+        covered = own is not None and (
+            subject is None
+            or all(principal.can(action, PartnerRef(own.id, paths[own.territory_id]), d) for d in exposure[key].domains)
+        )
+        value, before = (own_kpis.get(key), own_prior.get(key)) if covered else (None, None)
         better = engine.metrics[key].better if variant else metric.better
-        place = record.place(engine, key, own.id) if own and not sensitive else None
+        place = record.place(engine, key, own.id) if own and covered and not sensitive else None
         unit = ("%" if variant.basis is Basis.SHARE else metric.unit) if variant else metric.unit
         growth, growth_unit = (
             change_in(unit, value, before) if value is not None and before is not None else (math.nan, "")
         )
-        target = targets.get(key)
+        target = targets.get(key) if covered else None
         kpis[key] = {
             **(public_cell(cell, sensitive) if unfinished is None else {"hidden": unfinished}),
             "label": engine.metrics[key].label if variant else metric.label_de,
@@ -112,6 +130,17 @@ async def benchmark_for(
     }
 
 
+async def sees_values_of(state: State, principal: Principal, subject: Partner, key: str) -> bool:
+    """Whether a Zentrale user's grants cover this partner in every domain the KPI is computed from."""
+    engine = await engine_of(state)
+    async with state.db.read() as session:
+        metrics = await metric_info(session)
+        paths = await territory_paths(session)
+    exposure = exposures(engine, metrics).get(key)
+    ref = PartnerRef(subject.id, paths[subject.territory_id])
+    return exposure is not None and all(principal.can(Action.VIEW, ref, d) for d in exposure.domains)
+
+
 def _unfinished(span: Span, month: date) -> str:
     last = span_months(span, month)[-1]
     return (
@@ -120,12 +149,22 @@ def _unfinished(span: Span, month: date) -> str:
     )
 
 
-async def released_medians(
+@dataclass(frozen=True)
+class GroupMonth:
+    """One month's group figures of a KPI as released to a user (None where hidden or missing)."""
+
+    median: float | None
+    q1: float | None
+    q3: float | None
+
+
+async def released_course(
     state: State, principal: Principal, group: int, months: list[date], key: str
-) -> list[float | None]:
-    """The group median of one KPI month by month, as released to this user (None where hidden)."""
+) -> list[GroupMonth]:
+    """The group median and quartiles of one KPI month by month, as released to this user."""
     engine = await engine_of(state)
     past = [m for m in months if m <= month_of(date.today())]  # a future month has no figures to release
+    nothing = GroupMonth(None, None, None)
     async with state.db.read() as session:
         visible = {g.id for g, _ in await visible_groups(session, principal)}
         found = next(((g, m) for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
@@ -135,11 +174,13 @@ async def released_medians(
         action = Action.BENCHMARK if principal.is_partner_user else Action.VIEW
         exposure = exposures(engine, metrics)
         if key not in exposure or not all(principal.may(action, d) for d in exposure[key].domains):
-            return [None] * len(months)
+            return [nothing] * len(months)
         group_row, members = found
         cells = {m: (await released(session, engine, group_row, members, m, Span.MONTH)).cells.get(key) for m in past}
-    medians: list[float | None] = []
+    sensitive = exposure[key].sensitive
+    course = []
     for m in months:
-        cell = cells.get(m) or {}
-        medians.append(None if cell.get("hidden") else cell.get("median"))
-    return medians
+        cell = public_cell(cells.get(m) or {}, sensitive)
+        shown = not cell.get("hidden")
+        course.append(GroupMonth(*(cell.get(f) if shown else None for f in ("median", "q1", "q3"))))
+    return course

@@ -2,6 +2,20 @@
 (function () {
   "use strict";
 
+  // The cell under a column, counting spanned cells (a hidden group value spans four columns).
+  function cellAt(row, index) {
+    for (var i = 0, column = 0; i < row.cells.length; i++) {
+      column += row.cells[i].colSpan || 1;
+      if (column > index) return column - (row.cells[i].colSpan || 1) === index ? row.cells[i] : null;
+    }
+    return null;
+  }
+
+  function valueAt(row, index) {
+    var cell = cellAt(row, index);
+    return cell ? cell.dataset.value : "";
+  }
+
   function sortTable(th) {
     var table = th.closest("table");
     var index = Array.prototype.indexOf.call(th.parentNode.children, th);
@@ -11,7 +25,7 @@
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     var rows = Array.prototype.slice.call(table.tBodies[0].rows);
     rows.sort(function (a, b) {
-      var x = a.cells[index] ? a.cells[index].dataset.value : "", y = b.cells[index] ? b.cells[index].dataset.value : "";
+      var x = valueAt(a, index), y = valueAt(b, index);
       if (numeric) {
         // Rows without a value stay at the end either way.
         if (x === "" || x === undefined) return 1;
@@ -26,6 +40,10 @@
   document.addEventListener("click", function (event) {
     var th = event.target.closest && event.target.closest("table.sortable th[data-sort]");
     if (th) sortTable(th);
+  });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-print]");
+    if (link) { event.preventDefault(); window.print(); }
   });
   document.addEventListener("keydown", function (event) {
     var th = event.target.closest && event.target.closest("table.sortable th[data-sort]");
