@@ -250,6 +250,7 @@ def position(row: Row, target: float | None, prior: float | None, own_name: str 
         )
     option = {
         **_frame(trigger="item"),
+        "grid": {"left": 36, "right": 44, "top": 40, "bottom": 30, "containLabel": True},
         "xAxis": {**_values(row.unit), "scale": True},
         "yAxis": {"type": "category", "data": [""], "axisTick": {"show": False}},
         "series": series,

@@ -20,6 +20,7 @@ async def test_a_kpi_opens_from_the_table_with_its_month_and_24_months_of_course
         page = await browser.get(html.unescape(link.group(1)))
         assert page.status_code == 200 and "<h1>Gesamtumsatz</h1>" in page.text
         assert "Ihr Wert" in page.text and "Median" in page.text and "Vorjahresmonat" in page.text
+        assert "Eigene Lage in der Gruppe" in page.text, "where the own value sits in the group"
         course = re.search(r'hx-get="(/analyse/verlauf\?[^"]+)"', page.text)
         assert course
         chart = (await browser.get(html.unescape(course.group(1)))).text

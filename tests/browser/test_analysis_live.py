@@ -39,7 +39,7 @@ async def test_headers_sort_the_table_and_it_fits_a_phone(browser: Browser, port
     header = page.locator("table.kpi-table th", has_text="Eigener Wert")
     await header.click()
     await expect(header).to_have_attribute("aria-sort", "ascending")
-    values = await page.locator("tbody tr td:nth-child(2)").evaluate_all(
+    values = await page.locator("tbody tr td:nth-child(3)").evaluate_all(
         "cells => cells.map(c => c.dataset.value).filter(v => v !== '').map(Number)"
     )
     assert values == sorted(values)
