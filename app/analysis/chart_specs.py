@@ -143,7 +143,7 @@ TOPICS: list[tuple[str, str, list[str]]] = [
 def shown_specs(rows: list[Row], benchmark: dict[str, Any]) -> list[Spec]:
     """The charts this user gets: those with at least one KPI they may see (the rest would be empty)."""
     keys = {r.key for r in rows}
-    has_targets = any(benchmark["kpis"][r.key].get("target") for r in rows)
+    has_targets = any(r.attainment is not None for r in rows)
     return [spec for spec in SPECS if (not spec.needs or spec.needs & keys) and (spec.id != "targets" or has_targets)]
 
 

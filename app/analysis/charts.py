@@ -15,6 +15,8 @@ from app.analysis.views import ChartView
 from kpi.variants import Basis
 
 OWN_COLOUR, GROUP_COLOUR, BEST_COLOUR, BAND_COLOUR = "#2f6b3a", "#5b7fb8", "#b85c00", "#a9bfe0"
+# Okabe-Ito: told apart with red-green blindness, too.
+SEGMENT_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9"]
 QUARTILE_COLOURS = {"top": "#2f6b3a", "middle": "#98a39b", "bottom": "#b85c00", "none": "#c9d2cb"}
 
 
@@ -175,7 +177,7 @@ def trend(label: str, unit: str, decimals: int, course: Course, own_name: str = 
         )
     option = {
         **_frame(),
-        "xAxis": {"type": "category", "data": months, "axisLabel": {"hideOverlap": True}},
+        "xAxis": {"type": "category", "data": months, "axisLabel": {"hideOverlap": True, "margin": 12}},
         "yAxis": _values(unit, across=False),
         "series": series,
         "portal": {"unit": unit},
@@ -363,7 +365,13 @@ def revenue_mix(data: Inputs) -> Chart:
         "portal": {"unit": "%"},
         "yAxis": {"type": "category", "data": list(bars), "inverse": True},
         "series": [
-            {"type": "bar", "stack": "mix", "name": r.label, "data": [values[i] for values in bars.values()]}
+            {
+                "type": "bar",
+                "stack": "mix",
+                "name": r.label,
+                "color": SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)],
+                "data": [values[i] for values in bars.values()],
+            }
             for i, r in enumerate(segments)
         ],
     }
@@ -379,32 +387,48 @@ def revenue_mix(data: Inputs) -> Chart:
 
 
 def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
-    """Actual against target where the Zentrale set targets."""
-    # Amounts in EUR only: machine counts on the same axis would vanish next to revenue.
-    planned = [
-        (r, benchmark["kpis"][r.key].get("target"))
-        for r in rows
-        if benchmark["kpis"][r.key].get("target") and r.unit == "EUR"
-    ]
+    """Target attainment in % per KPI with a target (100 = in target), coloured like the traffic
+    lights of the tables: in target, within 10 % of it, below."""
+    planned = [(r, benchmark["kpis"][r.key].get("target")) for r in rows if r.attainment is not None]
     option = {
-        **_frame(),
+        **_frame(legend=False),
         "yAxis": _categories([r.label for r, _ in planned]),
-        "xAxis": _values("EUR"),
+        "xAxis": _values("% des Ziels", min=0),
         "series": [
-            {"type": "bar", "name": "Ist", "color": OWN_COLOUR, "data": [r.own for r, _ in planned]},
-            {"type": "bar", "name": "Ziel", "color": "#98a39b", "data": [t for _, t in planned]},
+            {
+                "type": "bar",
+                "name": "Zielerreichung",
+                "barMaxWidth": 22,
+                "data": [
+                    {"value": r.attainment, "itemStyle": {"color": _light_colour(r.attainment)}} for r, _ in planned
+                ],
+                "markLine": {
+                    "silent": True,
+                    "symbol": "none",
+                    "data": [{"xAxis": 100}],
+                    "lineStyle": {"color": "#1d2420", "type": "solid"},
+                    "label": {"show": False},
+                },
+            }
         ],
-        "portal": {"unit": "EUR"},
+        "portal": {"unit": "%"},
     }
     return Chart(
         "targets",
-        "Ziel und Ist",
+        "Zielerreichung (% des Ziels)",
         option,
         ["Kennzahl", "Ist", "Ziel", "Erreichung %"],
         [[r.label, _number(r.own, r.decimals), _number(t, r.decimals), _number(r.attainment)] for r, t in planned],
-        height_rem=_rows_height(len(planned), 2),
-        empty=None if planned else "Für diesen Zeitraum sind keine Ziele in Euro vereinbart.",
+        height_rem=_rows_height(len(planned), 1),
+        empty=None if planned else "Für diesen Zeitraum sind keine Ziele vereinbart.",
     )
+
+
+def _light_colour(share: float | None) -> str:
+    """The traffic light's colour (the tables add a sign: ✓ ! ✕)."""
+    if share is None:
+        return "#c9d2cb"
+    return OWN_COLOUR if share >= 100 else "#d4a017" if share >= 90 else BEST_COLOUR
 
 
 def segment_change(rows: list[Row]) -> Chart:

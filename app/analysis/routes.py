@@ -193,6 +193,8 @@ async def analysis_page(
         "rows": rows,
         "topics": [topic for topic in topics if topic[2] or topic[0] == "ueberblick"],
         "summary": summary(rows, source.has_subject),
+        # The course the page opens with: total revenue, or the first KPI this user sees.
+        "course_key": "revenue_total" if any(r.key == "revenue_total" for r in rows) else (rows[0].key if rows else ""),
         "may_share": may_chat(request.user),
         # A shared link to a group this user does not see opens the user's own group instead.
         "foreign_group": gruppe is not None and gruppe != group,

@@ -31,8 +31,16 @@
       };
       option.tooltip.confine = true;  // never wider than the chart, also on a phone
     }
+    if (option.legend) {
+      option.legend.show = false;
+      if (option.grid) option.grid.top = hasTopName(option) ? 28 : 12;
+    }
     delete option.portal;
     return option;
+  }
+
+  function hasTopName(option) {
+    return [].concat(option.yAxis || []).some(function (axis) { return axis.type === "value" && axis.name; });
   }
 
   // A chart as a PNG file: the drawn SVG painted on a canvas at twice the size, on white.
@@ -75,9 +83,57 @@
     var chart = echarts.init(element, null, {renderer: "svg"});
     chart.setOption(option);
     ["legendselectchanged", "legendselected", "legendunselected"].forEach(function (name) {
-      chart.on(name, function (event) { hiddenSeries[id] = event.selected; });
+      chart.on(name, function (event) {
+        hiddenSeries[id] = event.selected;
+        markLegend(element, event.selected);
+      });
     });
+    if (option.legend) legendOf(element, option);
     element.dataset.drawn = "1";
+  }
+
+  // The legend is HTML above the chart, not drawn into it: it wraps on a phone instead of covering
+  // the data, and each entry is a button that shows or hides its series (also by keyboard).
+  function legendOf(element, option) {
+    var old = element.previousElementSibling;
+    if (old && old.classList.contains("chart-legend")) old.remove();
+    var legend = document.createElement("div");
+    legend.className = "chart-legend";
+    legend.setAttribute("role", "group");
+    legend.setAttribute("aria-label", "Reihen ein- und ausblenden");
+    var seen = {};
+    [].concat(option.series || []).forEach(function (series) {
+      if (!series.name || seen[series.name]) return;
+      seen[series.name] = true;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "legend-item";
+      button.dataset.series = series.name;
+      var swatch = document.createElement("span");
+      swatch.className = "legend-swatch";
+      var colour = (series.areaStyle && series.areaStyle.color) || series.color || "#98a39b";
+      swatch.style.background = colour;
+      swatch.style.color = colour;
+      if (series.itemStyle && series.itemStyle.opacity) swatch.style.opacity = series.itemStyle.opacity;
+      if (series.lineStyle && series.lineStyle.type === "dashed") swatch.classList.add("dashed");
+      button.appendChild(swatch);
+      button.appendChild(document.createTextNode(series.name));
+      button.addEventListener("click", function () {
+        var chart = echarts.getInstanceByDom(element);
+        if (chart) chart.dispatchAction({type: "legendToggleSelect", name: series.name});
+      });
+      legend.appendChild(button);
+    });
+    element.parentNode.insertBefore(legend, element);
+    markLegend(element, option.legend.selected || {});
+  }
+
+  function markLegend(element, selected) {
+    var legend = element.previousElementSibling;
+    if (!legend || !legend.classList.contains("chart-legend")) return;
+    legend.querySelectorAll(".legend-item").forEach(function (button) {
+      button.setAttribute("aria-pressed", selected[button.dataset.series] === false ? "false" : "true");
+    });
   }
 
   function drawAll(root) {
