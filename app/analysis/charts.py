@@ -83,6 +83,11 @@ def _categories(labels: list[str]) -> dict[str, Any]:
     }
 
 
+def _keys(rows: list[Row]) -> list[str]:
+    """The KPI behind each category, for the click that opens its page (a variant opens its base KPI)."""
+    return [r.key.split("@")[0] for r in rows]
+
+
 def _rows_height(categories: int, bars: float) -> float:
     """Height in rem of a horizontal bar chart: room for each category's bars and its label."""
     return max(10.0, 4.5 + categories * max(2.2, 0.75 * bars))
@@ -115,6 +120,7 @@ def profile(rows: list[Row]) -> Chart:
             "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate", "fontSize": 11},
         },
         "tooltip": {"trigger": "axis"},
+        "portal": {"keys": _keys(placed)},
         "series": [
             {
                 "type": "bar",
@@ -301,7 +307,7 @@ def comparison(
         "yAxis": _categories([(axis_labels or {}).get(r.key.split("@")[0], r.label) for r in shown]),
         "xAxis": _values(unit),
         "series": [series(name, colour, values, **style) for name, colour, values, style in columns],
-        "portal": {"unit": unit},
+        "portal": {"unit": unit, "keys": _keys(shown)},
     }
     return Chart(
         chart_id,
@@ -411,7 +417,7 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
                 },
             }
         ],
-        "portal": {"unit": "%"},
+        "portal": {"unit": "%", "keys": _keys([r for r, _ in planned])},
     }
     return Chart(
         "targets",
@@ -439,7 +445,7 @@ def segment_change(rows: list[Row]) -> Chart:
         **_frame(legend=False),
         "yAxis": _categories([r.label for r in segments]),
         "xAxis": _values("%"),
-        "portal": {"unit": "%"},
+        "portal": {"unit": "%", "keys": _keys(segments)},
         "series": [
             {
                 "type": "bar",
@@ -486,7 +492,7 @@ def distribution(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
         **_frame(trigger="item"),
         "yAxis": _categories([r.label for r in shown]),
         "xAxis": _values("%"),
-        "portal": {"unit": "%"},
+        "portal": {"unit": "%", "keys": _keys(shown)},
         "series": [
             {
                 "type": "boxplot",

@@ -76,7 +76,9 @@
   function draw(element) {
     if (typeof echarts === "undefined") return;
     var id = element.dataset.chartId;
-    var option = localise(JSON.parse(element.dataset.option));
+    var parsed = JSON.parse(element.dataset.option);
+    var keys = parsed.portal && parsed.portal.keys;
+    var option = localise(parsed);
     if (option.legend && hiddenSeries[id]) option.legend.selected = hiddenSeries[id];
     var existing = echarts.getInstanceByDom(element);
     if (existing) existing.dispose();
@@ -89,6 +91,15 @@
       });
     });
     if (option.legend) legendOf(element, option);
+    // A click on a KPI's bar or point opens that KPI's page (its course, distribution and target).
+    if (keys && element.dataset.query !== undefined) {
+      chart.on("click", function (event) {
+        var key = keys[event.dataIndex];
+        if (key && event.componentType === "series") {
+          window.location.href = "/analyse/kennzahl/" + encodeURIComponent(key) + "?" + element.dataset.query;
+        }
+      });
+    }
     element.dataset.drawn = "1";
   }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -12,9 +14,15 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 async def signed_in(
-    browser: Browser, portal: str, outbox: Outbox, username: str, viewport: dict[str, int], landing: str = "/"
+    browser: Browser,
+    portal: str,
+    outbox: Outbox,
+    username: str,
+    viewport: dict[str, int],
+    landing: str = "/",
+    **options: Any,
 ) -> Page:
-    page = await browser.new_page(viewport=viewport, base_url=portal)  # type: ignore[arg-type]
+    page = await browser.new_page(viewport=viewport, base_url=portal, **options)  # type: ignore[arg-type]
     await page.goto("/login")
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
