@@ -15,6 +15,7 @@ from app.auth.middleware import requires
 from app.auth.permissions import Action, Principal
 from app.benchmark.live import engine_of
 from app.models import Territory
+from app.steering.charts import plan_states, territory_attainment
 from app.steering.compliance import reporting
 from app.steering.figures import domain_view
 from app.steering.rollups import plannable_keys, steering
@@ -56,6 +57,7 @@ async def targets_page(
     return Template(
         "steering/targets.html",
         context={
+            "charts": [territory_attainment(result.tree), plan_states(result.partners, month.year)],
             "tree": result.tree,
             "partners": result.partners,
             "summed": result.summed,

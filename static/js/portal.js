@@ -54,6 +54,37 @@
   });
   document.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) { th.tabIndex = 0; });
 
+  // A wide table's column chooser: unticked columns are hidden, and the choice is kept in this
+  // browser per table (data-remember), so the next visit shows the same columns.
+  function applyColumns(chooser) {
+    var table = document.getElementById(chooser.dataset.columnsFor);
+    if (!table) return;
+    var hidden = [];
+    chooser.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      if (!box.checked) hidden.push(box.value);
+    });
+    table.querySelectorAll("[data-key]").forEach(function (cell) {
+      cell.hidden = hidden.indexOf(cell.dataset.key) !== -1;
+    });
+    try { localStorage.setItem(chooser.dataset.remember, JSON.stringify(hidden)); } catch (e) { /* private mode */ }
+  }
+  function initChoosers() {
+    document.querySelectorAll("[data-columns-for]").forEach(function (chooser) {
+      var saved = [];
+      try { saved = JSON.parse(localStorage.getItem(chooser.dataset.remember) || "[]"); } catch (e) { saved = []; }
+      chooser.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        box.checked = saved.indexOf(box.value) === -1;
+      });
+      applyColumns(chooser);
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var chooser = event.target.closest && event.target.closest("[data-columns-for]");
+    if (chooser) applyColumns(chooser);
+  });
+  document.addEventListener("htmx:afterSwap", initChoosers);
+  initChoosers();
+
   // Filters that apply at once, and the entry's choice of partner and month (no inline handlers:
   // the content security policy allows scripts from this file only).
   document.addEventListener("change", function (event) {
