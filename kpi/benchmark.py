@@ -62,8 +62,13 @@ class Engine:
         self.labels = {k: m.label for k, m in self.metrics.items()}
         self.base_terms = _base_terms(self.catalogue)
 
-    def values(self, cube: Cube, span: Span, period: date) -> dict[str, Vector]:
-        """All metrics, entered and derived, per partner of the cube for the span ending at `period`.
+    def inputs_of(self, key: str) -> list[str]:
+        """The entered metrics one metric is computed from (itself, if entered): what a cube for it needs."""
+        return sorted(self.dependencies.get(key, {key}))
+
+    def values(self, cube: Cube, span: Span, period: date, only: str | None = None) -> dict[str, Vector]:
+        """All metrics, entered and derived, per partner of the cube for the span ending at `period`;
+        with `only`, that metric and what it is computed through (from a cube of `inputs_of(only)`).
 
         A stock shows its value at the span's end, but a ratio divides by its average over the
         span's month ends (stock turnover, DSO, revenue per m²): a closing value alone would
@@ -76,7 +81,8 @@ class Engine:
             in_formulas = {**inputs, **{k: averaged[k] for k in self.stock_keys if k in averaged}}
         else:
             in_formulas = inputs
-        return {**inputs, **self.catalogue.derive(in_formulas, months)}
+        wanted = None if only is None else self.catalogue.through(only)
+        return {**inputs, **self.catalogue.derive(in_formulas, months, wanted)}
 
     def benchmark(
         self,
@@ -153,12 +159,14 @@ class Engine:
         protected = {key: reason for key, reason in reasons.items() if key in has_figures}
         return {**reasons, **secondary_suppression(protected, relations, self.labels)}
 
-    def series(self, cube: Cube, months: Sequence[date]) -> dict[str, np.ndarray]:
-        """Every metric month by month: partners × months matrices, computed in one pass."""
+    def series(self, cube: Cube, months: Sequence[date], only: str | None = None) -> dict[str, np.ndarray]:
+        """Every metric (or `only` one, as in `values`) month by month: partners × months matrices,
+        computed in one pass."""
         columns = [cube.months.index(m) for m in months]
         block = cube.values[:, columns, :]
         inputs = {key: block[:, :, k] for k, key in enumerate(cube.keys)}
-        return {**inputs, **self.catalogue.derive(inputs, 1)}
+        wanted = None if only is None else self.catalogue.through(only)
+        return {**inputs, **self.catalogue.derive(inputs, 1, wanted)}
 
     def _better(self, key: str) -> str | None:
         return self.metrics[key].better if key in self.metrics else None

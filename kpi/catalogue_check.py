@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from kpi.formula import Formula, FormulaError, Vector, evaluate, parse
@@ -39,14 +39,31 @@ class CompiledCatalogue:
     def derived_keys(self) -> list[str]:
         return [m.key for m in self.order]
 
-    def derive(self, inputs: dict[str, Vector], months: int) -> dict[str, Vector]:
-        """All derived metrics over vectors of aggregated inputs (one element per partner)."""
+    def derive(
+        self, inputs: dict[str, Vector], months: int, only: Collection[str] | None = None
+    ) -> dict[str, Vector]:
+        """The derived metrics over vectors of aggregated inputs (one element per partner): all, or
+        `only` these (which must include the derived metrics they are computed through: `through`)."""
         env: dict[str, Vector | float] = {**inputs, MONTHS: float(months)}
         out: dict[str, Vector] = {}
         for metric in self.order:
+            if only is not None and metric.key not in only:
+                continue
             out[metric.key] = evaluate(metric.formula, env)
             env[metric.key] = out[metric.key]
         return out
+
+    def through(self, key: str) -> set[str]:
+        """The derived metrics a metric is computed through, itself included (empty for a base metric)."""
+        by_key = {m.key: m.formula for m in self.order}
+        seen: set[str] = set()
+        stack = [key]
+        while stack:
+            current = stack.pop()
+            if current in by_key and current not in seen:
+                seen.add(current)
+                stack.extend(by_key[current].names)
+        return seen
 
     def dependencies(self, key: str) -> set[str]:
         """The base metrics a derived metric rests on, through every level of formulas."""

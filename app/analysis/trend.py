@@ -37,14 +37,14 @@ async def course(
     targets: list[float | None] = [None] * count
     if subject is not None:
         async with state.db.read() as session:
-            cube = await load_cube(session, [subject], months, sorted(engine.catalogue.base_keys))
+            cube = await load_cube(session, [subject], months, engine.inputs_of(key))
             rows = await session.execute(
                 select(Target.month, Target.value)
                 .join(Metric, Metric.id == Target.metric_id)
                 .where(Target.partner_id == subject.id, Metric.key == key, Target.month.in_(months))
             )
             planned = {target_month: value for target_month, value in rows}
-        series = engine.series(cube, months).get(key)
+        series = engine.series(cube, months, only=key).get(key)
         if series is not None:
             own = [None if math.isnan(v) else round(float(v), 4) for v in series[0]]
         targets = [planned.get(m) for m in months]

@@ -13,6 +13,7 @@ from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
 from app.benchmark.live import engine_of
 from app.models import Metric, OpenItem, Partner, TargetPlan
+from app.network.visibility import active_partners
 from app.steering.compliance import Reporting, reporting
 from app.steering.rollups import PartnerRow, TreeRow, steering
 from kpi.periods import Span
@@ -75,7 +76,7 @@ async def staff_view(state: State, principal: Principal, month: date, today: dat
             gaps = sorted((r for r in steered.partners if r.attainment is not None), key=lambda r: r.attainment or 0)
         overdue = None
         if principal.may(Action.VIEW, "receivables"):
-            partners = list(await session.scalars(select(Partner).where(Partner.active)))
+            partners = await active_partners(session)
             refs = await partner_refs(session, partners)
             seen = {p.id: p for p in partners if principal.can(Action.VIEW, refs[p.id], "receivables")}
             rows = await session.execute(

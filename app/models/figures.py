@@ -95,7 +95,11 @@ class Target(Base):
     """A planned value of a metric for a partner and month (targets roll up over months and territories)."""
 
     __tablename__ = "targets"
-    __table_args__ = (UniqueConstraint("partner_id", "metric_id", "month"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "metric_id", "month"),
+        # One metric's span for every partner (the Zentrale's roll-ups), answered from the index alone.
+        Index("ix_targets_metric_month", "metric_id", "month", "partner_id", "value"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)

@@ -11,8 +11,22 @@ from app.models import ComparisonGroup, Partner
 from app.network.groups import groups_of_partner, groups_with_members
 
 
+async def all_partners(session: AsyncSession) -> list[Partner]:
+    """Every partner by number, read once per session: a start page asks three times (callers
+    must not change the list)."""
+    found: list[Partner] | None = session.info.get("all_partners")
+    if found is None:
+        found = list(await session.scalars(select(Partner).order_by(Partner.number)))
+        session.info["all_partners"] = found
+    return found
+
+
+async def active_partners(session: AsyncSession) -> list[Partner]:
+    return [p for p in await all_partners(session) if p.active]
+
+
 async def visible_partners(session: AsyncSession, principal: Principal, action: str = Action.VIEW) -> list[Partner]:
-    partners = (await session.scalars(select(Partner).order_by(Partner.number))).all()
+    partners = await all_partners(session)
     paths = await territory_paths(session)
     return [p for p in partners if principal.can(action, PartnerRef(p.id, paths[p.territory_id]))]
 

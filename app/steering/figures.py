@@ -18,6 +18,7 @@ from app.auth.permissions import Action, PartnerRef, Principal
 from app.auth.principals import partner_refs
 from app.benchmark.data import Exposure, exposures, load_cube, metric_info, span_targets
 from app.models import Metric, Partner, Territory
+from app.network.visibility import active_partners
 from kpi.benchmark import Engine
 from kpi.periods import Span, prior_year, span_months
 from kpi.stats import change_in
@@ -77,7 +78,7 @@ async def domain_view(
     in_domain = [k for k, m in metrics.items() if m.domain == domain]
     withheld = [k for k in in_domain if not all(principal.may(Action.VIEW, d) for d in exposure[k].domains)]
     columns = _columns(metrics, exposure, [k for k in in_domain if k not in withheld])
-    partners = list(await session.scalars(select(Partner).where(Partner.active).order_by(Partner.number)))
+    partners = await active_partners(session)
     refs = await partner_refs(session, partners)
     shown = [
         p

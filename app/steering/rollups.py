@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.permissions import Action, Principal
+from app.auth.permissions import Action, PartnerRef, Principal
 from app.auth.principals import partner_refs
 from app.benchmark.data import load_cube
 from app.models import Metric, Partner, Target, TargetPlan, Territory
+from app.network.visibility import active_partners
 from kpi.benchmark import Engine
 from kpi.months import format_month
 from kpi.periods import Span, span_months
 from kpi.rollup import Node, RollUp, roll_up
-from kpi.targets import attainment, is_summed, span_target
+from kpi.targets import attainment, is_summed
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ async def steering(
     territory: str | None = None,
 ) -> Steering:
     """The roll-up tree of every territory with visible partners, and the partners (of `territory`, if given)."""
-    partners = list(await session.scalars(select(Partner).where(Partner.active).order_by(Partner.number)))
+    partners = await active_partners(session)
     refs = await partner_refs(session, partners)
     metric = await session.scalar(select(Metric).where(Metric.key == key))
     domain = metric.domain if metric else "sales"
@@ -93,12 +94,16 @@ async def steering(
     summed = is_summed(key, {k: m.time_kind or "" for k, m in engine.metrics.items()}, engine.base_terms)
     visible = [p for p in partners if principal.can(Action.VIEW, refs[p.id], domain)]
     months = span_months(span, month)
-    cube = await load_cube(session, visible, months, sorted(engine.catalogue.base_keys))
-    actual_vector = engine.values(cube, span, month)[key]
-    monthly = engine.series(cube, months)[key]
-    actuals = {p.id: float(actual_vector[i]) for i, p in enumerate(visible)}
-    gaps = {p.id: [m for j, m in enumerate(months) if np.isnan(monthly[i, j])] for i, p in enumerate(visible)}
-    targets = await _span_targets(session, key, months, [p.id for p in visible], summed, info.time_kind == "stock")
+    # The one metric's inputs only: a tenth of the figures of all metrics.
+    cube = await load_cube(session, visible, months, engine.inputs_of(key))
+    actual_vector = engine.values(cube, span, month, only=key)[key]
+    monthly = engine.series(cube, months, only=key)[key]
+    actuals = dict(zip((p.id for p in visible), actual_vector.tolist(), strict=True))
+    holes = np.isnan(monthly)
+    gaps: dict[int, list[date]] = {
+        visible[i].id: [months[j] for j in np.flatnonzero(holes[i])] for i in np.flatnonzero(holes.any(axis=1))
+    }
+    targets = await _span_targets(session, key, months, {p.id for p in visible}, summed, info.time_kind == "stock")
     states = dict(
         (
             await session.execute(
@@ -113,14 +118,8 @@ async def steering(
     nodes = {t.code: Node(t.code, by_id[t.parent_id].code if t.parent_id else None) for t in territories}
     partner_node = {p.id: by_id[p.territory_id].code for p in visible}
     rolled = roll_up(nodes, partner_node, actuals, targets, summed=summed, better=info.better)
-    reasons = {p.id: _reason(gaps[p.id], targets.get(p.id), month.year) for p in visible}
-    tree = _ordered(
-        territories,
-        rolled,
-        {code: [p for p in partners if code in refs[p.id].territory_path] for code in nodes},
-        {code: [p for p in visible if code in refs[p.id].territory_path] for code in nodes},
-        reasons,
-    )
+    reasons = {p.id: _reason(gaps.get(p.id, []), targets.get(p.id), month.year) for p in visible}
+    tree = _ordered(territories, rolled, _below(partners, refs, nodes), _below(visible, refs, nodes), reasons)
     rows = [
         PartnerRow(
             p,
@@ -137,21 +136,33 @@ async def steering(
     return Steering(tree, rows, summed, info.better)
 
 
+def _below(partners: list[Partner], refs: dict[int, PartnerRef], nodes: dict[str, Node]) -> dict[str, list[Partner]]:
+    """Each territory's partners, its sub-territories' included (one pass over the partners)."""
+    below: dict[str, list[Partner]] = {code: [] for code in nodes}
+    for p in partners:
+        for code in refs[p.id].territory_path:
+            below[code].append(p)
+    return below
+
+
 async def _span_targets(
-    session: AsyncSession, key: str, months: list[date], partner_ids: list[int], summed: bool, stock: bool
+    session: AsyncSession, key: str, months: list[date], partner_ids: set[int], summed: bool, stock: bool
 ) -> dict[int, float]:
-    """Each partner's target for the span; only where every month of the span has one."""
+    """Each partner's target for the span (kpi.targets.span_target); only where every month of
+    the span has one. Summed in the database: one row per partner, not one per partner and month."""
+    metric_id = select(Metric.id).where(Metric.key == key).scalar_subquery()
     rows = await session.execute(
-        select(Target.partner_id, Target.month, Target.value)
-        .join(Metric, Metric.id == Target.metric_id)
-        .where(Metric.key == key, Target.month.in_(months), Target.partner_id.in_(partner_ids))
+        select(Target.partner_id, func.count(), func.sum(Target.value))
+        .where(Target.metric_id == metric_id, Target.month.in_(months))
+        .group_by(Target.partner_id)
     )
-    planned: dict[int, dict[date, float]] = {}
-    for partner_id, target_month, value in rows:
-        planned.setdefault(partner_id, {})[target_month] = value
-    return {
-        pid: span_target([v[m] for m in months], summed, stock) for pid, v in planned.items() if len(v) == len(months)
-    }
+    complete = {pid: total for pid, count, total in rows if count == len(months) and pid in partner_ids}
+    if stock and not summed:  # a stock's target is the last month's
+        last = await session.execute(
+            select(Target.partner_id, Target.value).where(Target.metric_id == metric_id, Target.month == months[-1])
+        )
+        return {pid: value for pid, value in last if pid in complete}
+    return {pid: total if summed else total / len(months) for pid, total in complete.items()}
 
 
 def _finite(value: float) -> float | None:

@@ -119,3 +119,28 @@ def test_the_change_of_a_ratio_is_in_points_and_of_a_score_a_difference() -> Non
     assert change_in("%", 28.28, 29.61) == pytest.approx((-1.33, "Pp."))
     assert change_in("", 0.25, 0.0625) == pytest.approx((0.1875, ""))
     assert change_in("EUR", 110.0, 100.0) == pytest.approx((10.0, "%"))
+
+
+@pytest.mark.parametrize("span", [Span.MONTH, Span.YTD, Span.R12])
+def test_one_metric_from_its_own_inputs_equals_it_among_all(span: Span) -> None:
+    """A view of one metric (the Zentrale's roll-ups, a KPI's course) loads only that metric's
+    inputs and derives only what it is computed through; every metric comes out as among all."""
+    from kpi.benchmark import engine_for
+    from kpi.catalogue import CATALOGUE
+
+    engine = engine_for(CATALOGUE, {m.key: m.label_de for m in CATALOGUE})
+    keys = sorted(engine.catalogue.base_keys)
+    months = [date(2025, m, 1) for m in range(1, 13)]
+    rng = np.random.default_rng(7)
+    cube = Cube.empty([1, 2, 3], months, keys)
+    cube.values[:] = rng.uniform(1.0, 1000.0, cube.values.shape)
+    cube.values[2, 3, :] = np.nan  # a partner with a hole: no value for a span across it
+    everything = engine.values(cube, span, date(2025, 12, 1))
+    monthly = engine.series(cube, months)
+    for key in [m.key for m in CATALOGUE]:
+        inputs = engine.inputs_of(key)
+        narrow = Cube.empty([1, 2, 3], months, inputs)
+        narrow.values[:] = cube.values[:, :, [keys.index(k) for k in inputs]]
+        alone = engine.values(narrow, span, date(2025, 12, 1), only=key)[key]
+        np.testing.assert_allclose(alone, everything[key], equal_nan=True, err_msg=key)
+        np.testing.assert_allclose(engine.series(narrow, months, only=key)[key], monthly[key], equal_nan=True)

@@ -19,7 +19,9 @@ def numbers(text: str) -> float:
 def tree(html: str) -> dict[str, list[str]]:
     """Per territory row the numeric cells as text: actual, target, attainment, partners on target."""
     return {
-        code: [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r'<td class="num">(.*?)</td>', row, re.S)]
+        code: [
+            re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r'<td class="num[^"]*">(.*?)</td>', row, re.S)
+        ]
         for code, row in re.findall(r'<tr data-code="([^"]+)">(.*?)</tr>', html, re.S)
     }
 
