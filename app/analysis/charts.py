@@ -14,10 +14,14 @@ from app.analysis.trend import Course
 from app.analysis.views import ChartView
 from kpi.variants import Basis
 
-OWN_COLOUR, GROUP_COLOUR, BEST_COLOUR, BAND_COLOUR = "#2f6b3a", "#5b7fb8", "#b85c00", "#a9bfe0"
+OWN_COLOUR, GROUP_COLOUR, BEST_COLOUR, BAND_COLOUR = "#2f6b3a", "#5b7fb8", "#e69f00", "#a9bfe0"
 # Okabe-Ito: told apart with red-green blindness, too.
 SEGMENT_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9"]
-QUARTILE_COLOURS = {"top": "#2f6b3a", "middle": "#98a39b", "bottom": "#b85c00", "none": "#c9d2cb"}
+# Dark green, grey, amber: told apart by lightness and hue with red-green blindness, too (a
+# green against an orange of the same lightness would not be).
+QUARTILE_COLOURS = {"top": "#2f6b3a", "middle": "#98a39b", "bottom": "#e69f00", "none": "#c9d2cb"}
+LIGHT_COLOURS = {"on": "#2f6b3a", "near": "#f0e442", "off": "#e69f00"}
+OUTLINE = {"borderColor": "#5b665f", "borderWidth": 1}  # light bars stay visible on white
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,18 @@ def profile(rows: list[Row]) -> Chart:
             {
                 "type": "bar",
                 "name": "Eigenes Perzentil",
-                "data": [{"value": r.percentile, "itemStyle": {"color": QUARTILE_COLOURS[r.quartile]}} for r in placed],
+                "data": [
+                    {"value": r.percentile, "itemStyle": {"color": QUARTILE_COLOURS[r.quartile], **OUTLINE}}
+                    for r in placed
+                ],
+                # The quarters' borders: the colour is not the only sign of where a bar ends.
+                "markLine": {
+                    "silent": True,
+                    "symbol": "none",
+                    "data": [{"xAxis": 25}, {"xAxis": 75}],
+                    "lineStyle": {"color": "#5b665f", "type": "dashed"},
+                    "label": {"show": False},
+                },
             }
         ],
     }
@@ -406,7 +421,8 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
                 "name": "Zielerreichung",
                 "barMaxWidth": 22,
                 "data": [
-                    {"value": r.attainment, "itemStyle": {"color": _light_colour(r.attainment)}} for r, _ in planned
+                    {"value": r.attainment, "itemStyle": {"color": _light_colour(r.attainment), **OUTLINE}}
+                    for r, _ in planned
                 ],
                 "markLine": {
                     "silent": True,
@@ -434,7 +450,7 @@ def _light_colour(share: float | None) -> str:
     """The traffic light's colour (the tables add a sign: ✓ ! ✕)."""
     if share is None:
         return "#c9d2cb"
-    return OWN_COLOUR if share >= 100 else "#d4a017" if share >= 90 else BEST_COLOUR
+    return LIGHT_COLOURS["on" if share >= 100 else "near" if share >= 90 else "off"]
 
 
 def segment_change(rows: list[Row]) -> Chart:

@@ -9,7 +9,9 @@ from typing import Any
 
 from app.steering.rollups import PartnerRow, TreeRow
 
-IN_TARGET, NEAR, BELOW, NONE = "#2f6b3a", "#d4a017", "#b85c00", "#c9d2cb"
+# Dark green, yellow, amber: apart by lightness with red-green blindness, too; outlined on white.
+IN_TARGET, NEAR, BELOW, NONE = "#2f6b3a", "#f0e442", "#e69f00", "#c9d2cb"
+OUTLINE = {"borderColor": "#5b665f", "borderWidth": 1}
 STATES = [
     ("agreed", "vereinbart", IN_TARGET),
     ("proposed", "vorgeschlagen", "#5b7fb8"),
@@ -60,7 +62,10 @@ def territory_attainment(tree: list[TreeRow], max_depth: int = 1) -> Card:
                 "name": "Zielerreichung",
                 "barMaxWidth": 22,
                 "data": [
-                    {"value": round(r.rollup.attainment, 1), "itemStyle": {"color": _light(r.rollup.attainment)}}
+                    {
+                        "value": round(r.rollup.attainment, 1),
+                        "itemStyle": {"color": _light(r.rollup.attainment), **OUTLINE},
+                    }
                     for r in shown
                 ],
                 "markLine": {
@@ -101,7 +106,7 @@ def plan_states(partners: list[PartnerRow], year: int) -> Card:
                 "type": "bar",
                 "name": "Partner",
                 "barMaxWidth": 22,
-                "data": [{"value": n, "itemStyle": {"color": colour}} for _, colour, n in counts],
+                "data": [{"value": n, "itemStyle": {"color": colour, **OUTLINE}} for _, colour, n in counts],
                 "label": {"show": True, "position": "right"},
             }
         ],
