@@ -39,9 +39,7 @@ class CompiledCatalogue:
     def derived_keys(self) -> list[str]:
         return [m.key for m in self.order]
 
-    def derive(
-        self, inputs: dict[str, Vector], months: int, only: Collection[str] | None = None
-    ) -> dict[str, Vector]:
+    def derive(self, inputs: dict[str, Vector], months: int, only: Collection[str] | None = None) -> dict[str, Vector]:
         """The derived metrics over vectors of aggregated inputs (one element per partner): all, or
         `only` these (which must include the derived metrics they are computed through: `through`)."""
         env: dict[str, Vector | float] = {**inputs, MONTHS: float(months)}
