@@ -6,12 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.analysis.chart_parts import Chart, Inputs, Switches
 from app.analysis.charts import (
     PERCENT_KEYS,
     REVENUE_SEGMENTS,
-    Chart,
-    Inputs,
-    Switches,
     attainment,
     comparison,
     distribution,

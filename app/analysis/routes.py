@@ -13,8 +13,9 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from app.analysis.chart_parts import Chart, Inputs
 from app.analysis.chart_specs import SPEC_BY_ID, TOPICS, Spec, build_chart, shown_specs
-from app.analysis.charts import Chart, Inputs, position, trend
+from app.analysis.kpi_charts import position, trend
 from app.analysis.status import reporting_status
 from app.analysis.subject import OutOfScope, pickable, subject_of
 from app.analysis.summary import summary

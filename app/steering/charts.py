@@ -4,36 +4,17 @@ plans, as ECharts options the browser draws (static/js/charts.js), each with its
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
 from app.steering.rollups import PartnerRow, TreeRow
+from app.web.charts import LIGHT_COLOURS, OUTLINE, PALE, Card, light_colour
 
-# Dark green, yellow, amber: apart by lightness with red-green blindness, too; outlined on white.
-IN_TARGET, NEAR, BELOW, NONE = "#2f6b3a", "#f0e442", "#e69f00", "#c9d2cb"
-OUTLINE = {"borderColor": "#5b665f", "borderWidth": 1}
+IN_TARGET, NONE = LIGHT_COLOURS["on"], PALE
 STATES = [
     ("agreed", "vereinbart", IN_TARGET),
     ("proposed", "vorgeschlagen", "#5b7fb8"),
-    ("revised", "geändert, offen", NEAR),
+    ("revised", "geändert, offen", LIGHT_COLOURS["near"]),
     (None, "kein Ziel", NONE),
 ]
-
-
-@dataclass(frozen=True)
-class Card:
-    id: str
-    title: str
-    option: dict[str, Any]
-    table_head: list[str]
-    table_rows: list[list[str]]
-    height_rem: float
-    empty: str | None = None
-
-
-def _light(share: float) -> str:
-    """The traffic light's colour; the tables add the sign (✓ ! ✕) for those who cannot tell colours apart."""
-    return IN_TARGET if share >= 100 else NEAR if share >= 90 else BELOW
 
 
 def _percent(value: float) -> str:
@@ -64,7 +45,7 @@ def territory_attainment(tree: list[TreeRow], max_depth: int = 1) -> Card:
                 "data": [
                     {
                         "value": round(r.rollup.attainment, 1),
-                        "itemStyle": {"color": _light(r.rollup.attainment), **OUTLINE},
+                        "itemStyle": {"color": light_colour(r.rollup.attainment), **OUTLINE},
                     }
                     for r in shown
                 ],
