@@ -54,7 +54,6 @@ class Selection:
     month: date
     span: Span
     subject: Partner | None
-    partners: list[Partner]  # the partners a Zentrale user may pick (none for a partner's user)
 
 
 async def _selection(
@@ -69,7 +68,6 @@ async def _selection(
         if subject is not None:  # the chosen partner's groups
             theirs = {g.id for g, _ in await groups_of_partner(session, subject.id)}
             groups = [g for g in groups if g.id in theirs]
-        partners = await pickable(session, request.user)
     if not groups:
         raise NotFoundException("Sie sind in keiner Vergleichsgruppe.")
     group = gruppe if gruppe in {g.id for g in groups} else groups[0].id
@@ -78,7 +76,7 @@ async def _selection(
         month = parse_month(monat) if monat else last_complete(span, date.today())
     except ValueError:
         month = last_complete(span, date.today())
-    return Selection(groups, group, month, span, subject, partners)
+    return Selection(groups, group, month, span, subject)
 
 
 async def _rows(
@@ -170,6 +168,7 @@ async def analysis_page(
         month = shown
     async with request.app.state.db.read() as session:
         status = await reporting_status(session, group, month_of(date.today()))
+        partners = await pickable(session, request.user)  # the partner choice: on the page only
     source = ChartSource(request, chosen, month, status)
     benchmark, all_rows = await source.figures(month, span)
     rows = [r for r in all_rows if "variant_of" not in benchmark["kpis"][r.key]]
@@ -201,7 +200,7 @@ async def analysis_page(
         "foreign_group": gruppe is not None and gruppe != group,
         "unfinished": unfinished,
         "subject": chosen.subject,
-        "partners": chosen.partners,
+        "partners": partners,
         "query": _query(chosen, month, span),
     }
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "analysis"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.permissions import Action, Principal
+from app.auth.permissions import Action, PartnerRef, Principal
+from app.auth.principals import territory_paths
 from app.models import Partner
 from app.network.visibility import visible_partners
 
@@ -29,6 +30,7 @@ async def subject_of(session: AsyncSession, principal: Principal, number: int | 
     if principal.is_partner_user or number is None:
         return None
     partner = await session.scalar(select(Partner).where(Partner.number == number))
-    if partner is None or partner not in await pickable(session, principal):
+    paths = await territory_paths(session)
+    if partner is None or not principal.can(Action.VIEW, PartnerRef(partner.id, paths[partner.territory_id])):
         raise OutOfScope(f"Partner {number} liegt nicht in Ihrem Bereich.")
     return partner

@@ -70,7 +70,7 @@ async def benchmark_for(
         visible = {g.id for g, _ in await visible_groups(session, principal)}
         found = next(((g, m) for g, m in await groups_with_members(session) if g.id == group and g.id in visible), None)
         own = subject or (await session.get(Partner, principal.partner_id) if principal.partner_id else None)
-        paths = await territory_paths(session) if subject is not None else {}
+        ref = PartnerRef(subject.id, (await territory_paths(session))[subject.territory_id]) if subject else None
         own_kpis, own_prior = await partner_kpis_with_prior(session, engine, own, month, span) if own else ({}, {})
         metrics = await metric_info(session)
         if found is None:
@@ -92,10 +92,7 @@ async def benchmark_for(
             continue
         sensitive = exposure[key].sensitive
         # A chosen partner's value only where the grants cover it in each domain; the group figures stay.
-        covered = own is not None and (
-            subject is None
-            or all(principal.can(action, PartnerRef(own.id, paths[own.territory_id]), d) for d in exposure[key].domains)
-        )
+        covered = own is not None and (ref is None or all(principal.can(action, ref, d) for d in exposure[key].domains))
         value, before = (own_kpis.get(key), own_prior.get(key)) if covered else (None, None)
         better = engine.metrics[key].better if variant else metric.better
         place = record.place(engine, key, own.id) if own and covered and not sensitive else None
