@@ -59,6 +59,7 @@ class Engine:
             if (terms := additive_terms(m.formula)) is not None
         ]
         self.dependencies = {key: self.catalogue.dependencies(key) for key in self.catalogue.derived_keys}
+        self.through = {key: self.catalogue.through(key) for key in self.catalogue.derived_keys}
         self.labels = {k: m.label for k, m in self.metrics.items()}
         self.base_terms = _base_terms(self.catalogue)
 
@@ -81,7 +82,7 @@ class Engine:
             in_formulas = {**inputs, **{k: averaged[k] for k in self.stock_keys if k in averaged}}
         else:
             in_formulas = inputs
-        wanted = None if only is None else self.catalogue.through(only)
+        wanted = None if only is None else self.through.get(only, set())
         return {**inputs, **self.catalogue.derive(in_formulas, months, wanted)}
 
     def benchmark(
@@ -165,7 +166,7 @@ class Engine:
         columns = [cube.months.index(m) for m in months]
         block = cube.values[:, columns, :]
         inputs = {key: block[:, :, k] for k, key in enumerate(cube.keys)}
-        wanted = None if only is None else self.catalogue.through(only)
+        wanted = None if only is None else self.through.get(only, set())
         return {**inputs, **self.catalogue.derive(inputs, 1, wanted)}
 
     def _better(self, key: str) -> str | None:

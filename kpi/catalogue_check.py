@@ -53,27 +53,23 @@ class CompiledCatalogue:
 
     def through(self, key: str) -> set[str]:
         """The derived metrics a metric is computed through, itself included (empty for a base metric)."""
-        by_key = {m.key: m.formula for m in self.order}
-        seen: set[str] = set()
-        stack = [key]
-        while stack:
-            current = stack.pop()
-            if current in by_key and current not in seen:
-                seen.add(current)
-                stack.extend(by_key[current].names)
-        return seen
+        return {k for k in self._reach(key) if k not in self.base_keys}
 
     def dependencies(self, key: str) -> set[str]:
         """The base metrics a derived metric rests on, through every level of formulas."""
+        return {k for k in self._reach(key) if k in self.base_keys}
+
+    def _reach(self, key: str) -> set[str]:
+        """The metric and every metric its formula names, through every level."""
         by_key = {m.key: m.formula for m in self.order}
         seen: set[str] = set()
         stack = [key]
         while stack:
             current = stack.pop()
-            if current in by_key:
-                stack.extend(n for n in by_key[current].names if n not in seen)
-            seen.add(current)
-        return {k for k in seen if k in self.base_keys}
+            if current not in seen:
+                seen.add(current)
+                stack.extend(by_key[current].names if current in by_key else ())
+        return seen
 
 
 def _topological(parsed: dict[str, Formula]) -> list[str]:
