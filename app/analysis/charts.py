@@ -24,7 +24,7 @@ from app.analysis.chart_parts import (
     value_axis,
 )
 from app.analysis.table import Row
-from app.web.charts import OUTLINE, light_colour
+from app.web.charts import OUTLINE, attainment_bars
 
 
 def profile(rows: list[Row]) -> Chart:
@@ -198,24 +198,7 @@ def attainment(rows: list[Row], benchmark: dict[str, Any]) -> Chart:
         **frame(legend=False),
         "yAxis": category_axis([r.label for r, _ in planned]),
         "xAxis": value_axis("% des Ziels", min=0),
-        "series": [
-            {
-                "type": "bar",
-                "name": "Zielerreichung",
-                "barMaxWidth": 22,
-                "data": [
-                    {"value": r.attainment, "itemStyle": {"color": light_colour(r.attainment), **OUTLINE}}
-                    for r, _ in planned
-                ],
-                "markLine": {
-                    "silent": True,
-                    "symbol": "none",
-                    "data": [{"xAxis": 100}],
-                    "lineStyle": {"color": "#1d2420", "type": "solid"},
-                    "label": {"show": False},
-                },
-            }
-        ],
+        "series": [attainment_bars([r.attainment for r, _ in planned])],
         "portal": {"unit": "%", "keys": keys_of([r for r, _ in planned])},
     }
     return Chart(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from app.steering.rollups import PartnerRow, TreeRow
-from app.web.charts import LIGHT_COLOURS, OUTLINE, PALE, Card, light_colour
+from app.web.charts import LIGHT_COLOURS, OUTLINE, PALE, Card, attainment_bars
 
 IN_TARGET, NONE = LIGHT_COLOURS["on"], PALE
 STATES = [
@@ -37,27 +37,7 @@ def territory_attainment(tree: list[TreeRow], max_depth: int = 1) -> Card:
             "data": [("· " * r.depth) + r.territory.name for r in shown],
             "axisLabel": {"interval": 0, "width": 150, "overflow": "break", "fontSize": 11, "lineHeight": 13},
         },
-        "series": [
-            {
-                "type": "bar",
-                "name": "Zielerreichung",
-                "barMaxWidth": 22,
-                "data": [
-                    {
-                        "value": round(r.rollup.attainment, 1),
-                        "itemStyle": {"color": light_colour(r.rollup.attainment), **OUTLINE},
-                    }
-                    for r in shown
-                ],
-                "markLine": {
-                    "silent": True,
-                    "symbol": "none",
-                    "data": [{"xAxis": 100}],
-                    "lineStyle": {"color": "#1d2420", "type": "solid"},
-                    "label": {"show": False},
-                },
-            }
-        ],
+        "series": [attainment_bars([round(r.rollup.attainment, 1) for r in shown])],
         "portal": {"unit": "%"},
     }
     return Card(

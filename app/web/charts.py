@@ -31,3 +31,20 @@ class Card:
     table_rows: list[list[str]]
     height_rem: float = 22
     empty: str | None = None  # why the chart has nothing to draw (then only this is shown)
+
+
+def attainment_bars(values: list[float | None]) -> dict[str, Any]:
+    """A bar series of attainments in % in traffic-light colours, with the target (100 %) as a line."""
+    return {
+        "type": "bar",
+        "name": "Zielerreichung",
+        "barMaxWidth": 22,
+        "data": [{"value": v, "itemStyle": {"color": light_colour(v), **OUTLINE}} for v in values],
+        "markLine": {
+            "silent": True,
+            "symbol": "none",
+            "data": [{"xAxis": 100}],
+            "lineStyle": {"color": "#1d2420", "type": "solid"},
+            "label": {"show": False},
+        },
+    }

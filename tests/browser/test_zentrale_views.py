@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.test_layout import signed_in
 from tests.browser.test_start_page import SIZES
 from tests.support.personas import Outbox
 
 
-async def test_the_partner_figures_keep_their_names_in_view_and_columns_can_be_chosen(
-    browser: Browser, portal: str, outbox: Outbox
-) -> None:
+async def _open(browser: Browser, portal: str, outbox: Outbox, path: str) -> tuple[Page, list[str]]:
+    """The page as sales management sees it on a desktop, with the console's errors collected."""
     page = await signed_in(browser, portal, outbox, "vertrieb", SIZES["desktop"])
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    await page.goto("/zentrale/kennzahlen?bereich=sales")
+    await page.goto(path)
+    return page, errors
+
+
+async def test_the_partner_figures_keep_their_names_in_view_and_columns_can_be_chosen(
+    browser: Browser, portal: str, outbox: Outbox
+) -> None:
+    page, errors = await _open(browser, portal, outbox, "/zentrale/kennzahlen?bereich=sales")
     box = page.locator("#domain-figures .table-scroll")
     name = page.locator('#domain-table tr[data-partner="1001"] th.name')
     before = await name.bounding_box()
@@ -50,10 +56,7 @@ async def test_the_partner_figures_keep_their_names_in_view_and_columns_can_be_c
 async def test_targets_and_plans_show_as_charts_and_a_territory_leads_to_its_partners(
     browser: Browser, portal: str, outbox: Outbox
 ) -> None:
-    page = await signed_in(browser, portal, outbox, "vertrieb", SIZES["desktop"])
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    await page.goto("/zentrale/ziele")
+    page, errors = await _open(browser, portal, outbox, "/zentrale/ziele")
     await expect(page.locator("#chart-territory-attainment .chart svg")).to_be_visible()
     await expect(page.locator("#chart-plan-states .chart svg")).to_be_visible()
     states = await page.locator("#chart-plan-states details").text_content() or ""
