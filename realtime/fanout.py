@@ -1,21 +1,31 @@
-"""A room emit without a task per recipient, and socket writers without a task per packet.
+"""A room emit encoded once and written to each recipient's websocket without a task per recipient.
 
 python-socketio's `AsyncManager.emit` encodes a room emit once, then creates one asyncio Task
 per recipient (`AsyncServer._send_eio_packet` -> engineio `send_packet` -> `AsyncSocket.send`)
 and waits for all of them; each ends in `put` on the socket's own unbounded queue, which the
-socket's writer task drains onto its websocket. A release of a 1,000-partner group is 1,000
-tasks. `FastRoomEmit` puts the one encoded packet into each recipient's queue directly. What
-it keeps of `AsyncSocket.send`: a closed socket gets nothing, and a socket whose client stopped
-answering pings is closed through engineio's own `check_ping_timeout`, as `send` would.
-Emits with a callback (ack ids per recipient) go the library's way.
+socket's writer task drains onto its websocket: per recipient a task, a queue hand-over, a
+wake-up of the writer and the websocket frame built again. A release of a 1,000-partner group
+is 1,000 of each.
 
-The writer side: on Python 3.11 `asyncio.wait_for`, which `AsyncSocket.poll` waits on the queue
-with, wraps every wait in a new Task. `quicker_socket_writers()` gives `AsyncSocket` a `poll`
-that waits with `asyncio.timeout` instead, same timeout, same packets.
+`FastRoomEmit` builds the websocket frames of an emit once (a server's frames are the same
+bytes for every client) and writes them to each recipient's transport, where nothing sent
+before is still on its way: the socket's queue is empty and the connection is not held by
+flow control (`_Direct.takes`). Otherwise the packet joins the socket's queue as before, so a
+socket never sees packets out of order. What it keeps of `AsyncSocket.send`: a closed socket
+gets nothing, and a socket whose client stopped answering pings is closed through engineio's
+own `check_ping_timeout`, as `send` would. Emits with a callback (ack ids per recipient) go
+the library's way.
 
-Both rely on engineio's socket internals (`queue`, `last_ping`, `closed`, `poll`), which is why
-python-engineio is pinned to a minor release (pyproject.toml); `bench/fanout_cost.py`
-measures them (per socket 16-22 µs instead of 46-82 µs).
+The writer side, for what still goes through the queues: on Python 3.11 `asyncio.wait_for`,
+which `AsyncSocket.poll` waits on the queue with, wraps every wait in a new Task.
+`quicker_socket_writers()` gives `AsyncSocket` a `poll` that waits with `asyncio.timeout`
+instead, same timeout, same packets.
+
+Both rely on engineio's socket internals (`queue`, `last_ping`, `closed`, `upgraded`, `poll`,
+`_websocket_handler`), which is why python-engineio is pinned to a minor release
+(pyproject.toml), and on uvicorn's websockets-sansio protocol (`_Direct.of` falls back to the
+queues where it is not there or has changed). `../shared/bench-ref` measures the whole path
+(bench/README.md).
 """
 
 from __future__ import annotations
@@ -30,6 +40,28 @@ import socketio
 from engineio import async_socket, exceptions
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
+from websockets.frames import Frame, Opcode
+
+
+def _sansio_protocol() -> type[Any] | None:
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:  # another uvicorn: every packet goes through engineio's writer
+        return None
+    return WebSocketsSansIOProtocol
+
+
+_SANSIO = _sansio_protocol()
+
+
+def _frames(packets: list[eio_packet.Packet]) -> bytes | None:
+    """The websocket frames of an emit's packets, the same bytes for every recipient: a server's
+    frames are unmasked, and sockets that negotiated compression are not written to directly
+    (`_Direct.of`). None for binary attachments: they go the library's way."""
+    texts = [p.encode() for p in packets]
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    return b"".join(Frame(Opcode.TEXT, t.encode()).serialize(mask=False) for t in texts)
 
 
 def _room_packets(server: Any, event: str, data: Any, namespace: str) -> list[eio_packet.Packet]:
@@ -79,24 +111,27 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
             return
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         packets = _room_packets(self.server, event, data, namespace)
+        frames = _frames(packets)
         eio = self.server.eio
         stale = []
         async with self._in_order(room):
             recipients = list(self.get_participants(namespace, room))  # the room may change while the loop goes round
             deadline = time.time() - eio.ping_timeout
             for n, (sid, eio_sid) in enumerate(recipients, 1):
-                if sid in skip:
-                    continue
+                if n % self.chunk == 0:
+                    await asyncio.sleep(0)
                 socket = eio.sockets.get(eio_sid)
-                if socket is None or socket.closed:
+                if sid in skip or socket is None or socket.closed:
                     continue
                 if socket.last_ping and socket.last_ping < deadline:
                     stale.append(socket)
                     continue
-                for p in packets:
-                    socket.queue.put_nowait(p)  # engineio's queues are unbounded
-                if n % self.chunk == 0 and n < len(recipients):
-                    await asyncio.sleep(0)
+                direct: _Direct | None = getattr(socket, "direct", None)
+                if frames is not None and direct is not None and direct.takes(socket):
+                    direct.transport.write(frames)
+                else:
+                    for p in packets:
+                        socket.queue.put_nowait(p)  # engineio's queues are unbounded
         for socket in stale:
             with contextlib.suppress(exceptions.SocketIsClosedError):
                 await socket.check_ping_timeout()
@@ -143,6 +178,52 @@ async def _poll(self: async_socket.AsyncSocket) -> list[eio_packet.Packet]:
     return packets
 
 
+class _Direct:
+    """A websocket served by uvicorn's websockets-sansio protocol (the portal's `portal serve`),
+    to write an emit's frames to, with what the protocol's own `send` checks before it writes."""
+
+    def __init__(self, protocol: Any) -> None:
+        self.protocol = protocol
+        self.transport = protocol.transport
+
+    @classmethod
+    def of(cls, ws: Any) -> _Direct | None:
+        """For engineio's ASGI websocket `ws`; None where the frames cannot be written as they are
+        (another server or websocket implementation, compression) or uvicorn has changed."""
+        protocol = getattr(getattr(ws, "asgi_send", None), "__self__", None)
+        if _SANSIO is None or not isinstance(protocol, _SANSIO):
+            return None
+        if not all(hasattr(protocol, a) for a in ("transport", "writable", "close_sent", "disconnected", "conn")):
+            return None
+        return None if protocol.conn.extensions else cls(protocol)
+
+    def takes(self, socket: async_socket.AsyncSocket) -> bool:
+        """Whether a frame written now lands after everything sent to the socket before: nothing
+        waits in its queue, and its writer, which never stops between taking packets from the
+        queue and writing them, is not held by flow control (a client that reads slowly)."""
+        p = self.protocol
+        return (
+            socket.upgraded
+            and not socket.upgrading
+            and socket.queue.empty()
+            and p.writable.is_set()
+            and not (p.close_sent or p.disconnected or p.transport.is_closing())
+        )
+
+
+_websocket_handler = async_socket.AsyncSocket._websocket_handler
+
+
+async def _handler(self: async_socket.AsyncSocket, ws: Any) -> Any:
+    """engineio's websocket handler, with the socket's `direct` writer while it runs."""
+    self.direct = _Direct.of(ws)
+    try:
+        return await _websocket_handler(self, ws)
+    finally:
+        self.direct = None
+
+
 def quicker_socket_writers() -> None:
-    """Give engineio's sockets `_poll` (process-wide; idempotent)."""
+    """Give engineio's sockets `_poll` and the `direct` writer (process-wide; idempotent)."""
     async_socket.AsyncSocket.poll = _poll
+    async_socket.AsyncSocket._websocket_handler = _handler

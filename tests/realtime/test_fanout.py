@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import socketio
+from websockets.asyncio.client import connect
 
 from realtime.publish import Publisher
 from realtime.rooms import chat_room, group_room
@@ -110,3 +112,39 @@ async def test_emits_made_at_once_reach_every_member_in_the_order_they_were_made
     finally:
         for listener in members:
             await listener.client.disconnect()
+
+
+@pytest.mark.parametrize("turns", [1, 6], ids=["writer-after-each-update", "writer-now-and-then"])
+async def test_a_dashboard_that_reads_slowly_still_gets_every_update_once_and_in_order(
+    server: tuple[socketio.AsyncServer, str], turns: int
+) -> None:
+    """Room updates are written straight to a socket only while nothing sent before them is still
+    on its way: not while a packet waits in the socket's queue (every third update here goes that
+    way, as pings and acknowledgements do), nor while the client's connection is held by flow control."""
+    sio, url = server
+    endpoint = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    # A plain websocket client that reads nothing while the updates are sent (a queue of one frame).
+    async with connect(endpoint, max_queue=1, max_size=None, compression=None) as ws:
+        assert str(await ws.recv()).startswith("0")  # Engine.IO open
+        await ws.send("40" + json.dumps({"user": 1, "rooms": [group_room(7)]}))
+        assert str(await ws.recv()).startswith("40")  # Socket.IO connect
+        eio_sid = next(iter(sio.eio.sockets))
+        publisher = Publisher(sio)
+        filler = "x" * 50_000
+        for n in range(300):  # 15 MB, more than the connection's buffers hold
+            update = {"group": 7, "period": "2026-11", "kpis": {"revenue": {"n": n, "filler": filler}}}
+            if n % 3 == 0:  # through the socket's queue and its writer
+                await sio.eio.send(eio_sid, "2" + json.dumps(["kpi:update", update]))
+            else:
+                await publisher.kpi_update(7, "2026-11", update["kpis"])
+            if n % turns == turns - 1:
+                await asyncio.sleep(0)  # the socket's writer takes what waits in its queue
+        got: list[int] = []
+        async with asyncio.timeout(20):
+            while len(got) < 300:
+                message = str(await ws.recv())
+                if message.startswith("42"):
+                    got.append(json.loads(message[2:])[1]["kpis"]["revenue"]["n"])
+                elif message == "2":  # Engine.IO ping
+                    await ws.send("3")
+        assert got == list(range(300))
