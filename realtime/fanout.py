@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -92,6 +93,11 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
 
     chunk = 200
 
+    def watch(self, event: str, delivered: Callable[[Any], None]) -> None:
+        """Call `delivered(data)` whenever an emit of `event` reaches this process's sockets (its
+        own emits and, through a pub/sub manager, those of the other workers)."""
+        self.__dict__.setdefault("_watchers", {})[event] = delivered
+
     async def emit(
         self,
         event: str,
@@ -107,6 +113,9 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
             return
         room = to or room
+        watcher = self.__dict__.get("_watchers", {}).get(event)
+        if watcher is not None:
+            watcher(data)
         if namespace not in self.rooms:
             return
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}

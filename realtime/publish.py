@@ -6,21 +6,32 @@ from typing import Any
 
 import socketio
 
+from realtime.fanout import FastRoomEmit
 from realtime.manager import ResilientRedisManager
 from realtime.rooms import chat_room, group_room, partner_room, user_room
+from realtime.sent_figures import SentFigures
 
 
 class Publisher:
-    def __init__(self, sio: socketio.AsyncServer | socketio.AsyncRedisManager) -> None:
+    def __init__(self, sio: socketio.AsyncServer | socketio.AsyncRedisManager, sent: SentFigures | None = None) -> None:
         self._sio = sio
+        self._sent = sent or SentFigures()
+        manager = getattr(sio, "manager", None)
+        if isinstance(manager, FastRoomEmit):
+            manager.watch("kpi:update", self._sent.delivered)
 
     async def kpi_own(self, partner_id: int, partner_no: int, period: str, kpis: dict[str, Any]) -> None:
         payload = {"partner": partner_no, "period": period, "kpis": kpis}
         await self._sio.emit("kpi:own", payload, room=partner_room(partner_id))
 
     async def kpi_update(self, group_id: int, period: str, kpis: dict[str, Any]) -> None:
-        payload = {"group": group_id, "period": period, "kpis": kpis}
+        """A release of the group's month: the cells that changed (realtime.sent_figures), if any."""
+        changed = self._sent.update(group_id, period, kpis)
+        if not changed:
+            return
+        payload = {"group": group_id, "period": period, "kpis": changed}
         await self._sio.emit("kpi:update", payload, room=group_room(group_id))
+        self._sent.delivered(payload)  # also where no socket of this process is in the room
 
     async def chat_message(self, room_id: int, message: dict[str, Any]) -> None:
         await self._sio.emit("chat:message", {"room": room_id, **message}, room=chat_room(room_id))

@@ -87,7 +87,7 @@ async def test_a_socket_whose_client_stopped_answering_is_closed_by_the_next_emi
     try:
         eio_sid = sio.manager.eio_sid_from_sid(silent.client.get_sid(), "/")
         sio.eio.sockets[eio_sid].last_ping = time.time() - sio.eio.ping_timeout - 5  # as if its pongs stopped
-        await Publisher(sio).kpi_update(5, "2026-11", {})
+        await Publisher(sio).kpi_update(5, "2026-11", {"revenue": {"n": 5}})
         assert len(await alive.take(1)) == 1
         assert silent.got.empty()
         # Gone from the server: no packets pile up for it (engineio itself sends it no CLOSE here).
