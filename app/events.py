@@ -26,6 +26,7 @@ class FiguresReleased:
     cells: dict[str, Any]  # public cells, as `kpi:update` carries them
     reported: int  # members with the month reported
     members: int
+    released_at: datetime  # when the figures were read: it shows every submission stored before
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,9 @@ async def release_group(
     async with state.db.read() as session:
         figures = await released(session, engine, group, members, month, Span.MONTH)
     cells = public_cells(engine, figures.cells, exposure)
-    await state.events.publish(FiguresReleased(group.id, month, cells, figures.reported, len(members)))
+    await state.events.publish(
+        FiguresReleased(group.id, month, cells, figures.reported, len(members), figures.computed_at)
+    )
 
 
 def public_cells(engine: Engine, cells: dict[str, Any], exposure: dict[str, Exposure]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class Released:
 
     cells: dict[str, dict[str, Any]]  # key -> n, median, q1, q3, best, best_n, mean; or hidden: why
     reported: int  # members with every month of the span reported
-    computed_at: datetime
+    computed_at: datetime  # when its figures were read
     partner_ids: np.ndarray
     values: dict[str, Vector]  # each KPI over the members, for their ranks
     record_keys: np.ndarray
@@ -75,6 +75,7 @@ async def released(
     `variants`: also the charts' per-employee and share-of-revenue views (a quarter more KPIs,
     which only the analysis charts show: a submission's releases leave them out)."""
     months = span_months(span, period)
+    read_at = utcnow()  # the release shows every submission stored before it
     state, reports = await reports_now(session, months)
     layout = layout_of(members)
     for with_variants in {True, variants}:  # one with the variants serves both
@@ -103,7 +104,7 @@ async def released(
         if partner_id in wanted:
             per_partner[partner_id] = per_partner.get(partner_id, 0) + 1
     reported = sum(1 for count in per_partner.values() if count == len(months))
-    made = Released(stored, reported, utcnow(), layout.id_array, current, layout.record_keys)
+    made = Released(stored, reported, read_at, layout.id_array, current, layout.record_keys)
     _kept[key] = made
     while len(_kept) > KEPT:
         _kept.popitem(last=False)

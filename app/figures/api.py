@@ -21,7 +21,7 @@ from app.benchmark.service import partner_kpis
 from app.db import Database
 from app.figures.access import entering_allowed, partner_for
 from app.figures.service import InvalidFigures, StoredMonth, month_values, store_figures
-from app.models import Metric, Partner
+from app.models import Metric, Partner, utcnow
 from app.web.api_input import InvalidInput, month_or_422
 from kpi.months import add_months, format_month
 
@@ -125,6 +125,7 @@ async def put_figures(
             "Ungültige Werte: " + ", ".join(e.field for e in exc.errors) + " (nichts gespeichert)",
             extra=[{"key": e.field, "message": e.message} for e in exc.errors],
         ) from exc
+    stored_at = utcnow()  # committed: every group release read from now on shows it
     values = _month_as_stored(stored, metrics, allowed)
     kpis = await publish_submission(request.app.state, partner.id, month, metrics)
     # Programs cannot tick a box: unusual values are stored and come back as warnings.
@@ -133,7 +134,7 @@ async def put_figures(
         warnings.append({"key": "kpis", "message": KPIS_LATER})
         kpis = {}
     visible = _visible(kpis, exposures(await engine_of(request.app.state), metrics), allowed)
-    return {**_answer(partner, month, values, visible), "warnings": warnings}
+    return {**_answer(partner, month, values, visible), "warnings": warnings, "stored_at": stored_at.isoformat()}
 
 
 ROUTES = [list_metrics, get_figures, put_figures]

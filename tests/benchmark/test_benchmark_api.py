@@ -6,7 +6,7 @@ import asyncio
 import math
 import sqlite3
 import statistics
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -90,13 +90,17 @@ class GroupListener:
 
 async def test_every_submission_releases_its_group_from_the_fifth_contributor_on(portal: str, demo_sqlite: str) -> None:
     revenues = [100_000.0 + 1_000 * i for i in range(7)]
+    stored_at = []
     async with GroupListener(portal, demo_sqlite, group_id(demo_sqlite, "Alle Partner")) as listener:
         async with await api_as(portal, demo_sqlite, "admin") as api:
             for i, revenue in enumerate(revenues):
                 answer = await api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
                 assert answer.status_code == 200
+                stored_at.append(datetime.fromisoformat(answer.json()["stored_at"]))
         released = await listener.released(7)
     assert [e["kpis"]["revenue_new"].get("n") for e in released] == [None, None, None, None, 5, 6, 7]
+    # Each update says when its figures were read: after the submission it shows was stored.
+    assert all(datetime.fromisoformat(e["released_at"]) >= at for e, at in zip(released, stored_at, strict=True))
     assert "n = 1" in released[0]["kpis"]["revenue_new"]["hidden"]
     final = released[-1]["kpis"]["revenue_new"]
     # Perturbed: near the exact median (a group of seven: at most half its interquartile range away),
@@ -122,10 +126,13 @@ async def test_a_burst_of_concurrent_submissions_leaves_every_dashboard_on_the_f
             )
         )
         assert all(answer.status_code == 200 for answer in answers)
-        released = [event["kpis"]["revenue_new"] for event in await listener.released()]
+        updates = await listener.released()
+        released, last_update = [event["kpis"]["revenue_new"] for event in updates], updates[-1]
         shown = await api.get("/api/v1/benchmark", params={"group": everyone, "period": MONTH, "span": "month"})
     # The last push holds every submission, and is what the group sees now.
     assert released and released[-1]["n"] == 20 and len(released) <= 20
+    last_stored = max(datetime.fromisoformat(answer.json()["stored_at"]) for answer in answers)
+    assert datetime.fromisoformat(last_update["released_at"]) >= last_stored
     now = shown.json()["kpis"]["revenue_new"]
     assert (now["n"], now["median"], now["mean"]) == (released[-1]["n"], released[-1]["median"], released[-1]["mean"])
 
