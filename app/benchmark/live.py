@@ -23,6 +23,7 @@ from app.db import CANNOT_SERVE
 from app.events import FiguresReleased
 from app.models import ComparisonGroup, Metric, Partner
 from app.network.groups import groups_of_partner
+from app.server_timing import timed
 from kpi.anonymity import AnonymityPolicy
 from kpi.benchmark import Engine
 from kpi.cellkey import Perturbation
@@ -86,13 +87,14 @@ async def publish_submission(
     caller has just read it.
     """
     try:
-        engine = await engine_of(state)
-        async with state.db.read() as session:
-            partner = await session.get(Partner, partner_id)
-            if partner is None:
-                return {}
-            kpis = await partner_kpis(session, engine, partner, month)
-        await state.publisher.kpi_own(partner.id, partner.number, format_month(month), kpis)
+        with timed("own"):
+            engine = await engine_of(state)
+            async with state.db.read() as session:
+                partner = await session.get(Partner, partner_id)
+                if partner is None:
+                    return {}
+                kpis = await partner_kpis(session, engine, partner, month)
+            await state.publisher.kpi_own(partner.id, partner.number, format_month(month), kpis)
     except CANNOT_SERVE as exc:
         logger.warning("no live update after a submission of partner id %s: %s", partner_id, exc)
         return None
@@ -133,12 +135,14 @@ async def release_group(
     exposure: dict[str, Exposure],
 ) -> None:
     """Compute the group's month as partners see it now, and announce it (FiguresReleased)."""
-    async with state.db.read() as session:
-        figures = await released(session, engine, group, members, month, Span.MONTH)
-    cells = public_cells(engine, figures.cells, exposure)
-    await state.events.publish(
-        FiguresReleased(group.id, month, cells, figures.reported, len(members), figures.computed_at)
-    )
+    with timed("release"):
+        async with state.db.read() as session:
+            figures = await released(session, engine, group, members, month, Span.MONTH)
+        cells = public_cells(engine, figures.cells, exposure)
+    with timed("fanout"):  # kpi:update to the group's dashboards, and the group chat's note
+        await state.events.publish(
+            FiguresReleased(group.id, month, cells, figures.reported, len(members), figures.computed_at)
+        )
 
 
 def public_cells(engine: Engine, cells: dict[str, Any], exposure: dict[str, Exposure]) -> dict[str, Any]:

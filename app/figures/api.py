@@ -7,7 +7,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from litestar import Request, get, put
+from litestar import Request, Response, get, put
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from app.db import Database
 from app.figures.access import entering_allowed, partner_for
 from app.figures.service import InvalidFigures, StoredMonth, month_values, store_figures
 from app.models import Metric, Partner, utcnow
+from app.server_timing import Steps, timed
 from app.web.api_input import InvalidInput, month_or_422
 from kpi.months import add_months, format_month
 
@@ -93,33 +94,42 @@ async def get_figures(request: PartnerRequest, partner_no: FromPath[int], period
 @put("/api/v1/partners/{partner_no:int}/figures/{period:str}", tags=["Zahlen"])
 async def put_figures(
     request: PartnerRequest, partner_no: FromPath[int], period: FromPath[str], data: JSONBody[dict[str, Any]]
-) -> dict[str, Any]:
+) -> Response[dict[str, Any]]:
+    with Steps() as steps:
+        answer = await _submit(request, partner_no, period, data)
+    return Response(answer, headers={"Server-Timing": steps.header()})
+
+
+async def _submit(request: PartnerRequest, partner_no: int, period: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Store the month (validated), then its live updates; the answer names what was stored and the KPIs."""
     month = month_or_422(period)
     db: Database = request.app.state.db
     # Who may do what, and the catalogue, are read before the write transaction: on SQLite it
     # holds the one write lock, and every read inside it makes every other writer wait longer.
-    async with db.read() as session:
-        partner = await partner_for(session, request.user, partner_no, Action.ENTER)
-        domains = await entering_allowed(session, request.user, partner)
-        allowed = await _may_see(session, request.user, partner)
-        metrics = await metric_info(session)
-        year_before = await month_values(session, partner, add_months(month, -12))
+    with timed("read"):
+        async with db.read() as session:
+            partner = await partner_for(session, request.user, partner_no, Action.ENTER)
+            domains = await entering_allowed(session, request.user, partner)
+            allowed = await _may_see(session, request.user, partner)
+            metrics = await metric_info(session)
+            year_before = await month_values(session, partner, add_months(month, -12))
     try:
-        stored = await db.write(
-            partial(
-                store_figures,
-                partner=partner,
-                month=month,
-                raw=data,
-                by_user_id=request.user.user_id,
-                source="api",
-                today=date.today(),
-                correction_months=request.app.state.settings.correction_months,
-                domains=domains,
-                metrics=metrics,
-                year_before=year_before,
+        with timed("store"):
+            stored = await db.write(
+                partial(
+                    store_figures,
+                    partner=partner,
+                    month=month,
+                    raw=data,
+                    by_user_id=request.user.user_id,
+                    source="api",
+                    today=date.today(),
+                    correction_months=request.app.state.settings.correction_months,
+                    domains=domains,
+                    metrics=metrics,
+                    year_before=year_before,
+                )
             )
-        )
     except InvalidFigures as exc:
         raise InvalidInput(
             "Ungültige Werte: " + ", ".join(e.field for e in exc.errors) + " (nichts gespeichert)",

@@ -97,6 +97,9 @@ async def test_every_submission_releases_its_group_from_the_fifth_contributor_on
                 answer = await api.put(f"/api/v1/partners/{1003 + i}/figures/{MONTH}", json={"revenue_new": revenue})
                 assert answer.status_code == 200
                 stored_at.append(datetime.fromisoformat(answer.json()["stored_at"]))
+            # Where the time went, for developer tools and the live-path benchmark.
+            steps = [step.split(";")[0] for step in answer.headers["server-timing"].split(", ")]
+            assert steps == ["read", "store", "own", "release", "fanout"]
         released = await listener.released(7)
     assert [e["kpis"]["revenue_new"].get("n") for e in released] == [None, None, None, None, 5, 6, 7]
     # Each update says when its figures were read: after the submission it shows was stored.
