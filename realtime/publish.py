@@ -24,12 +24,18 @@ class Publisher:
         payload = {"partner": partner_no, "period": period, "kpis": kpis}
         await self._sio.emit("kpi:own", payload, room=partner_room(partner_id))
 
-    async def kpi_update(self, group_id: int, period: str, kpis: dict[str, Any]) -> None:
-        """A release of the group's month: the cells that changed (realtime.sent_figures), if any."""
+    async def kpi_update(
+        self, group_id: int, period: str, kpis: dict[str, Any], released_at: str | None = None
+    ) -> None:
+        """A release of the group's month: the cells that changed (realtime.sent_figures), if any.
+        `released_at`: when its figures were read (it shows every submission stored before)."""
         changed = self._sent.update(group_id, period, kpis)
         if not changed:
             return
-        payload = {"group": group_id, "period": period, "kpis": changed}
+        payload: dict[str, Any] = {"group": group_id, "period": period}
+        if released_at is not None:
+            payload["released_at"] = released_at
+        payload["kpis"] = changed  # last: a client can read the rest without decoding the cells
         await self._sio.emit("kpi:update", payload, room=group_room(group_id))
         self._sent.delivered(payload)  # also where no socket of this process is in the room
 
