@@ -106,6 +106,13 @@ async def test_a_kpi_drill_down_opens_from_the_table_and_from_a_chart_with_24_mo
     profile = page.locator("#chart-profile .chart")
     await expect(profile.locator("svg")).to_be_visible()
     first_key = await profile.evaluate("el => JSON.parse(el.dataset.option).portal.keys[0]")
+    # The bars grow in for a second: click once they stand where a user would see them.
+    await profile.evaluate(
+        """el => new Promise(done => {
+            echarts.getInstanceByDom(el).on("finished", done);
+            setTimeout(done, 3000);  // drawn already: no more "finished" comes
+        })"""
+    )
     # The middle of the first bar, in the chart's own coordinates.
     x, y = await profile.evaluate(
         """el => {
