@@ -1,33 +1,25 @@
 """Load: 1,000 dashboards, 200 chat members and 20 submissions a second, and whether anything is lost.
 
-Set-up (`bench/portal_setup.py`): the 1,000-partner demo network (a copy of --cache), personal
-access tokens for the managing directors gf1001.., `portal serve` (SQLite, one worker; or
-`--backend postgres`: a fresh PostgreSQL database copied from a cached template, Redis and
-two workers).
+Set-up (`bench/portal_setup.py`): the 1,000-partner demo network (a copy of --cache), tokens for
+the managing directors gf1001.., `portal serve` (SQLite, one worker; `--backend postgres`: a
+fresh database copied from a cached template, Redis and two workers).
 
-Sockets (`bench/clients.py`, lean clients in --client-procs processes): one dashboard per
-partner (its managing director's token: the rooms of its groups, its own figures and the chat
-room of "Alle Partner"), and --chat-members second sockets of partners. Noted per receipt
-(CLOCK_MONOTONIC, shared by the processes): `kpi:update` by group and `released_at`,
-`kpi:own` by partner, `chat:message` by id. One more socket in this process keeps the cells
-of every group's updates, merged, to compare with `GET /api/v1/benchmark` at the end.
+Sockets (`bench/clients.py`, lean clients in --client-procs processes): a dashboard per partner
+(its managing director's token: its groups, its own figures, the chat room of "Alle Partner")
+and --chat-members second sockets. Noted per receipt (CLOCK_MONOTONIC): `kpi:update` by group
+and `released_at`, `kpi:own` by partner, `chat:message` by id. A staff socket in this process
+merges every group's updates, to compare with `GET /api/v1/benchmark` at the end.
 
-Load, open loop (each request is sent when due, answered or not): for --duration s, --rate
-PUTs a second of a partner's last month (revenue_new raised a little, partners in shuffled
-order, with their own token); --chat-rate messages a second from --chat-senders members in
-turn. Before it, one second of untimed submissions (each group's first release of the month
-in this server carries all its cells).
+Load, open loop (each request sent when due, answered or not), after one untimed second: for
+--duration s, --rate PUTs a second of a partner's last month (revenue_new raised a little,
+partners shuffled, their own token); --chat-rate messages a second from --chat-senders members.
 
-What it prints:
-- submissions: sent, acknowledged, failed; PUT answer times;
-- own updates (`kpi:own` at the partner's dashboard): one per acknowledged submission;
-- group updates: an update shows every submission stored before its `released_at` (the PUT
-  answer's `stored_at`); its latency at a dashboard is from sending the newest submission it
-  shows to that dashboard's receipt. Every member dashboard must get every update, and the
-  merged cells must equal the group's figures at the end (n, median, quartiles, hidden);
-- chat: send -> ack, send -> every member;
-- sockets dropped, server CPU (cores), and whether the target is met: nothing lost, p99 of
-  every latency at most 250 ms.
+Printed: submissions sent, acknowledged, failed and their answer times; own updates (one per
+acknowledged submission); group updates: one shows every submission stored before its
+`released_at` (the PUT's `stored_at`), timed at each dashboard from sending the newest of them;
+every member socket must get every update, and the merged cells must equal the group's figures
+at the end (n, median, hidden of every KPI); chat send -> ack and -> every member; drops, server
+CPU, and the target: nothing lost, every p99 at most 250 ms.
 
 Run: .venv/bin/python bench/load.py [--backend sqlite|postgres] [--cache /tmp/portal-demo-1000.sqlite3]
      [--duration 60] [--rate 20] [--chat-members 200] [--chat-rate 1] [--client-procs 3]
@@ -49,20 +41,19 @@ from typing import Any
 import httpx
 import numpy as np
 import socketio
-from clients import ClientPool, ClientProcess
+from clients import ClientPool, ClientProcess, wait_until_quiet
 from lean_client import LeanClient
 from portal_setup import (
     Workspace,
     build_demo,
     cpu_seconds,
     create_tokens,
+    postgres_workspace,
     raise_open_files_limit,
-    run_portal,
     serving_process,
     workspace,
 )
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import select
 
 from app.db import Database
 from app.models import ChatRoom, Figure, Metric, Partner
@@ -263,7 +254,7 @@ async def run(url: str, pid: int, tokens: dict[str, str], network: Network, args
         )
         answered_within = time.monotonic() - wall0
         cpu = (cpu_seconds(pid) - cpu0) / answered_within
-        quiet = await quiet_after(pool, 60)
+        quiet = await wait_until_quiet([pool], 60, quiet=3)
         submitted = {g for s in submissions if "stored_at" in s for g in network.groups_of[s["partner"]]}
         staff = {"Authorization": f"Bearer {tokens[STAFF]}"}
         figures = {
@@ -277,31 +268,18 @@ async def run(url: str, pid: int, tokens: dict[str, str], network: Network, args
     await observer.client.disconnect()
     await asyncio.get_running_loop().run_in_executor(None, pool.close)
 
-    updates: dict[tuple[int, str], list[float]] = defaultdict(list)
-    own: dict[int, list[float]] = defaultdict(list)
-    chat_receipts: dict[int, list[float]] = defaultdict(list)
-    for u, o, c in answers:
-        for key, times in u.items():
-            updates[key] += times
-        for key, times in o.items():
-            own[key] += times
-        for key, times in c.items():
-            chat_receipts[key] += times
+    updates, own, chat_receipts = (merged(answer[i] for answer in answers) for i in range(3))
     print(f"sockets dropped {drops}; server CPU {cpu:.2f} cores over the {answered_within:.1f} s of sending; {quiet}")
     return report(network, submissions, messages, updates, own, chat_receipts, figures, observer, args)
 
 
-async def quiet_after(pool: ClientPool, longest: float, quiet: float = 3.0) -> str:
-    start = last = time.monotonic()
-    seen = -1
-    while time.monotonic() - start < longest:
-        total = sum(await pool.ask_async("received"))
-        if total != seen:
-            seen, last = total, time.monotonic()
-        elif time.monotonic() - last >= quiet:
-            return f"quiet {time.monotonic() - start:.1f} s after the last send"
-        await asyncio.sleep(0.5)
-    return f"still receiving {longest:.0f} s after the last send"
+def merged(parts: Any) -> dict[Any, list[float]]:
+    """The receipts of every client process, by what was received."""
+    receipts: dict[Any, list[float]] = defaultdict(list)
+    for part in parts:
+        for key, times in part.items():
+            receipts[key] += times
+    return receipts
 
 
 def report(
@@ -384,39 +362,6 @@ def _by_partner(acked: list[dict[str, Any]]) -> dict[int, list[float]]:
     return sent
 
 
-@contextlib.contextmanager
-def postgres_workspace(ws: Workspace, args: argparse.Namespace) -> Any:
-    """A fresh database for this run, copied from a template built once (`portal demo-data`)."""
-    admin = args.postgres.rsplit("/", 1)[0] + "/postgres"
-    template, name = "portal_bench_cache_demo_1000", f"portal_load_{ws.root.name.replace('-', '_')}"
-
-    async def sql(*statements: str) -> list[Any]:
-        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                answers = []
-                for statement in statements:
-                    result = await conn.execute(text(statement))
-                    answers.append(result.all() if result.returns_rows else None)
-                return answers
-        finally:
-            await engine.dispose()
-
-    pg = Workspace(ws.root, url=args.postgres.rsplit("/", 1)[0] + f"/{name}", redis_url=args.redis)
-    (exists,) = asyncio.run(sql(f"select 1 from pg_database where datname = '{template}'"))
-    if exists:
-        asyncio.run(sql(f'create database "{name}" template "{template}"'))
-        run_portal(pg, "db", "upgrade")  # the template may predate a migration
-    else:
-        asyncio.run(sql(f'create database "{name}"'))
-        build_demo(pg, 1000, 36, None)
-        asyncio.run(sql(f'create database "{template}" template "{name}"'))
-    try:
-        yield pg
-    finally:
-        asyncio.run(sql(f'drop database if exists "{name}" with (force)'))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
@@ -438,7 +383,7 @@ def main() -> None:
     workers = args.workers or (2 if postgres else 1)
     with workspace(args.keep) as base, contextlib.ExitStack() as stack:
         if postgres:
-            ws = stack.enter_context(postgres_workspace(base, args))
+            ws = stack.enter_context(postgres_workspace(base, args.postgres, args.redis))
         else:
             ws = Workspace(base.root, redis_url=args.redis if workers > 1 else None)
             print(f"demo network: {build_demo(ws, 1000, 36, args.cache):.1f} s")

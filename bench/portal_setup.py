@@ -19,9 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.auth.tokens import create_token
 from app.db import Database
@@ -124,6 +126,41 @@ def build_demo(ws: Workspace, partners: int, months: int, cache: Path | None) ->
             cache.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ws.database, cache)
     return time.monotonic() - start
+
+
+@contextmanager
+def postgres_workspace(ws: Workspace, postgres_url: str, redis_url: str) -> Iterator[Workspace]:
+    """`ws` on a fresh PostgreSQL database (and Redis), copied from a template of the 1,000-partner
+    demo network built once (`portal demo-data`); dropped afterwards."""
+    server = postgres_url.rsplit("/", 1)[0]
+    admin = server + "/postgres"
+    template, name = "portal_bench_cache_demo_1000", f"portal_load_{ws.root.name.replace('-', '_')}"
+
+    async def sql(*statements: str) -> list[Any]:  # outside a transaction, as CREATE DATABASE must be
+        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                answers = []
+                for statement in statements:
+                    result = await conn.execute(text(statement))
+                    answers.append(result.all() if result.returns_rows else None)
+                return answers
+        finally:
+            await engine.dispose()
+
+    pg = Workspace(ws.root, url=f"{server}/{name}", redis_url=redis_url)
+    (exists,) = asyncio.run(sql(f"select 1 from pg_database where datname = '{template}'"))
+    if exists:
+        asyncio.run(sql(f'create database "{name}" template "{template}"'))
+        run_portal(pg, "db", "upgrade")  # the template may predate a migration
+    else:
+        asyncio.run(sql(f'create database "{name}"'))
+        build_demo(pg, 1000, 36, None)
+        asyncio.run(sql(f'create database "{template}" template "{name}"'))
+    try:
+        yield pg
+    finally:
+        asyncio.run(sql(f'drop database if exists "{name}" with (force)'))
 
 
 def create_tokens(ws: Workspace, usernames: list[str]) -> dict[str, str]:

@@ -50,64 +50,63 @@ async def served() -> AsyncIterator[tuple[socketio.AsyncServer, str]]:
         yield sio, url
 
 
+@pytest.fixture
+async def dashboard(served: tuple[socketio.AsyncServer, str]) -> AsyncIterator[Dashboard]:
+    opened = await Dashboard().open(served[1])
+    yield opened
+    await opened.client.disconnect()
+
+
 def release(**medians: float) -> dict[str, Any]:
     return {key: {"n": 12, "median": value} for key, value in medians.items()}
 
 
 async def test_an_update_carries_the_cells_that_changed_and_a_release_that_changed_none_sends_nothing(
     served: tuple[socketio.AsyncServer, str],
+    dashboard: Dashboard,
 ) -> None:
-    sio, url = served
+    sio = served[0]
     publisher = Publisher(sio)
-    dashboard = await Dashboard().open(url)
-    try:
-        await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2, stock=5.0))
-        assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2, stock=5.0)
-        await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.21, stock=5.0))
-        assert await dashboard.next_cells() == release(revenue=101.0, margin=0.21)
-        await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.21, stock=5.0))
-        assert await dashboard.nothing_more()
-        hidden = {**release(revenue=101.0, margin=0.21), "stock": {"hidden": "n = 3"}}
-        await publisher.kpi_update(7, PERIOD, hidden)
-        assert await dashboard.next_cells() == {"stock": {"hidden": "n = 3"}}
-    finally:
-        await dashboard.client.disconnect()
+    await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2, stock=5.0))
+    assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2, stock=5.0)
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.21, stock=5.0))
+    assert await dashboard.next_cells() == release(revenue=101.0, margin=0.21)
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.21, stock=5.0))
+    assert await dashboard.nothing_more()
+    hidden = {**release(revenue=101.0, margin=0.21), "stock": {"hidden": "n = 3"}}
+    await publisher.kpi_update(7, PERIOD, hidden)
+    assert await dashboard.next_cells() == {"stock": {"hidden": "n = 3"}}
 
 
-async def test_once_a_minute_an_update_carries_every_cell_again(served: tuple[socketio.AsyncServer, str]) -> None:
-    sio, url = served
+async def test_once_a_minute_an_update_carries_every_cell_again(
+    served: tuple[socketio.AsyncServer, str], dashboard: Dashboard
+) -> None:
+    sio = served[0]
     now = [1000.0]
     publisher = Publisher(sio, SentFigures(whole_every=60, clock=lambda: now[0]))
-    dashboard = await Dashboard().open(url)
-    try:
-        await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2))
-        assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2)
-        now[0] += 59
-        await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.2))
-        assert await dashboard.next_cells() == release(revenue=101.0)
-        now[0] += 2
-        await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.2))
-        assert await dashboard.nothing_more(), "nothing changed: no update, whole or not"
-        await publisher.kpi_update(7, PERIOD, release(revenue=102.0, margin=0.2))
-        assert await dashboard.next_cells() == release(revenue=102.0, margin=0.2)
-    finally:
-        await dashboard.client.disconnect()
+    await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2))
+    assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2)
+    now[0] += 59
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.2))
+    assert await dashboard.next_cells() == release(revenue=101.0)
+    now[0] += 2
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.2))
+    assert await dashboard.nothing_more(), "nothing changed: no update, whole or not"
+    await publisher.kpi_update(7, PERIOD, release(revenue=102.0, margin=0.2))
+    assert await dashboard.next_cells() == release(revenue=102.0, margin=0.2)
 
 
 async def test_another_groups_or_months_first_update_carries_every_cell(
     served: tuple[socketio.AsyncServer, str],
+    dashboard: Dashboard,
 ) -> None:
-    sio, url = served
+    sio = served[0]
     publisher = Publisher(sio)
-    dashboard = await Dashboard().open(url)
-    try:
-        await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2))
-        await publisher.kpi_update(7, "2026-10", release(revenue=100.0, margin=0.2))
-        assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2)
-        update = await asyncio.wait_for(dashboard.updates.get(), 5)
-        assert update["period"] == "2026-10" and update["kpis"] == release(revenue=100.0, margin=0.2)
-    finally:
-        await dashboard.client.disconnect()
+    await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2))
+    await publisher.kpi_update(7, "2026-10", release(revenue=100.0, margin=0.2))
+    assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2)
+    update = await asyncio.wait_for(dashboard.updates.get(), 5)
+    assert update["period"] == "2026-10" and update["kpis"] == release(revenue=100.0, margin=0.2)
 
 
 @pytest.mark.redis
