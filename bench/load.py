@@ -317,17 +317,21 @@ def report(
     # Group updates: each shows the submissions stored before its released_at; timed from the newest of them.
     stored = [(datetime.fromisoformat(s["stored_at"]), s["sent"], s["partner"]) for s in acked]
     chatting = set(network.partners[: args.chat_members])
-    latency, lost, timed = [], 0, 0
+    latency, lost, repeated, timed = [], 0, 0, 0
     for (group, released_at), receipts in updates.items():
         members = network.members[group]
-        lost += len(members) + len(members & chatting) - len(receipts)  # dashboards and second sockets
+        due = len(members) + len(members & chatting)  # dashboards and second sockets
+        lost, repeated = lost + max(0, due - len(receipts)), repeated + max(0, len(receipts) - due)
         at = datetime.fromisoformat(released_at)
         shows = [sent for stored_at, sent, number in stored if stored_at <= at and number in members]
         if shows:  # else it shows only submissions of the untimed first second
             timed += 1
             latency += [r - max(shows) for r in receipts]
     deliveries = sum(len(r) for r in updates.values())
-    print(f"  group updates: {len(updates)} sent ({timed} timed), {deliveries} deliveries, lost {lost}")
+    print(
+        f"  group updates: {len(updates)} sent ({timed} timed), {deliveries} deliveries, lost {lost}, "
+        f"repeated {repeated}"
+    )
     print(f"  newest submission shown -> each dashboard   {percentiles(latency)}")
     stale = [
         g
@@ -345,7 +349,7 @@ def report(
     print(f"chat: {len(messages)} sent, {len(sent_ok)} acknowledged")
     print(f"  send -> ack                 {percentiles([m['acked'] - m['sent'] for m in sent_ok])}")
     print(f"  send -> each member         {percentiles(chat_latency)}; lost {chat_lost}")
-    nothing_lost = not errors and not own_missing and not lost and not stale and not chat_lost
+    nothing_lost = not errors and not own_missing and not lost and not repeated and not stale and not chat_lost
     worst = max(p99_ms(own_latency), p99_ms(latency), p99_ms(chat_latency))
     met = nothing_lost and worst <= TARGET_MS
     print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import socketio
@@ -29,7 +30,7 @@ class Publisher:
     ) -> None:
         """A release of the group's month: the cells that changed (realtime.sent_figures), if any.
         `released_at`: when its figures were read (it shows every submission stored before)."""
-        changed = self._sent.update(group_id, period, kpis)
+        changed = self._sent.update(group_id, period, kpis, _instant(released_at))
         if not changed:
             return
         payload: dict[str, Any] = {"group": group_id, "period": period}
@@ -58,6 +59,13 @@ class Publisher:
             return
         for sid, _eio_sid in list(self._sio.manager.get_participants("/", user_room(user_id))):
             await self._sio.disconnect(sid)
+
+
+def _instant(stamp: str | None) -> datetime | None:
+    try:
+        return None if stamp is None else datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
 
 
 async def disconnect_user_everywhere(redis_url: str, channel: str, user_id: int) -> None:

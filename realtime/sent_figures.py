@@ -11,6 +11,10 @@ updates and, with Redis, those of the other workers (the manager tells of each d
 workers releasing the same group within a Redis round trip can leave a dashboard with the
 older value of a cell; so that this cannot last, an update carries all cells again once the
 last such update is `whole_every` seconds old.
+
+A release older than one delivered (its `released_at` no later) is not sent: it could only take
+cells back. Nothing is lost by it: the newer release shows every submission stored before its
+`released_at`, and each submission's own release reads after it was stored.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -26,6 +31,7 @@ from typing import Any
 class _Sent:
     cells: dict[str, Any] = field(default_factory=dict)
     whole_at: float = float("-inf")  # when an update last carried every cell
+    released_at: datetime | None = None  # of the newest update delivered
 
 
 class SentFigures:
@@ -33,10 +39,14 @@ class SentFigures:
         self._sent: OrderedDict[tuple[int, str], _Sent] = OrderedDict()
         self._kept, self._whole_every, self._clock = kept, whole_every, clock
 
-    def update(self, group_id: int, period: str, cells: dict[str, Any]) -> dict[str, Any]:
-        """The cells of a release that an update must carry: none if nothing changed, all of them
-        when the last whole update is old (or none is known)."""
+    def update(
+        self, group_id: int, period: str, cells: dict[str, Any], released_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The cells of a release that an update must carry: none if nothing changed or a release
+        read no earlier was delivered, all of them when the last whole update is old (or none is known)."""
         sent = self._entry((group_id, period))
+        if released_at is not None and sent.released_at is not None and released_at <= sent.released_at:
+            return {}
         changed = {k: cell for k, cell in cells.items() if sent.cells.get(k) != cell}
         if changed and self._clock() - sent.whole_at >= self._whole_every:
             sent.whole_at = self._clock()
@@ -47,9 +57,13 @@ class SentFigures:
         """A `kpi:update` reached this process's sockets (its own or another worker's)."""
         try:
             key, cells = (int(update["group"]), str(update["period"])), update["kpis"]
+            released_at = datetime.fromisoformat(update["released_at"]) if "released_at" in update else None
         except (KeyError, TypeError, ValueError):
             return
-        self._entry(key).cells.update(cells)
+        sent = self._entry(key)
+        sent.cells.update(cells)
+        if released_at is not None and (sent.released_at is None or released_at > sent.released_at):
+            sent.released_at = released_at
 
     def _entry(self, key: tuple[int, str]) -> _Sent:
         sent = self._sent.pop(key, None) or _Sent()

@@ -17,7 +17,7 @@ from typing import Any
 from litestar.datastructures import State
 
 from app.benchmark.data import Exposure, exposures, load_engine, metric_info
-from app.benchmark.release import public_cell, released
+from app.benchmark.release import Reading, public_cell, reading_now, released
 from app.benchmark.service import partner_kpis
 from app.db import CANNOT_SERVE
 from app.events import FiguresReleased
@@ -47,24 +47,26 @@ async def engine_of(state: State) -> Engine:
 
 
 class Coalescer:
-    """One run per key at a time; calls arriving meanwhile are served by one more run after it."""
+    """One run per key at a time; calls arriving meanwhile are served by one more run after it.
+
+    The job is told whether it runs again for such calls (`again`): then it must read afresh
+    what its caller read before it began."""
 
     def __init__(self) -> None:
         self._again: dict[Hashable, bool] = {}
         self._idle: dict[Hashable, asyncio.Event] = {}
 
-    async def run(self, key: Hashable, job: Callable[[], Awaitable[None]]) -> None:
+    async def run(self, key: Hashable, job: Callable[[bool], Awaitable[None]]) -> None:
         if key in self._again:
             self._again[key] = True
             return
         self._again[key] = False
         self._idle[key] = asyncio.Event()
         try:
-            while True:
-                await job()
-                if not self._again[key]:
-                    break
+            await job(False)
+            while self._again[key]:
                 self._again[key] = False
+                await job(True)
         finally:
             del self._again[key]
             self._idle.pop(key).set()
@@ -109,15 +111,17 @@ async def release_groups(state: State, partner_id: int, month: date, metrics: di
         async with state.db.read() as session:
             groups = await groups_of_partner(session, partner_id)
             exposure = exposures(engine, metrics if metrics is not None else await metric_info(session))
+            reading = await reading_now(session, month, Span.MONTH)  # the month reports once, not per group
     except CANNOT_SERVE as exc:
         logger.warning("no release after a submission of partner id %s: %s", partner_id, exc)
         return
     runs: Coalescer = state.setdefault("release_runs", Coalescer())
     for group, members in groups:
-
-        async def release(group: ComparisonGroup = group, members: list[Partner] = members) -> None:
+        # A run again (for submissions that came meanwhile) reads afresh, or its `released_at`
+        # would come before them.
+        async def release(again: bool, group: ComparisonGroup = group, members: list[Partner] = members) -> None:
             try:
-                await release_group(state, engine, group, members, month, exposure)
+                await release_group(state, engine, group, members, month, exposure, None if again else reading)
             except Exception:
                 # The figures are stored; only this group's push failed. Dashboards re-fetch, and the
                 # next submission releases again: the submitter must not see an error for a saved month.
@@ -133,11 +137,12 @@ async def release_group(
     members: list[Partner],
     month: date,
     exposure: dict[str, Exposure],
+    reading: Reading | None = None,
 ) -> None:
-    """Compute the group's month as partners see it now, and announce it (FiguresReleased)."""
+    """Compute the group's month as partners see it now (or as of `reading`), and announce it (FiguresReleased)."""
     with timed("release"):
         async with state.db.read() as session:
-            figures = await released(session, engine, group, members, month, Span.MONTH)
+            figures = await released(session, engine, group, members, month, Span.MONTH, reading=reading)
         cells = public_cells(engine, figures.cells, exposure)
     with timed("fanout"):  # kpi:update to the group's dashboards, and the group chat's note
         await state.events.publish(

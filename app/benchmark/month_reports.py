@@ -75,7 +75,8 @@ async def month_reports(
     """Every partner's reports of these months (do not change the list: it is shared).
 
     `state`: their count and sum of revisions (`reports_now`), if the caller has just read them
-    in this session; the rows returned are at least that new. Selected by month only: an IN list
+    (in any session of the same database); the rows returned are at least that new, and the
+    database is not asked while this process has read nothing newer. Selected by month only: an IN list
     of a large group's partner ids costs SQLite more than the rows of the other partners.
     """
     return (await reports_now(session, months, state))[1]

@@ -11,7 +11,7 @@ span's months and the group's members stay as they were.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -60,6 +60,22 @@ class Released:
 _kept: OrderedDict[tuple[Any, ...], Released] = OrderedDict()
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the releases of one submission's groups share: when they began to read the figures,
+    and the month reports' count and sum of revisions read then (`reports_now`)."""
+
+    at: datetime
+    state: tuple[int, int]
+
+
+async def reading_now(session: AsyncSession, period: date, span: Span) -> Reading:
+    """A reading for releases of the span ending with `period`, read in this session now."""
+    at = utcnow()
+    state, _reports = await reports_now(session, span_months(span, period))
+    return Reading(at, state)
+
+
 async def released(
     session: AsyncSession,
     engine: Engine,
@@ -69,19 +85,22 @@ async def released(
     span: Span,
     *,
     variants: bool = False,
+    reading: Reading | None = None,
 ) -> Released:
     """The group's figures for the span ending with `period`, as partners may see them now.
 
     `variants`: also the charts' per-employee and share-of-revenue views (a quarter more KPIs,
-    which only the analysis charts show: a submission's releases leave them out)."""
+    which only the analysis charts show: a submission's releases leave them out).
+    `reading`: taken (`reading_now`) after the submission was stored, for all of its groups: the
+    reports are not asked again while no other process has read newer ones."""
     months = span_months(span, period)
-    read_at = utcnow()  # the release shows every submission stored before it
-    state, reports = await reports_now(session, months)
+    read_at = utcnow() if reading is None else reading.at  # the release shows every submission stored before it
+    state, reports = await reports_now(session, months, None if reading is None else reading.state)
     layout = layout_of(members)
     for with_variants in {True, variants}:  # one with the variants serves both
         found = _kept.get((id(engine), group.id, period, span, state, id(layout), with_variants))
-        if found is not None:
-            return found
+        if found is not None:  # the figures are as they were: it shows every submission stored before now too
+            return replace(found, computed_at=max(found.computed_at, read_at))
     key = (id(engine), group.id, period, span, state, id(layout), variants)
     cube = await load_cube(session, members, months, sorted(engine.catalogue.base_keys), market_beside_reports=True)
     current = engine.values(cube, span, period)

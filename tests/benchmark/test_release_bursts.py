@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import socketio
 
+from app.benchmark.live import Coalescer
 from app.server import create_app
 from app.settings import Settings
 from tests.benchmark.test_benchmark_api import MONTH, api_as, group_id
@@ -77,3 +78,27 @@ async def test_without_load_each_submission_releases_its_group_once(
         await listener.disconnect()
     assert seen == [None, None, None, None, 5, 6, 7]  # below 5 contributors the cell is hidden
     assert shown.empty(), "one release per submission, none more"
+
+
+async def test_submissions_during_a_release_get_one_more_release_that_reads_afresh() -> None:
+    """A release run again must not reuse what its first caller read (its `released_at` would come
+    before the submissions it serves)."""
+    runs, first_started, go_on = Coalescer(), asyncio.Event(), asyncio.Event()
+    calls: list[tuple[str, bool]] = []
+
+    def job(name: str) -> Callable[[bool], Awaitable[None]]:
+        async def run(again: bool) -> None:
+            calls.append((name, again))
+            first_started.set()
+            await go_on.wait()
+
+        return run
+
+    first = asyncio.create_task(runs.run("group", job("first")))
+    await first_started.wait()
+    await runs.run("group", job("second"))  # returns at once: served by a run after the first
+    await runs.run("group", job("third"))
+    go_on.set()
+    await first
+    await runs.settled()
+    assert calls == [("first", False), ("first", True)]

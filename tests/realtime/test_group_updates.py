@@ -96,6 +96,21 @@ async def test_once_a_minute_an_update_carries_every_cell_again(
     assert await dashboard.next_cells() == release(revenue=102.0, margin=0.2)
 
 
+async def test_a_release_read_before_one_delivered_is_not_sent(
+    served: tuple[socketio.AsyncServer, str], dashboard: Dashboard
+) -> None:
+    """Two releases of a group can end in either order (a coalesced run, another worker): the
+    dashboard must not go back to the older figures."""
+    publisher = Publisher(served[0])
+    await publisher.kpi_update(7, PERIOD, release(revenue=102.0), "2026-12-07T10:00:00.200000+00:00")
+    assert await dashboard.next_cells() == release(revenue=102.0)
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0), "2026-12-07T10:00:00.100000+00:00")
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0), "2026-12-07T10:00:00.200000+00:00")
+    assert await dashboard.nothing_more()
+    await publisher.kpi_update(7, PERIOD, release(revenue=103.0), "2026-12-07T10:00:01+00:00")
+    assert await dashboard.next_cells() == release(revenue=103.0)
+
+
 async def test_another_groups_or_months_first_update_carries_every_cell(
     served: tuple[socketio.AsyncServer, str],
     dashboard: Dashboard,
