@@ -9,6 +9,7 @@ from the figures as they are then: a burst costs a few releases, and none is los
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import date
@@ -49,12 +50,15 @@ async def engine_of(state: State) -> Engine:
 class Coalescer:
     """One run per key at a time; calls arriving meanwhile are served by one more run after it.
 
-    The job is told whether it runs again for such calls (`again`): then it must read afresh
-    what its caller read before it began."""
+    The caller that starts a run waits for its own job only: the run again, for the calls that
+    came meanwhile, goes on in a task of its own (a submitter does not wait for the others'
+    releases, nor are they in its `Server-Timing`). The job is told whether it runs again
+    (`again`): then it must read afresh what its caller read before it began."""
 
     def __init__(self) -> None:
         self._again: dict[Hashable, bool] = {}
         self._idle: dict[Hashable, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, key: Hashable, job: Callable[[bool], Awaitable[None]]) -> None:
         if key in self._again:
@@ -64,12 +68,25 @@ class Coalescer:
         self._idle[key] = asyncio.Event()
         try:
             await job(False)
+        finally:
+            if self._again[key]:
+                task = asyncio.create_task(self._run_again(key, job), context=contextvars.Context())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:
+                self._end(key)
+
+    async def _run_again(self, key: Hashable, job: Callable[[bool], Awaitable[None]]) -> None:
+        try:
             while self._again[key]:
                 self._again[key] = False
                 await job(True)
         finally:
-            del self._again[key]
-            self._idle.pop(key).set()
+            self._end(key)
+
+    def _end(self, key: Hashable) -> None:
+        del self._again[key]
+        self._idle.pop(key).set()
 
     async def settled(self) -> None:
         """Until every run has ended (tests, shutdown)."""

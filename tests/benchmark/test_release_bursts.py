@@ -82,23 +82,27 @@ async def test_without_load_each_submission_releases_its_group_once(
 
 async def test_submissions_during_a_release_get_one_more_release_that_reads_afresh() -> None:
     """A release run again must not reuse what its first caller read (its `released_at` would come
-    before the submissions it serves)."""
-    runs, first_started, go_on = Coalescer(), asyncio.Event(), asyncio.Event()
+    before the submissions it serves), and the first caller (a PUT) does not wait for it."""
+    runs = Coalescer()
+    started = {False: asyncio.Event(), True: asyncio.Event()}
+    go_on = {False: asyncio.Event(), True: asyncio.Event()}
     calls: list[tuple[str, bool]] = []
 
     def job(name: str) -> Callable[[bool], Awaitable[None]]:
         async def run(again: bool) -> None:
             calls.append((name, again))
-            first_started.set()
-            await go_on.wait()
+            started[again].set()
+            await go_on[again].wait()
 
         return run
 
     first = asyncio.create_task(runs.run("group", job("first")))
-    await first_started.wait()
+    await started[False].wait()
     await runs.run("group", job("second"))  # returns at once: served by a run after the first
     await runs.run("group", job("third"))
-    go_on.set()
-    await first
+    go_on[False].set()
+    await asyncio.wait_for(first, 5)  # the first caller is done with its own release
+    await asyncio.wait_for(started[True].wait(), 5)  # while the run again goes on
+    go_on[True].set()
     await runs.settled()
     assert calls == [("first", False), ("first", True)]
