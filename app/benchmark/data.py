@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from weakref import WeakKeyDictionary
 
@@ -84,6 +84,11 @@ class MemberLayout:
     record_keys: np.ndarray  # uint64, the members' secret keys (kpi.cellkey)
     areas: list[str]  # distinct postal areas
     area_of: np.ndarray  # each member's index into `areas`
+    # (metric ids, years) -> (area, year, metric key) -> value: the member list lives only as long as
+    # the network's change count, which market imports raise too (app.network.version)
+    market: dict[tuple[tuple[int, ...], tuple[int, ...]], dict[tuple[str, int, str], float]] = field(
+        default_factory=dict, compare=False
+    )
 
 
 def layout_of(partners: Sequence[Partner]) -> MemberLayout:
@@ -150,17 +155,11 @@ async def load_cube(
         return cube
     # Per postal area and month, then spread to the partners at once: a 1,000-partner group
     # has some 90 areas, and the loop over every partner and month was a release's largest part.
-    market_query = select(MarketValue.area_code, MarketValue.year, MarketValue.metric_id, MarketValue.value).where(
-        MarketValue.area_kind == "postal", MarketValue.metric_id.in_(metric_ids)
-    )
-    if len(partners) < CACHED_FROM:  # a partner's own page: its area's values, not the whole country's
-        market_query = market_query.where(
-            MarketValue.area_code.in_(layout.areas), MarketValue.year.in_({m.year for m in cube.months})
-        )
-    by_area: dict[tuple[str, int, str], float] = {
-        (area, year, metric_ids[metric_id]): value
-        for area, year, metric_id, value in await session.execute(market_query)
-    }
+    years = tuple(sorted({m.year for m in cube.months}))
+    by_area = layout.market.get((tuple(sorted(metric_ids)), years))
+    if by_area is None:
+        by_area = await _market_values(session, layout, metric_ids, years)
+        layout.market[(tuple(sorted(metric_ids)), years)] = by_area
     entered = [i for i in range(len(cube.keys)) if i not in market]
     reported = ~np.isnan(cube.values[:, :, entered]).all(axis=2) if market_beside_reports else True
     for key in MARKET_KEYS:
@@ -172,6 +171,19 @@ async def load_cube(
         spread = np.where(reported, per_area[layout.area_of], np.nan)
         cube.values[:, :, layer[key]] = np.where(np.isnan(spread), cube.values[:, :, layer[key]], spread)
     return cube
+
+
+async def _market_values(
+    session: AsyncSession, layout: MemberLayout, metric_ids: dict[int, str], years: tuple[int, ...]
+) -> dict[tuple[str, int, str], float]:
+    """(postal area, year, metric key) -> value, for the members' areas and these years."""
+    query = select(MarketValue.area_code, MarketValue.year, MarketValue.metric_id, MarketValue.value).where(
+        MarketValue.area_kind == "postal",
+        MarketValue.metric_id.in_(metric_ids),
+        MarketValue.area_code.in_(layout.areas),
+        MarketValue.year.in_(years),
+    )
+    return {(area, year, metric_ids[metric_id]): value for area, year, metric_id, value in await session.execute(query)}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
+from app.models.figures import MarketValue
 
 
 def new_record_key() -> int:
@@ -110,8 +111,9 @@ class ComparisonGroup(Base):
 
 
 class NetworkVersion(Base):
-    """One row counting changes to territories, partners and groups (app.network.version): a process
-    keeps the group memberships it computed until the count moves, whichever worker moved it."""
+    """One row counting changes to territories, partners, groups and market data (app.network.version):
+    a process keeps the group memberships it computed, and what it derived from their member lists
+    (their market data among it), until the count moves, whichever worker moved it."""
 
     __tablename__ = "network_version"
 
@@ -123,5 +125,5 @@ class NetworkVersion(Base):
 def _count_network_changes(session: Session, _context: Any, _instances: Any) -> None:
     """Raise the network's change count in the transaction that adds, changes or removes a part of it."""
     changed = chain(session.new, session.deleted, (o for o in session.dirty if session.is_modified(o)))
-    if any(isinstance(o, (Territory, Partner, ComparisonGroup)) for o in changed):
+    if any(isinstance(o, (Territory, Partner, ComparisonGroup, MarketValue)) for o in changed):
         session.execute(update(NetworkVersion).values(version=NetworkVersion.version + 1))

@@ -1,8 +1,10 @@
-"""A change count of the network (territories, partners, groups and their listed members).
+"""A change count of the network (territories, partners, groups and their listed members, and the
+market data by area).
 
 Every flush that adds, changes or removes one of them raises the count in the same
 transaction (app.models.network), so a process may keep what it derived from the network
-(the group memberships) for as long as the count it reads stays the same, even with several workers.
+(the group memberships; per member list, their market data) for as long as the count it reads
+stays the same, even with several workers.
 """
 
 from __future__ import annotations

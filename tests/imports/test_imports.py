@@ -10,6 +10,7 @@ import httpx
 from openpyxl import load_workbook
 
 from kpi.months import add_months, format_month, month_of
+from tests.benchmark.test_benchmark_api import LAST_MONTH, api_as, group_id
 from tests.support.personas import SignIn, csrf_field
 
 THIS_MONTH = format_month(month_of(date.today()))
@@ -163,3 +164,33 @@ async def test_market_data_is_imported_by_the_zentrale_only(sign_in: SignIn, por
             files={"datei": ("markt.csv", MARKET)},
         )
     assert refused.status_code == 403
+
+
+async def test_imported_market_data_reaches_the_groups_figures_at_once(
+    sign_in: SignIn, portal: str, demo_sqlite: str
+) -> None:
+    """Releases and what they are computed from are kept per process; a market import must not leave
+    the group's market share on the old potential."""
+    everyone = group_id(demo_sqlite, "Alle Partner")
+    period = {"group": everyone, "period": LAST_MONTH, "span": "month"}
+    areas = db(
+        demo_sqlite,
+        "select distinct area_code from market_values where area_kind = 'postal' and year = ?",
+        int(LAST_MONTH[:4]),
+    )
+    doubled = "".join(f"{area};{LAST_MONTH[:4]};100;{2 * 5_000_000 + i}\n" for i, (area,) in enumerate(areas))
+    async with await api_as(portal, demo_sqlite, "vertrieb") as api:
+        before = (await api.get("/api/v1/benchmark", params=period)).json()["kpis"]["market_share"]
+        async with httpx.AsyncClient(base_url=portal) as admin:
+            await sign_in(admin, "admin")
+            page = await admin.get("/import")
+            report = await admin.post(
+                "/import/pruefen",
+                data={"_csrf_token": csrf_field(page.text), "art": "markt"},
+                files={"datei": ("markt.csv", (MARKET.splitlines()[0].decode() + "\n" + doubled).encode())},
+            )
+            assert f"{len(areas)} Zeilen in Ordnung, 0 Fehler" in report.text
+            assert "Import abgeschlossen" in (await confirm(admin, report)).text
+        after = (await api.get("/api/v1/benchmark", params=period)).json()["kpis"]["market_share"]
+    assert before["n"] == after["n"] > 5
+    assert after["median"] != before["median"]
