@@ -82,6 +82,8 @@
     if (option.legend && hiddenSeries[id]) option.legend.selected = hiddenSeries[id];
     var existing = echarts.getInstanceByDom(element);
     if (existing) existing.dispose();
+    // Who asked the system for less motion gets the chart drawn at once, without its grow-in.
+    if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) option.animation = false;
     var chart = echarts.init(element, null, {renderer: "svg"});
     chart.setOption(option);
     ["legendselectchanged", "legendselected", "legendunselected"].forEach(function (name) {

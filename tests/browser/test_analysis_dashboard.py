@@ -128,6 +128,40 @@ async def test_a_kpi_drill_down_opens_from_the_table_and_from_a_chart_with_24_mo
     assert errors == []
 
 
+# The area of the profile chart's shapes in the first frame after it appears, and 1.5 s later.
+GROWTH = """() => {
+  window.portalAreas = [];
+  const svg = () => document.querySelector("#chart-profile .chart svg");
+  const area = () => [...svg().querySelectorAll("path")]
+    .map(p => p.getBBox()).reduce((sum, box) => sum + box.width * box.height, 0);
+  const watch = new MutationObserver(() => {
+    if (!svg() || !svg().querySelector("path")) return;
+    watch.disconnect();
+    requestAnimationFrame(() => {
+      window.portalAreas.push(area());
+      setTimeout(() => window.portalAreas.push(area()), 1500);
+    });
+  });
+  document.addEventListener("DOMContentLoaded", () => watch.observe(document.body, {childList: true, subtree: true}));
+}"""
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+async def test_charts_grow_in_only_for_readers_who_did_not_ask_for_less_motion(
+    browser: Browser, portal: str, outbox: Outbox, motion: str
+) -> None:
+    page = await signed_in(browser, portal, outbox, "gf1001", SIZES["desktop"])
+    await page.emulate_media(reduced_motion=motion)  # type: ignore[arg-type]
+    await page.add_init_script(f"({GROWTH})()")
+    await page.goto("/analyse")
+    await page.wait_for_function("() => window.portalAreas && window.portalAreas.length === 2", timeout=15_000)
+    first, settled = await page.evaluate("window.portalAreas")
+    if motion == "reduce":
+        assert first == pytest.approx(settled, rel=0.01), "drawn whole in its first frame"
+    else:
+        assert first < 0.9 * settled, "the bars grow in"
+
+
 async def test_staff_open_the_analysis_of_a_partner_in_their_territory_and_are_refused_others(
     browser: Browser, portal: str, outbox: Outbox
 ) -> None:
