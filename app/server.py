@@ -256,8 +256,7 @@ def events_for(state: State) -> Events:
     events = Events()
 
     async def push_release(event: FiguresReleased) -> None:
-        released_at = event.released_at.isoformat()
-        await state.publisher.kpi_update(event.group_id, format_month(event.month), event.cells, released_at)
+        await state.publisher.kpi_update(event.group_id, format_month(event.month), event.cells, event.released_at)
 
     async def note_release(event: FiguresReleased) -> None:
         await reporting_note(state, event.group_id, event.month, event.reported, event.members)

@@ -303,15 +303,14 @@ def report(
 
     # Own updates: the partner's dashboard gets one per acknowledged submission, in order.
     own_latency, own_missing = [], 0
-    for number, sent in _by_partner(acked).items():
-        receipts = sorted(own.get(number, []))
-        for t in sent:
-            later = [r for r in receipts if r >= t]
-            if later:
-                own_latency.append(later[0] - t)
-                receipts.remove(later[0])
-            else:
-                own_missing += 1
+    left = {number: sorted(times) for number, times in own.items()}
+    for s in sorted(acked, key=lambda s: s["sent"]):
+        later = [r for r in left.get(s["partner"], []) if r >= s["sent"]]
+        if later:
+            own_latency.append(later[0] - s["sent"])
+            left[s["partner"]].remove(later[0])
+        else:
+            own_missing += 1
     print(f"  own update (kpi:own)        {percentiles(own_latency)}; missing {own_missing} of {len(acked)}")
 
     # Group updates: each shows the submissions stored before its released_at; timed from the newest of them.
@@ -357,13 +356,6 @@ def report(
         f"(nothing lost: {nothing_lost}; worst p99 {worst:.0f} ms)"
     )
     return met
-
-
-def _by_partner(acked: list[dict[str, Any]]) -> dict[int, list[float]]:
-    sent: dict[int, list[float]] = defaultdict(list)
-    for s in acked:
-        sent[s["partner"]].append(s["sent"])
-    return sent
 
 
 def main() -> None:

@@ -26,16 +26,16 @@ class Publisher:
         await self._sio.emit("kpi:own", payload, room=partner_room(partner_id))
 
     async def kpi_update(
-        self, group_id: int, period: str, kpis: dict[str, Any], released_at: str | None = None
+        self, group_id: int, period: str, kpis: dict[str, Any], released_at: datetime | None = None
     ) -> None:
         """A release of the group's month: the cells that changed (realtime.sent_figures), if any.
         `released_at`: when its figures were read (it shows every submission stored before)."""
-        changed = self._sent.update(group_id, period, kpis, _instant(released_at))
+        changed = self._sent.update(group_id, period, kpis, released_at)
         if not changed:
             return
         payload: dict[str, Any] = {"group": group_id, "period": period}
         if released_at is not None:
-            payload["released_at"] = released_at
+            payload["released_at"] = released_at.isoformat()
         payload["kpis"] = changed  # last: a client can read the rest without decoding the cells
         await self._sio.emit("kpi:update", payload, room=group_room(group_id))
         self._sent.delivered(payload)  # also where no socket of this process is in the room
@@ -59,13 +59,6 @@ class Publisher:
             return
         for sid, _eio_sid in list(self._sio.manager.get_participants("/", user_room(user_id))):
             await self._sio.disconnect(sid)
-
-
-def _instant(stamp: str | None) -> datetime | None:
-    try:
-        return None if stamp is None else datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
 
 
 async def disconnect_user_everywhere(redis_url: str, channel: str, user_id: int) -> None:

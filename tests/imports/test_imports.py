@@ -34,11 +34,11 @@ def stored(database_url: str, partner: int, period: str) -> dict[object, object]
     )
 
 
-async def upload(client: httpx.AsyncClient, name: str, content: bytes) -> httpx.Response:
+async def upload(client: httpx.AsyncClient, name: str, content: bytes, kind: str | None = None) -> httpx.Response:
+    """The import's dry run of a file; `kind` "markt" for market data."""
     page = await client.get("/import")
-    return await client.post(
-        "/import/pruefen", data={"_csrf_token": csrf_field(page.text)}, files={"datei": (name, content)}
-    )
+    data = {"_csrf_token": csrf_field(page.text), **({"art": kind} if kind else {})}
+    return await client.post("/import/pruefen", data=data, files={"datei": (name, content)})
 
 
 async def confirm(client: httpx.AsyncClient, report: httpx.Response) -> httpx.Response:
@@ -135,20 +135,11 @@ MARKET = b"PLZ-Bereich;Jahr;Kaufkraftindex;Absatzpotenzial Neumaschinen p. a.\n2
 async def test_market_data_is_imported_by_the_zentrale_only(sign_in: SignIn, portal: str, demo_sqlite: str) -> None:
     async with httpx.AsyncClient(base_url=portal) as admin:
         await sign_in(admin, "admin")
-        page = await admin.get("/import")
-        report = await admin.post(
-            "/import/pruefen",
-            data={"_csrf_token": csrf_field(page.text), "art": "markt"},
-            files={"datei": ("markt.csv", MARKET)},
-        )
+        report = await upload(admin, "markt.csv", MARKET, "markt")
         assert "2 Zeilen in Ordnung, 0 Fehler" in report.text
         done = await confirm(admin, report)
         assert "Import abgeschlossen" in done.text
-        again = await admin.post(
-            "/import/pruefen",
-            data={"_csrf_token": csrf_field(page.text), "art": "markt"},
-            files={"datei": ("markt.csv", MARKET)},
-        )
+        again = await upload(admin, "markt.csv", MARKET, "markt")
         assert "0 Werte würden sich ändern, 3 sind schon so gespeichert" in again.text
     assert db(
         demo_sqlite,
@@ -157,12 +148,7 @@ async def test_market_data_is_imported_by_the_zentrale_only(sign_in: SignIn, por
     ) == [(101.5,)]
     async with httpx.AsyncClient(base_url=portal) as owner:
         await sign_in(owner, "gf1001")
-        page = await owner.get("/import")
-        refused = await owner.post(
-            "/import/pruefen",
-            data={"_csrf_token": csrf_field(page.text), "art": "markt"},
-            files={"datei": ("markt.csv", MARKET)},
-        )
+        refused = await upload(owner, "markt.csv", MARKET, "markt")
     assert refused.status_code == 403
 
 
@@ -183,11 +169,8 @@ async def test_imported_market_data_reaches_the_groups_figures_at_once(
         before = (await api.get("/api/v1/benchmark", params=period)).json()["kpis"]["market_share"]
         async with httpx.AsyncClient(base_url=portal) as admin:
             await sign_in(admin, "admin")
-            page = await admin.get("/import")
-            report = await admin.post(
-                "/import/pruefen",
-                data={"_csrf_token": csrf_field(page.text), "art": "markt"},
-                files={"datei": ("markt.csv", (MARKET.splitlines()[0].decode() + "\n" + doubled).encode())},
+            report = await upload(
+                admin, "markt.csv", (MARKET.splitlines()[0].decode() + "\n" + doubled).encode(), "markt"
             )
             assert f"{len(areas)} Zeilen in Ordnung, 0 Fehler" in report.text
             assert "Import abgeschlossen" in (await confirm(admin, report)).text

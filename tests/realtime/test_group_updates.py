@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -57,16 +58,18 @@ async def dashboard(served: tuple[socketio.AsyncServer, str]) -> AsyncIterator[D
     await opened.client.disconnect()
 
 
+@pytest.fixture
+def publisher(served: tuple[socketio.AsyncServer, str]) -> Publisher:
+    return Publisher(served[0])
+
+
 def release(**medians: float) -> dict[str, Any]:
     return {key: {"n": 12, "median": value} for key, value in medians.items()}
 
 
 async def test_an_update_carries_the_cells_that_changed_and_a_release_that_changed_none_sends_nothing(
-    served: tuple[socketio.AsyncServer, str],
-    dashboard: Dashboard,
+    publisher: Publisher, dashboard: Dashboard
 ) -> None:
-    sio = served[0]
-    publisher = Publisher(sio)
     await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2, stock=5.0))
     assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2, stock=5.0)
     await publisher.kpi_update(7, PERIOD, release(revenue=101.0, margin=0.21, stock=5.0))
@@ -96,27 +99,25 @@ async def test_once_a_minute_an_update_carries_every_cell_again(
     assert await dashboard.next_cells() == release(revenue=102.0, margin=0.2)
 
 
-async def test_a_release_read_before_one_delivered_is_not_sent(
-    served: tuple[socketio.AsyncServer, str], dashboard: Dashboard
-) -> None:
+def at(time: str) -> datetime:
+    return datetime.fromisoformat(f"2026-12-07T{time}+00:00")
+
+
+async def test_a_release_read_before_one_delivered_is_not_sent(publisher: Publisher, dashboard: Dashboard) -> None:
     """Two releases of a group can end in either order (a coalesced run, another worker): the
     dashboard must not go back to the older figures."""
-    publisher = Publisher(served[0])
-    await publisher.kpi_update(7, PERIOD, release(revenue=102.0), "2026-12-07T10:00:00.200000+00:00")
+    await publisher.kpi_update(7, PERIOD, release(revenue=102.0), at("10:00:00.200000"))
     assert await dashboard.next_cells() == release(revenue=102.0)
-    await publisher.kpi_update(7, PERIOD, release(revenue=101.0), "2026-12-07T10:00:00.100000+00:00")
-    await publisher.kpi_update(7, PERIOD, release(revenue=101.0), "2026-12-07T10:00:00.200000+00:00")
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0), at("10:00:00.100000"))
+    await publisher.kpi_update(7, PERIOD, release(revenue=101.0), at("10:00:00.200000"))
     assert await dashboard.nothing_more()
-    await publisher.kpi_update(7, PERIOD, release(revenue=103.0), "2026-12-07T10:00:01+00:00")
+    await publisher.kpi_update(7, PERIOD, release(revenue=103.0), at("10:00:01"))
     assert await dashboard.next_cells() == release(revenue=103.0)
 
 
 async def test_another_groups_or_months_first_update_carries_every_cell(
-    served: tuple[socketio.AsyncServer, str],
-    dashboard: Dashboard,
+    publisher: Publisher, dashboard: Dashboard
 ) -> None:
-    sio = served[0]
-    publisher = Publisher(sio)
     await publisher.kpi_update(7, PERIOD, release(revenue=100.0, margin=0.2))
     await publisher.kpi_update(7, "2026-10", release(revenue=100.0, margin=0.2))
     assert await dashboard.next_cells() == release(revenue=100.0, margin=0.2)
