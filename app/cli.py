@@ -101,6 +101,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         port=port,
         workers=workers,
         ws_per_message_deflate=False,
+        # A stop ends within seconds even where a socket does not answer its close: the dashboards
+        # reconnect to the next start anyway.
+        timeout_graceful_shutdown=10,
         log_level="info",
         # Only the configured proxies' forwarding headers count (uvicorn trusts 127.0.0.1 by
         # default): rotating X-Forwarded-For from anywhere else escaped the per-address limits.

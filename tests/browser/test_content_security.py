@@ -59,3 +59,4 @@ async def test_the_handlers_moved_out_of_the_pages_still_work(browser: Browser, 
         await page.fill("form[data-submit-on-change] #monat", "2026-01")
         await page.dispatch_event("form[data-submit-on-change] #monat", "change")
     assert "monat=2026-01" in page.url  # the filter applied on change
+    await page.context.close()

@@ -11,11 +11,21 @@ from typing import Any
 
 import uvicorn
 
+# A test's server stops within this even where a browser left a socket open (it hung twice in a
+# teardown, waiting for a Chromium page's websocket).
+SHUTDOWN_S = 5
+
 
 @asynccontextmanager
 async def serving(app: Any) -> AsyncIterator[str]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", ws_per_message_deflate=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        log_level="warning",
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=SHUTDOWN_S,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -37,7 +47,13 @@ def serving_in_thread(app: Any) -> Iterator[str]:
     """The same server on a thread and event loop of its own, for synchronous clients (schemathesis)
     that would otherwise block the loop the server runs in."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="on", log_level="warning", ws_per_message_deflate=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        log_level="warning",
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=SHUTDOWN_S,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="portal", daemon=True)
