@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from app.demo.builder import build_demo
 from app.migrate import upgrade
 from app.server import create_app
 from app.settings import Settings
+from tests.support.hangs import unfinished_tasks
 from tests.support.personas import EVERYONE, PASSWORD, Outbox, sign_in_with
 from tests.support.processes import portal_env
 from tests.support.server import serving
@@ -26,6 +27,15 @@ from tests.support.services import fresh_postgres_database, redis_url_or_skip
 from tests.support.tokens import token_for
 
 DEMO_PARTNERS, DEMO_MONTHS, DEMO_SEED = 40, 36, 7
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A test stopped by pytest-timeout also reports the tasks its event loop was waiting on."""
+    report = yield
+    if call.excinfo is not None and "from pytest-timeout" in str(call.excinfo.value):
+        report.sections.append(("unfinished asyncio tasks", unfinished_tasks() or "none"))
+    return report
 
 
 def sqlite_url(path: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.support.hangs import bounded
 from tests.support.services import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,9 +29,12 @@ FLAGS = [
 async def browser() -> AsyncIterator[Browser]:
     if not HAVE_CHROMIUM:
         unavailable("Chromium: /usr/bin/chromium fehlt (apt-get install chromium), daher")
-    async with async_playwright() as playwright:
+    playwright = await async_playwright().start()
+    try:
         chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         try:
             yield chromium
         finally:
-            await chromium.close()
+            await bounded(chromium.close(), 30, "closing Chromium")
+    finally:
+        await bounded(playwright.stop(), 30, "stopping Playwright")

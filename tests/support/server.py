@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from tests.support.hangs import bounded
+
 # A test's server stops within this even where a browser left a socket open (it hung twice in a
 # teardown, waiting for a Chromium page's websocket).
 SHUTDOWN_S = 5
@@ -39,7 +41,8 @@ async def serving(app: Any) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        # Past the graceful limit uvicorn cancels the connections; the app's own stop then follows.
+        await bounded(task, SHUTDOWN_S + 25, "stopping the test portal")
 
 
 @contextmanager
