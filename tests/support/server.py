@@ -18,18 +18,23 @@ from tests.support.hangs import bounded
 SHUTDOWN_S = 5
 
 
+def _server(app: Any) -> uvicorn.Server:
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            lifespan="on",
+            log_level="warning",
+            ws_per_message_deflate=False,
+            timeout_graceful_shutdown=SHUTDOWN_S,
+        )
+    )
+
+
 @asynccontextmanager
 async def serving(app: Any) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="on",
-        log_level="warning",
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=SHUTDOWN_S,
-    )
-    server = uvicorn.Server(config)
+    server = _server(app)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -49,16 +54,7 @@ async def serving(app: Any) -> AsyncIterator[str]:
 def serving_in_thread(app: Any) -> Iterator[str]:
     """The same server on a thread and event loop of its own, for synchronous clients (schemathesis)
     that would otherwise block the loop the server runs in."""
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="on",
-        log_level="warning",
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=SHUTDOWN_S,
-    )
-    server = uvicorn.Server(config)
+    server = _server(app)
     thread = threading.Thread(target=server.run, name="portal", daemon=True)
     thread.start()
     while not server.started:
