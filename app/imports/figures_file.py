@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Generic, TypeVar
 
 from app.imports.reading import Cell, number
 from app.models import Metric
@@ -26,6 +27,26 @@ class Problem:
     row: int
     column: str
     message: str
+
+
+R = TypeVar("R")
+
+
+@dataclass
+class Checked(Generic[R]):
+    """A dry run of a file of rows: the rows it would take, what it refuses and warns of, and
+    how many of their values would change."""
+
+    rows: list[R] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    rows_ok: int = 0
+    values_changing: int = 0
+    values_unchanged: int = 0
+
+    @property
+    def importable(self) -> bool:
+        return not self.errors and bool(self.rows)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.imports.figures_file import Problem, column_letter
+from app.imports.figures_file import Checked, Problem, column_letter
 from app.imports.reading import Cell, number
 from app.models import MarketValue, Metric, Territory
 
@@ -32,18 +32,7 @@ class MarketRow:
     values: dict[str, float]
 
 
-@dataclass
-class MarketReport:
-    rows: list[MarketRow] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    rows_ok: int = 0
-    values_changing: int = 0
-    values_unchanged: int = 0
-
-    @property
-    def importable(self) -> bool:
-        return not self.errors and bool(self.rows)
+MarketReport = Checked[MarketRow]
 
 
 async def check_market(session: AsyncSession, table: list[list[Cell]]) -> MarketReport:

@@ -8,7 +8,7 @@ imported twice changes nothing the second time (app.targets.service keeps unchan
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import Action, Principal
 from app.auth.principals import partner_refs
 from app.events import TargetsProposed
-from app.imports.figures_file import Problem, column_letter
+from app.imports.figures_file import Checked, Problem, column_letter
 from app.imports.reading import Cell, number
 from app.models import Metric, Partner
 from app.targets.service import (
@@ -50,18 +50,7 @@ class TargetRow:
     value: float | list[float]
 
 
-@dataclass
-class TargetReport:
-    rows: list[TargetRow] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    rows_ok: int = 0
-    values_changing: int = 0
-    values_unchanged: int = 0
-
-    @property
-    def importable(self) -> bool:
-        return not self.errors and bool(self.rows)
+TargetReport = Checked[TargetRow]
 
 
 def _columns(header: list[Cell]) -> tuple[dict[str, int], dict[str, int]]:
