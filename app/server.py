@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from pathlib import Path
 from typing import Any
@@ -110,10 +111,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     state = State({"settings": settings})
 
     async def start() -> None:
-        # Long-lived objects (modules, catalogue, templates) need no collecting; fewer, later
-        # collections keep pauses out of the fan-out to many sockets (measured in bench/live_latency.py).
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
+        collect_seldom()
         state.db = Database(
             settings.database_url, pool_timeout=settings.db_pool_timeout_seconds, pool_size=settings.db_pool_size
         )
@@ -248,6 +246,16 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     state.events = events_for(state)
     # No on_startup/on_shutdown on the wrapper: they would silence Litestar's lifespan hooks.
     return socketio.ASGIApp(sio, other_asgi_app=litestar, socketio_path="socket.io")
+
+
+@functools.cache
+def collect_seldom() -> None:
+    """Once per process: the long-lived objects (modules, catalogue, templates) need no
+    collecting, and fewer, later collections keep pauses out of the fan-out to many sockets.
+    Once, not at every start: a process that starts many portals (the tests) would otherwise
+    freeze every earlier portal's garbage for good."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
 
 
 def events_for(state: State) -> Events:
