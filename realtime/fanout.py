@@ -93,9 +93,9 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
 
     chunk = 200
 
-    def watch(self, event: str, delivered: Callable[[Any], None]) -> None:
-        """Call `delivered(data)` whenever an emit of `event` reaches this process's sockets (its
-        own emits and, through a pub/sub manager, those of the other workers)."""
+    def watch(self, event: str, delivered: Callable[[Any], bool]) -> None:
+        """Ask `delivered(data)` before an emit of `event` reaches this process's sockets (its own
+        emits and, through a pub/sub manager, those of the other workers); False keeps it from them."""
         self.__dict__.setdefault("_watchers", {})[event] = delivered
 
     async def emit(
@@ -114,8 +114,8 @@ class FastRoomEmit(socketio.AsyncManager):  # type: ignore[misc]
             return
         room = to or room
         watcher = self.__dict__.get("_watchers", {}).get(event)
-        if watcher is not None:
-            watcher(data)
+        if watcher is not None and not watcher(data):
+            return
         if namespace not in self.rooms:
             return
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}

@@ -7,14 +7,18 @@ that changed nothing (`kpi:update` comes "after a submission changes that group'
 figures", shared/CONTRACT.md).
 
 The baseline is what this process's sockets were delivered, in the order they got it: its own
-updates and, with Redis, those of the other workers (the manager tells of each delivery). Two
-workers releasing the same group within a Redis round trip can leave a dashboard with the
-older value of a cell; so that this cannot last, an update carries all cells again once the
-last such update is `whole_every` seconds old.
+updates and, with Redis, those of the other workers (the manager asks before each delivery).
 
-A release older than one delivered (its `released_at` no later) is not sent: it could only take
-cells back. Nothing is lost by it: the newer release shows every submission stored before its
-`released_at`, and each submission's own release reads after it was stored.
+A release older than one delivered is neither sent (its `released_at` no later) nor, when it
+comes from another worker, delivered (`released_at` earlier): it could only take cells back.
+Two workers releasing the same group within a Redis round trip each send theirs, and Redis may
+bring the older one last. Nothing is lost by it: the newer release shows every submission
+stored before its `released_at`, and each submission's own release reads after it was stored.
+
+Each worker's update carries what changed against its own baseline; while two updates of a
+group cross in Redis, a cell one of them changed and the other set back can stay behind. So
+that this cannot last, an update carries all cells again once the last such update is
+`whole_every` seconds old.
 """
 
 from __future__ import annotations
@@ -53,17 +57,21 @@ class SentFigures:
             return dict(cells)
         return changed
 
-    def delivered(self, update: dict[str, Any]) -> None:
-        """A `kpi:update` reached this process's sockets (its own or another worker's)."""
+    def delivered(self, update: dict[str, Any]) -> bool:
+        """Whether a `kpi:update` about to reach this process's sockets (its own or another
+        worker's) is to be delivered: not if it was read before one already delivered."""
         try:
             key, cells = (int(update["group"]), str(update["period"])), update["kpis"]
             released_at = datetime.fromisoformat(update["released_at"]) if "released_at" in update else None
         except (KeyError, TypeError, ValueError):
-            return
+            return True
         sent = self._entry(key)
+        if released_at is not None and sent.released_at is not None and released_at < sent.released_at:
+            return False
         sent.cells.update(cells)
         if released_at is not None and (sent.released_at is None or released_at > sent.released_at):
             sent.released_at = released_at
+        return True
 
     def _entry(self, key: tuple[int, str]) -> _Sent:
         sent = self._sent.pop(key, None) or _Sent()

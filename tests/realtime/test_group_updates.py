@@ -15,6 +15,7 @@ from realtime.publish import Publisher
 from realtime.rooms import group_room
 from realtime.sent_figures import SentFigures
 from realtime.server import Identity, create_socket_server
+from tests.support.proxy import proxied
 from tests.support.server import serving
 
 PERIOD = "2026-11"
@@ -152,3 +153,37 @@ async def test_with_two_workers_a_value_set_back_reaches_the_dashboards(redis_ur
         finally:
             for dashboard in dashboards:
                 await dashboard.client.disconnect()
+
+
+@pytest.mark.redis
+async def test_with_two_workers_an_older_release_arriving_last_does_not_take_cells_back(redis_url: str) -> None:
+    """Workers A and B release the same group within one Redis round trip, B's release read
+    later: A sends its older one before B's has reached it. Redis brings B's first, then A's;
+    every dashboard must keep B's figures."""
+    channel = f"portal-test-{uuid.uuid4().hex}"
+    async with proxied(redis_url) as (redis_of_a, via_proxy):
+        first, second = (
+            create_socket_server(_identity, redis_url=url, channel=channel, allowed_origins=["http://127.0.0.1"])
+            for url in (via_proxy, redis_url)
+        )
+        async with serving(socketio.ASGIApp(first)) as first_url, serving(socketio.ASGIApp(second)) as second_url:
+            on_a, on_b = await Dashboard().open(first_url), await Dashboard().open(second_url)
+            try:
+                await asyncio.sleep(0.3)  # both Redis listeners are subscribed
+                a, b = Publisher(first), Publisher(second)
+                await a.kpi_update(7, PERIOD, release(revenue=100.0), at("10:00:00"))
+                for dashboard in (on_a, on_b):
+                    assert await dashboard.next_cells() == release(revenue=100.0)
+                redis_of_a.hold_answers()  # B's release is on its way to A
+                await b.kpi_update(7, PERIOD, release(revenue=120.0), at("10:00:02"))
+                assert await on_b.next_cells() == release(revenue=120.0)
+                sending = asyncio.create_task(a.kpi_update(7, PERIOD, release(revenue=110.0), at("10:00:01")))
+                await asyncio.sleep(0.3)  # A's release has reached Redis, after B's
+                redis_of_a.pass_answers()
+                await sending
+                assert await on_a.next_cells() == release(revenue=120.0)
+                for dashboard in (on_a, on_b):
+                    assert await dashboard.nothing_more(), "the older release came after the newer one"
+            finally:
+                for dashboard in (on_a, on_b):
+                    await dashboard.client.disconnect()

@@ -2,7 +2,9 @@
 
 `cut()` drops every open connection and refuses new ones, as a stopped server would;
 `restore()` lets connections through again. The service behind it keeps its data,
-as a restarted server with persistence does.
+as a restarted server with persistence does. `hold_answers()` keeps what the service sends
+back (replies, Redis messages) until `pass_answers()`, as a slow network would: what a
+client sends still reaches the service meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class Proxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._answers = asyncio.Event()
+        self._answers.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -40,6 +44,12 @@ class Proxy:
         """Accept connections again, on the same port."""
         await self.start()
 
+    def hold_answers(self) -> None:
+        self._answers.clear()
+
+    def pass_answers(self) -> None:
+        self._answers.set()
+
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
             server_reader, server_writer = await asyncio.open_connection(*self.target)
@@ -49,16 +59,20 @@ class Proxy:
         writers = (client_writer, server_writer)
         self._writers.update(writers)
         try:
-            await asyncio.gather(_pipe(client_reader, server_writer), _pipe(server_reader, client_writer))
+            await asyncio.gather(
+                _pipe(client_reader, server_writer), _pipe(server_reader, client_writer, self._answers)
+            )
         finally:
             for writer in writers:
                 writer.transport.abort()
                 self._writers.discard(writer)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, open_: asyncio.Event | None = None) -> None:
     with contextlib.suppress(ConnectionError, OSError):
         while data := await reader.read(65536):
+            if open_ is not None:
+                await open_.wait()
             writer.write(data)
             await writer.drain()
     with contextlib.suppress(ConnectionError, OSError, RuntimeError):
