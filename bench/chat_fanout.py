@@ -28,9 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import socketio
-from clients import ClientPool, ClientProcess
+from clients import ClientPool, ClientProcess, percentiles
 from portal_setup import build_demo, create_tokens, raise_open_files_limit, serving, workspace
 
 
@@ -60,13 +59,6 @@ class RoomMembers(ClientProcess):
             await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
         self.complete.pop(message_id, None)
         return self.receipts.pop(message_id, [])
-
-
-def percentiles(values: list[float]) -> str:
-    if not values:
-        return "–"
-    p50, p95, p99 = np.percentile(np.array(values) * 1000, [50, 95, 99])
-    return f"p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   (n={len(values)})"
 
 
 async def stage(url: str, room: int, members: list[str], senders: list[str], args: argparse.Namespace) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+import numpy as np
 import socketio
 from lean_client import LeanClient
 
@@ -177,3 +178,15 @@ async def wait_until_quiet(pools: list[ClientPool], longest: float, quiet: float
             return f"quiet after {time.monotonic() - start:.1f} s"
         await asyncio.sleep(0.5)
     return f"still receiving after {longest:.0f} s: later events count as lost"
+
+
+def percentiles(seconds: list[float]) -> str:
+    """p50, p95 and p99 in milliseconds of times given in seconds."""
+    if not seconds:
+        return "–"
+    p50, p95, p99 = np.percentile(np.array(seconds) * 1000, [50, 95, 99])
+    return f"p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms  (n={len(seconds)})"
+
+
+def p99_ms(seconds: list[float]) -> float:
+    return float(np.percentile(np.array(seconds) * 1000, 99)) if seconds else float("inf")

@@ -40,9 +40,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import socketio
-from clients import ClientPool, ClientProcess, wait_until_quiet
+from clients import ClientPool, ClientProcess, p99_ms, percentiles, wait_until_quiet
 from lean_client import LeanClient
 from portal_setup import (
     Workspace,
@@ -108,9 +107,7 @@ class Sockets(ClientProcess):
     def received(self, _: Any = None) -> int:
         return self.count
 
-    def results(
-        self, _: Any = None
-    ) -> tuple[dict[Any, list[float]], dict[int, list[float]], dict[int, list[float]], Any]:
+    def results(self, _: Any = None) -> tuple[Any, ...]:  # updates, own, chat receipts; releases by socket
         return dict(self.updates), dict(self.own), dict(self.chat), list(self.releases.values())
 
     def dropped(self, _: Any = None) -> int:
@@ -134,17 +131,6 @@ class Observer:
 def shown(cell: dict[str, Any]) -> tuple[Any, ...]:
     """What every update carries of a cell, sensitive or not."""
     return tuple(cell.get(k) for k in ("n", "median", "hidden"))
-
-
-def percentiles(seconds: list[float]) -> str:
-    if not seconds:
-        return "–"
-    p50, p95, p99 = np.percentile(np.array(seconds) * 1000, [50, 95, 99])
-    return f"p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms  (n={len(seconds)})"
-
-
-def p99_ms(seconds: list[float]) -> float:
-    return float(np.percentile(np.array(seconds) * 1000, 99)) if seconds else float("inf")
 
 
 class Network:
@@ -332,11 +318,8 @@ def report(
         # Not lost where the socket got a newer release of the group instead: a worker does not
         # deliver a release read before one it delivered (realtime/sent_figures.py).
         at = datetime.fromisoformat(released_at)
-        instead = sum(
-            1
-            for socket, latest in zip(releases, newest, strict=True)
-            if group in socket and released_at not in socket[group] and latest[group] > at
-        )
+        got = zip(releases, newest, strict=True)
+        instead = sum(group in seen and released_at not in seen[group] and latest[group] > at for seen, latest in got)
         superseded += instead
         lost, repeated = lost + max(0, due - len(receipts) - instead), repeated + max(0, len(receipts) - due)
         shows = [sent for stored_at, sent, number in stored if stored_at <= at and number in members]
@@ -345,9 +328,8 @@ def report(
             latency += [r - max(shows) for r in receipts]
     deliveries = sum(len(r) for r in updates.values())
     print(
-        f"  group updates: {len(updates)} sent ({timed} timed), {deliveries} deliveries, lost {lost} "
-        f"(superseded: {superseded}), "
-        f"repeated {repeated}"
+        f"  group updates: {len(updates)} sent ({timed} timed), {deliveries} deliveries, "
+        f"lost {lost} (superseded: {superseded}), repeated {repeated}"
     )
     print(f"  newest submission shown -> each dashboard   {percentiles(latency)}")
     stale = [
